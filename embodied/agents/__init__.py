@@ -1,0 +1,7 @@
+"""Agents that act in the platform's environments."""
+
+from embodied.agents.base import Agent
+from embodied.agents.random_agent import RandomAgent
+from embodied.agents.simulator_mpc import SimulatorMPCAgent
+
+__all__ = ["Agent", "RandomAgent", "SimulatorMPCAgent"]

@@ -1,0 +1,125 @@
+"""Base class of the MuJoCo environments: one MJCF scene, Gymnasium's API, offscreen rendering."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import gymnasium as gym
+import mujoco
+import numpy as np
+
+import embodied._gl  # noqa: F401  (before any rendering)
+
+
+class MujocoEnv(gym.Env[dict[str, np.ndarray], np.ndarray]):
+    """A Gymnasium env over an MJCF model; subclasses define reset, observation and reward.
+
+    ``reward_from_physics`` and ``terminated_from_physics`` are vectorised over leading batch
+    dimensions, so the same task definition scores the real step and batched simulator rollouts.
+    """
+
+    metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], "render_fps": 50}
+
+    def __init__(
+        self,
+        xml_path: str | Path,
+        frame_skip: int,
+        max_episode_steps: int,
+        render_mode: str | None = None,
+        width: int = 320,
+        height: int = 240,
+        camera: str = "fixed",
+    ) -> None:
+        if render_mode not in (None, *self.metadata["render_modes"]):
+            raise ValueError(f"render_mode={render_mode!r}; valid: None, 'rgb_array'")
+        if frame_skip < 1 or max_episode_steps < 1:
+            raise ValueError(
+                f"frame_skip and max_episode_steps must be >= 1, "
+                f"got {frame_skip} and {max_episode_steps}"
+            )
+        self.model = mujoco.MjModel.from_xml_path(str(xml_path))
+        self.data = mujoco.MjData(self.model)
+        self.frame_skip = frame_skip
+        self.max_episode_steps = max_episode_steps
+        self.render_mode = render_mode
+        self.width, self.height, self.camera = width, height, camera
+        self._renderer: mujoco.Renderer | None = None
+        self._elapsed = 0
+        low, high = self.model.actuator_ctrlrange.T.astype(np.float32)
+        self.action_space = gym.spaces.Box(low=low, high=high, dtype=np.float32)
+        self.metadata = {**self.metadata, "render_fps": round(1.0 / self.control_dt)}
+
+    # ----- task hooks -------------------------------------------------------------------------
+    def _reset_physics(self, rng: np.random.Generator) -> None:
+        """Set ``self.data``'s qpos/qvel for a new episode."""
+        raise NotImplementedError
+
+    def _observation(self) -> dict[str, np.ndarray]:
+        raise NotImplementedError
+
+    def reward_from_physics(
+        self, qpos: np.ndarray, qvel: np.ndarray, ctrl: np.ndarray
+    ) -> np.ndarray:
+        """Reward of states ``(..., nq)``/``(..., nv)`` reached under controls ``(..., nu)``."""
+        raise NotImplementedError
+
+    def terminated_from_physics(self, qpos: np.ndarray, qvel: np.ndarray) -> np.ndarray:
+        """Whether states ``(..., nq)``/``(..., nv)`` end the episode (default: never)."""
+        return np.zeros(qpos.shape[:-1], dtype=bool)
+
+    # ----- Gymnasium API ----------------------------------------------------------------------
+    @property
+    def control_dt(self) -> float:
+        return float(self.model.opt.timestep) * self.frame_skip
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        super().reset(seed=seed)
+        mujoco.mj_resetData(self.model, self.data)
+        self._reset_physics(self.np_random)
+        mujoco.mj_forward(self.model, self.data)
+        self._elapsed = 0
+        return self._observation(), {}
+
+    def step(
+        self, action: np.ndarray
+    ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
+        action = np.asarray(action, dtype=np.float64).reshape(self.action_space.shape)
+        if not np.all(np.isfinite(action)):
+            raise ValueError(f"action {action} has non-finite entries")
+        self.data.ctrl[:] = np.clip(action, self.action_space.low, self.action_space.high)
+        mujoco.mj_step(self.model, self.data, nstep=self.frame_skip)
+        self._elapsed += 1
+        reward = float(self.reward_from_physics(self.data.qpos, self.data.qvel, self.data.ctrl))
+        terminated = bool(self.terminated_from_physics(self.data.qpos, self.data.qvel))
+        truncated = self._elapsed >= self.max_episode_steps
+        return self._observation(), reward, terminated, truncated, {}
+
+    def render(self) -> np.ndarray | None:
+        if self.render_mode != "rgb_array":
+            return None
+        if self._renderer is None:
+            self._renderer = mujoco.Renderer(self.model, height=self.height, width=self.width)
+        self._renderer.update_scene(self.data, camera=self.camera)
+        return self._renderer.render()
+
+    def close(self) -> None:
+        if self._renderer is not None:
+            self._renderer.close()
+            self._renderer = None
+
+    # ----- simulator state, for planning with the simulator itself ----------------------------
+    STATE_SPEC = mujoco.mjtState.mjSTATE_FULLPHYSICS
+
+    def physics_state(self) -> np.ndarray:
+        """The full physics state of the current step (time, qpos, qvel, act, ...)."""
+        state = np.empty(mujoco.mj_stateSize(self.model, self.STATE_SPEC))
+        mujoco.mj_getState(self.model, self.data, state, self.STATE_SPEC)
+        return state
+
+    def split_state(self, states: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(qpos, qvel) views of full-physics states of shape ``(..., nstate)``."""
+        nq, nv = self.model.nq, self.model.nv
+        return states[..., 1 : 1 + nq], states[..., 1 + nq : 1 + nq + nv]

@@ -1,0 +1,73 @@
+"""Environment registry: ``make(env_id, **overrides)``, ``list_envs()``; mirrored in Gymnasium."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import gymnasium as gym
+
+GYMNASIUM_NAMESPACE = "embodied"
+
+
+@dataclass(frozen=True)
+class EnvSpec:
+    """How to build one environment id: a constructor and its default keyword arguments."""
+
+    env_id: str
+    entry_point: Callable[..., gym.Env]
+    defaults: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+    @property
+    def gymnasium_id(self) -> str:
+        return f"{GYMNASIUM_NAMESPACE}/{self.env_id}-v0"
+
+
+_REGISTRY: dict[str, EnvSpec] = {}
+
+
+def register_env(
+    env_id: str, entry_point: Callable[..., gym.Env], description: str = "", **defaults: Any
+) -> EnvSpec:
+    """Register ``env_id`` here and as ``embodied/<env_id>-v0`` with Gymnasium."""
+    if env_id in _REGISTRY:
+        raise ValueError(f"environment {env_id!r} is already registered")
+    spec = EnvSpec(env_id, entry_point, dict(defaults), description)
+    _REGISTRY[env_id] = spec
+    gym.register(id=spec.gymnasium_id, entry_point=entry_point, kwargs=dict(defaults))
+    return spec
+
+
+def list_envs() -> list[str]:
+    """The registered environment ids, sorted."""
+    return sorted(_REGISTRY)
+
+
+def env_spec(env_id: str) -> EnvSpec:
+    """The spec of ``env_id``; an unknown id raises an error listing the valid ones."""
+    try:
+        return _REGISTRY[env_id]
+    except KeyError:
+        raise KeyError(
+            f"unknown environment {env_id!r}; registered: {', '.join(list_envs())}"
+        ) from None
+
+
+def make(env_id: str, **overrides: Any) -> gym.Env:
+    """Build ``env_id`` with its defaults updated by ``overrides``.
+
+    An override the environment does not take raises an error naming it and the valid ones.
+    """
+    spec = env_spec(env_id)
+    params = inspect.signature(spec.entry_point).parameters
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    unknown = sorted(set(overrides) - set(params))
+    if unknown and not takes_any:
+        raise TypeError(
+            f"environment {env_id!r} has no option(s) {', '.join(unknown)}; "
+            f"valid: {', '.join(sorted(params))}"
+        )
+    return spec.entry_point(**{**spec.defaults, **overrides})

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Debian packages the platform needs at run and test time. Installs only what is missing, and
+# only as root (otherwise it prints what to install).
+set -euo pipefail
+
+packages=()
+# Headless OpenGL for MuJoCo's offscreen renderer (MUJOCO_GL=egl).
+ldconfig -p | grep -q 'libEGL_mesa.so' || packages+=(libegl-mesa0)
+ldconfig -p | grep -q 'libEGL.so.1' || packages+=(libegl1)
+ldconfig -p | grep -q 'libGL.so.1' || packages+=(libgl1)
+
+if [ ${#packages[@]} -eq 0 ]; then
+    exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+    echo "missing Debian packages (install them as root): ${packages[*]}" >&2
+    exit 0
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${packages[@]}"
