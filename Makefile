@@ -23,8 +23,11 @@ demo: install
 test: install
 	$(PY) -m pytest
 
+# Each benchmark prints one JSON object; docs/BENCHMARKS.md records them with the machine.
+BENCHMARKS := mppi_latency sco_speed least_core_speed
+
 bench: install
-	$(PY) benchmarks/mppi_latency.py
+	@for b in $(BENCHMARKS); do $(PY) benchmarks/$$b.py || exit 1; done
 
 lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

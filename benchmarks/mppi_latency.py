@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import statistics
 import time
 from collections.abc import Callable
 
 import torch
-from tdmpc2_sized_model import WorldModel
+import torch._inductor.config
+from machine import machine_info
+from tdmpc2_sized_model import WorldModel, with_exp_mish
 from torch import Tensor
 from torch.utils.flop_counter import FlopCounterMode
 
 from planning.mppi import MPPI, MPPIConfig
 
 OBS_DIM, ACTION_DIM = 24, 6
+PLAN_FIELDS = ("horizon", "num_samples", "num_elites", "iterations", "num_policy_samples")
 Step = Callable[[Tensor], Tensor]  # obs[1, OBS_DIM] -> first action [ACTION_DIM] on the host
 
 
@@ -97,47 +98,40 @@ def planner_step(model: WorldModel, planner: MPPI) -> Step:
     return step
 
 
-def measure(step: Step, model: WorldModel, obs: Tensor, warmup: int) -> dict[str, float]:
-    """Time ``step`` on each observation after ``warmup`` untimed ones; score plans in float32."""
-    start = time.perf_counter()
-    for o in obs[:warmup]:
-        step(o.unsqueeze(0))[0].cpu()
-    warmup_s = time.perf_counter() - start
-    times, scores = [], []
-    for o in obs[warmup:]:
-        t0 = time.perf_counter()
-        plan = step(o.unsqueeze(0))
-        action = plan[0].cpu()  # the control loop needs the action on the host
-        times.append((time.perf_counter() - t0) * 1e3)
-        assert action.shape == (ACTION_DIM,)
-        with torch.no_grad():
-            z = model.encode(o.unsqueeze(0))
-            scores.append(model.score(z, plan[None, None].float()).item())
-    times.sort()
+def measure(
+    variants: dict[str, Step], model: WorldModel, obs: Tensor, warmup: int
+) -> dict[str, dict[str, float]]:
+    """Time every variant on each observation in turn (so load changes hit all alike).
+
+    The first ``warmup`` observations are untimed (compilation); plans are scored in float32.
+    """
+    warmup_s = dict.fromkeys(variants, 0.0)
+    times: dict[str, list[float]] = {name: [] for name in variants}
+    scores: dict[str, list[float]] = {name: [] for name in variants}
+    for i, o in enumerate(obs.unsqueeze(1)):
+        for name, step in variants.items():
+            t0 = time.perf_counter()
+            plan = step(o)
+            action = plan[0].cpu()  # the control loop needs the action on the host
+            elapsed = time.perf_counter() - t0
+            assert action.shape == (ACTION_DIM,)
+            if i < warmup:
+                warmup_s[name] += elapsed
+                continue
+            times[name].append(elapsed * 1e3)
+            with torch.no_grad():
+                scores[name].append(model.score(model.encode(o), plan[None, None]).item())
+    return {name: summary(times[name], scores[name], warmup_s[name]) for name in variants}
+
+
+def summary(times: list[float], scores: list[float], warmup_s: float) -> dict[str, float]:
+    times = sorted(times)
     return {
-        "median_ms": round(statistics.median(times), 3),
-        "p90_ms": round(times[min(len(times) - 1, int(0.9 * len(times)))], 3),
+        "median_ms": round(statistics.median(times), 2),
+        "p90_ms": round(times[min(len(times) - 1, int(0.9 * len(times)))], 2),
         "warmup_s": round(warmup_s, 2),
-        "mean_plan_score_fp32": round(statistics.fmean(scores), 4),
+        "mean_plan_score_fp32": round(statistics.fmean(scores), 5),
     }
-
-
-def machine_info(device: torch.device) -> dict[str, object]:
-    cpu = platform.processor()
-    if os.path.exists("/proc/cpuinfo"):
-        with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
-        cpu = names[0] if names else cpu
-    info: dict[str, object] = {
-        "cpu": cpu,
-        "cpu_cores": os.cpu_count(),
-        "torch_threads": torch.get_num_threads(),
-        "torch": torch.__version__,
-        "device": str(device),
-    }
-    if device.type == "cuda":
-        info["gpu"] = torch.cuda.get_device_name(device)
-    return info
 
 
 def main() -> None:
@@ -155,27 +149,36 @@ def main() -> None:
     obs = torch.randn(args.warmup + args.repeats, OBS_DIM, device=device)
     cfg = MPPIConfig()
     fast_dtype = torch.bfloat16
+    # Inference only: let inductor fold the (frozen) weights into the compiled graph.
+    torch._inductor.config.freezing = True
     fast_cfg = MPPIConfig(compile=True, autocast_dtype=fast_dtype)
 
     with FlopCounterMode(display=False) as counter:
         straightforward_step(model, cfg, device)(obs[:1])
+    bf16_cfg = MPPIConfig(autocast_dtype=fast_dtype)
     variants: dict[str, Step] = {
         "straightforward_eager_fp32": straightforward_step(model, cfg, device),
         "mppi_eager_fp32": planner_step(model, MPPI(ACTION_DIM, cfg, device=device)),
-        "mppi_fast": planner_step(model, MPPI(ACTION_DIM, fast_cfg, device=device)),
+        "mppi_eager_bf16": planner_step(model, MPPI(ACTION_DIM, bf16_cfg, device=device)),
+        "mppi_compiled_bf16": planner_step(model, MPPI(ACTION_DIM, fast_cfg, device=device)),
+        "mppi_fast": planner_step(with_exp_mish(model), MPPI(ACTION_DIM, fast_cfg, device=device)),
     }
-    results = {name: measure(step, model, obs, args.warmup) for name, step in variants.items()}
+    results = measure(variants, model, obs, args.warmup)
     base = results["straightforward_eager_fp32"]["median_ms"]
     for r in results.values():
         r["speedup"] = round(base / r["median_ms"], 2)
-    fast_options = {"compile": True, "autocast_dtype": str(fast_dtype)}
-    fast_options["compile_mode"] = "reduce-overhead" if device.type == "cuda" else "default"
+    fast_options = {
+        "compile": True,
+        "compile_mode": "reduce-overhead" if device.type == "cuda" else "default",
+        "autocast_dtype": str(fast_dtype),
+        "inductor_freezing": True,
+        "activation": "ExpMish (the same function as nn.Mish, one exp)",
+    }
     report = {
         "machine": machine_info(device),
         "model_parameters": sum(p.numel() for p in model.parameters()),
         "gflop_per_plan": round(counter.get_total_flops() / 1e9, 2),
-        "plan": {k: getattr(cfg, k) for k in ("horizon", "num_samples", "iterations")}
-        | {"num_policy_samples": cfg.num_policy_samples, "num_elites": cfg.num_elites},
+        "plan": {k: getattr(cfg, k) for k in PLAN_FIELDS},
         "mppi_fast_options": fast_options,
         "results": results,
     }

@@ -36,7 +36,7 @@ def save_state(path: str | os.PathLike, state: dict[str, Any]) -> None:
 
 
 def load_state(path: str | os.PathLike) -> dict[str, Any]:
-    """Read a state written by :func:`save_state`; a missing or corrupt file raises a clear error."""
+    """Read a state written by :func:`save_state`; a missing or corrupt file is a clear error."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no search checkpoint at {path}")

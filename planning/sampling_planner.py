@@ -126,18 +126,20 @@ class SamplingPlanner:
         """Optimise and return the mean of the final distribution, shape ``[B, H, A]``.
 
         Starts from the previous plan shifted by one step (std reset to ``max_std``). The
-        policy prior is called once per plan; its sequences take the first ``P`` sample slots
-        in every iteration. ``budget.max_steps`` caps iterations (one step per iteration).
-        ``budget.max_seconds`` is checked before every iteration in eager mode; the compiled
-        loop checks the clock only once, before it starts, and then runs all its iterations.
+        policy prior is called once per plan (ignored when ``num_policy_samples`` is 0); its
+        sequences take the first ``P`` sample slots in every iteration. ``budget.max_steps``
+        caps iterations (one step per iteration); ``budget.max_seconds`` is checked before
+        every iteration in eager mode, while the compiled loop checks the clock only once,
+        before it starts, and then runs all its iterations.
         """
         cfg = self.config
         iterations = self._allowed_iterations(budget)
         mean = self._warm_start()
         std = torch.full_like(mean, cfg.max_std)
-        shape = (iterations, self.batch_size, self._num_random, cfg.horizon, self.action_dim)
-        noise = torch.randn(shape, generator=self._generator, device=self.device, dtype=self.dtype)
         prior = policy_prior if cfg.num_policy_samples > 0 else None
+        num_random = cfg.num_samples - (0 if prior is None else cfg.num_policy_samples)
+        shape = (iterations, self.batch_size, num_random, cfg.horizon, self.action_dim)
+        noise = torch.randn(shape, generator=self._generator, device=self.device, dtype=self.dtype)
         with torch.no_grad():
             if self._compiled is None or iterations == 0:
                 mean, std = self._optimize(mean, std, noise, score_fn, prior, budget)
@@ -182,10 +184,6 @@ class SamplingPlanner:
         raise NotImplementedError
 
     # ---- internals ----------------------------------------------------------------------------
-
-    @property
-    def _num_random(self) -> int:
-        return self.config.num_samples - self.config.num_policy_samples
 
     def _bound(self, value: float | Tensor, name: str) -> Tensor:
         bound = torch.as_tensor(value, dtype=self.dtype, device=self.device)

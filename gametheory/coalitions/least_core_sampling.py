@@ -13,22 +13,7 @@ import numpy as np
 
 from gametheory.coalitions.games import Game, grand_value, random_coalitions
 from gametheory.coalitions.least_core import LeastCore, max_deficit
-
-
-class _Adam:
-    """Adam on a flat parameter vector (minimises; pass −gradient to ascend)."""
-
-    def __init__(self, size: int, learning_rate: float, betas=(0.9, 0.999), eps: float = 1e-8):
-        self.learning_rate, self.betas, self.eps = learning_rate, betas, eps
-        self.m, self.v, self.t = np.zeros(size), np.zeros(size), 0
-
-    def step(self, params: np.ndarray, grad: np.ndarray) -> np.ndarray:
-        b1, b2 = self.betas
-        self.t += 1
-        self.m = b1 * self.m + (1 - b1) * grad
-        self.v = b2 * self.v + (1 - b2) * grad**2
-        m_hat, v_hat = self.m / (1 - b1**self.t), self.v / (1 - b2**self.t)
-        return params - self.learning_rate * m_hat / (np.sqrt(v_hat) + self.eps)
+from gametheory.optim import Adam
 
 
 def _shares(logits: np.ndarray) -> np.ndarray:
@@ -56,7 +41,7 @@ def least_core_sampling(
     rng = np.random.default_rng(seed)
     total = grand_value(game)
     logits, epsilon, mu = np.zeros(n - 1), np.array([1.0]), np.array([mu_init])
-    primal, dual = _Adam(n, learning_rate), _Adam(1, dual_learning_rate)
+    primal, dual = Adam(n, learning_rate), Adam(1, dual_learning_rate)
     for _ in range(iterations):
         masks = random_coalitions(n, batch_size, rng)
         values = game.values(masks) / total

@@ -33,7 +33,7 @@ def outcome_from_scores(alternatives: Sequence[Alternative], scores: np.ndarray)
 
 def kendall_tau_distance(first: Sequence[Alternative], second: Sequence[Alternative]) -> float:
     """Fraction of pairs the two strict rankings (of the same alternatives) order differently."""
-    if sorted(map(repr, first)) != sorted(map(repr, second)) or len(first) != len(second):
+    if set(first) != set(second) or not len(first) == len(second) == len(set(first)):
         raise ValueError("rankings must order the same alternatives")
     n = len(first)
     if n < 2:

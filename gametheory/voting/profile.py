@@ -71,9 +71,7 @@ class PreferenceProfile:
             i, j = np.triu_indices(length, 1)
             strict = self.tiers[rows[:, i]] < self.tiers[rows[:, j]]
             shape = strict.shape
-            parts.append(
-                tuple(np.broadcast_to(a, shape)[strict] for a in (votes[:, None], i, j))
-            )
+            parts.append(tuple(np.broadcast_to(a, shape)[strict] for a in (votes[:, None], i, j)))
         if parts:
             vote, wpos, lpos = (np.concatenate(p) for p in zip(*parts, strict=True))
         else:

@@ -11,6 +11,7 @@ as w unit votes); the gradient is divided by the number of (unit) votes in the b
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -20,33 +21,72 @@ from gametheory.voting.profile import Alternative, PreferenceProfile, Vote, as_p
 Method = Literal["sigmoid", "fenchel_young"]
 
 
-def _scatter(winner, loser, g, m: int) -> np.ndarray:
-    """Gradient from per-pair magnitudes g: winners go down by g, losers up by g."""
-    return (np.bincount(loser, g, minlength=m) - np.bincount(winner, g, minlength=m)).astype(
-        np.float32
+@dataclass(frozen=True)
+class _Batch:
+    """The preference pairs of a batch of votes, with per-pair weight.
+
+    ``*_slot`` index each pair's two entries among the batch's ``num_entries`` vote entries
+    (a vote drawn twice gets two sets of slots), so perturbations are drawn per entry.
+    """
+
+    winner: np.ndarray
+    loser: np.ndarray
+    weight: np.ndarray
+    winner_slot: np.ndarray
+    loser_slot: np.ndarray
+    num_entries: int
+    divisor: float
+
+
+def _gather(profile: PreferenceProfile, votes: np.ndarray, vote_weight: np.ndarray) -> _Batch:
+    """All pairs of ``votes`` (indices may repeat), each weighted by its vote's weight."""
+    pairs = profile.pairs
+    count = pairs.count[votes]
+    rows = np.repeat(pairs.start[votes] - (np.cumsum(count) - count), count)
+    rows += np.arange(count.sum())
+    lengths = profile.lengths[votes]
+    offset = np.repeat(np.cumsum(lengths) - lengths, count)
+    return _Batch(
+        winner=pairs.winner[rows],
+        loser=pairs.loser[rows],
+        weight=np.repeat(vote_weight, count).astype(np.float32),
+        winner_slot=offset + pairs.winner_pos[rows],
+        loser_slot=offset + pairs.loser_pos[rows],
+        num_entries=int(lengths.sum()),
+        divisor=float(vote_weight.sum()),
     )
 
 
-class _Batches:
-    """Gathers the preference pairs of a batch of votes (votes may repeat)."""
-
-    def __init__(self, profile: PreferenceProfile):
-        self.profile = profile
-        self.pairs = profile.pairs
-
-    def gather(self, votes: np.ndarray):
-        """Pair rows of ``votes`` plus, per pair, its occurrence's first entry slot."""
-        count = self.pairs.count[votes]
-        first = np.cumsum(count) - count
-        rows = np.repeat(self.pairs.start[votes] - first, count) + np.arange(count.sum())
-        lengths = self.profile.lengths[votes]
-        entry_offset = np.repeat(np.cumsum(lengths) - lengths, count)
-        return rows, entry_offset, np.repeat(np.arange(len(votes)), count), int(lengths.sum())
+def _merge(profile: PreferenceProfile, batch: _Batch) -> _Batch:
+    """Sum the weights of identical (winner, loser) pairs; drops the per-entry slots."""
+    m = profile.num_alternatives
+    codes, inverse = np.unique(batch.winner * m + batch.loser, return_inverse=True)
+    weight = np.bincount(inverse, weights=batch.weight).astype(np.float32)
+    empty = np.zeros(0, dtype=np.int64)
+    return _Batch(codes // m, codes % m, weight, empty, empty, 0, batch.divisor)
 
 
-def _sigmoid_step(theta, winner, loser, weight, temperature: float, m: int) -> np.ndarray:
-    s = 1.0 / (1.0 + np.exp(-(theta[loser] - theta[winner]) / temperature))
-    return _scatter(winner, loser, weight * s * (1.0 - s) / temperature, m)
+def _scatter(batch: _Batch, g: np.ndarray, m: int) -> np.ndarray:
+    """Gradient from per-pair magnitudes g: winners go down by g, losers up by g."""
+    grad = np.bincount(batch.loser, g, minlength=m) - np.bincount(batch.winner, g, minlength=m)
+    return (grad / batch.divisor).astype(np.float32)
+
+
+def _sigmoid_gradient(theta, batch: _Batch, temperature: float, rng) -> np.ndarray:
+    s = 1.0 / (1.0 + np.exp(-(theta[batch.loser] - theta[batch.winner]) / temperature))
+    return _scatter(batch, batch.weight * s * (1.0 - s) / temperature, len(theta))
+
+
+def _fenchel_young_gradient(theta, batch: _Batch, temperature: float, rng) -> np.ndarray:
+    """Perturbed-minus-observed rank, written per pair: +1/−1 on the pairs the noise flips."""
+    noise = rng.gumbel(0.0, temperature, size=batch.num_entries).astype(np.float32)
+    flipped = theta[batch.loser] + noise[batch.loser_slot] > (
+        theta[batch.winner] + noise[batch.winner_slot]
+    )
+    return _scatter(batch, batch.weight * flipped, len(theta))
+
+
+_GRADIENTS = {"sigmoid": _sigmoid_gradient, "fenchel_young": _fenchel_young_gradient}
 
 
 def sco_optimize(
@@ -63,45 +103,29 @@ def sco_optimize(
     """Run SCO on a profile; returns float32 ratings indexed like ``profile.alternatives``.
 
     ``batch_size=0`` is full-batch descent; otherwise each step samples that many unit votes.
-    For ``fenchel_young`` the temperature is the scale of the Gumbel perturbation.
+    For ``fenchel_young`` the temperature is the scale of the Gumbel perturbation (in full
+    batch a vote of weight w gets one perturbation, scaled by w).
     """
     if upper <= lower:
         raise ValueError(f"upper bound {upper} must exceed lower bound {lower}")
-    if method not in ("sigmoid", "fenchel_young"):
+    if method not in _GRADIENTS:
         raise ValueError(f"unknown SCO method {method!r}")
-    m = profile.num_alternatives
+    gradient = _GRADIENTS[method]
     rng = np.random.default_rng(seed)
-    theta = np.full(m, (upper - lower) / 2.0 + lower, dtype=np.float32)
-    total = profile.weights.sum()
-    batches = _Batches(profile)
-    pairs = profile.pairs
-    all_votes = np.arange(profile.num_votes)
-    if method == "sigmoid" and batch_size <= 0:
-        # Full batch: merge identical pairs across votes once; a step is O(#distinct pairs).
-        codes, inverse = np.unique(pairs.winner * m + pairs.loser, return_inverse=True)
-        merged = np.bincount(inverse, weights=profile.weights[pairs.vote]).astype(np.float32)
-        winner, loser = codes // m, codes % m
-    probabilities = profile.weights / total
+    theta = np.full(profile.num_alternatives, (upper - lower) / 2.0 + lower, dtype=np.float32)
+    full = _gather(profile, np.arange(profile.num_votes), profile.weights)
+    if method == "sigmoid":
+        full = _merge(profile, full)  # a full-batch step is then O(#distinct pairs)
+    probabilities = profile.weights / profile.weights.sum()
+    unit = np.ones(batch_size)
     for _ in range(iterations):
+        batch = full
         if batch_size > 0:
             votes = rng.choice(profile.num_votes, size=batch_size, p=probabilities)
-            vote_weight, divisor = np.ones(batch_size, dtype=np.float32), batch_size
-        else:
-            votes, vote_weight, divisor = all_votes, profile.weights.astype(np.float32), total
-        if method == "sigmoid" and batch_size <= 0:
-            grad = _sigmoid_step(theta, winner, loser, merged, temperature, m)
-        else:
-            rows, entry_offset, occurrence, num_entries = batches.gather(votes)
-            w, lo = pairs.winner[rows], pairs.loser[rows]
-            weight = vote_weight[occurrence]
-            if method == "sigmoid":
-                grad = _sigmoid_step(theta, w, lo, weight, temperature, m)
-            else:
-                noise = rng.gumbel(0.0, temperature, size=num_entries).astype(np.float32)
-                score_w = theta[w] + noise[entry_offset + pairs.winner_pos[rows]]
-                score_l = theta[lo] + noise[entry_offset + pairs.loser_pos[rows]]
-                grad = _scatter(w, lo, weight * (score_l > score_w), m)
-        theta = np.clip(theta - learning_rate * (grad / np.float32(divisor)), lower, upper)
+            batch = _gather(profile, votes, unit)
+        theta = np.clip(
+            theta - learning_rate * gradient(theta, batch, temperature, rng), lower, upper
+        )
     return theta
 
 
