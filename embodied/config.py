@@ -58,8 +58,8 @@ class EpisodeConfig:
     env: EnvConfig = field(default_factory=EnvConfig)
     agent: Any = MISSING
     episodes: int = 1
-    video: bool = True
-    video_episodes: int = 1
+    record: bool = True
+    record_episodes: int = 1
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """``python -m embodied.episode``: run episodes of an agent in a scene.
 
-Writes the resolved config, run.log, metrics.json and videos/episode_NNN.mp4 into the run folder.
+Writes the resolved config, run.log, metrics.json and videos/episode_NNN.mp4 (the first
+``record_episodes`` episodes when ``record=true``) into the run folder.
 """
 
 from __future__ import annotations
@@ -36,13 +37,13 @@ def build_env(cfg: EnvConfig | DictConfig, render: bool) -> gym.Env:
 def run(cfg: DictConfig) -> dict[str, Any]:
     """Run the episodes of ``cfg`` and return the metrics written to metrics.json."""
     ctx = start_run(cfg)
-    env = build_env(cfg.env, render=cfg.video and cfg.video_episodes > 0)
+    env = build_env(cfg.env, render=cfg.record and cfg.record_episodes > 0)
     agent = instantiate(cfg.agent, env=env)
     max_steps = getattr(env.unwrapped, "max_episode_steps", None)
     results = []
     with progress_bar(cfg.episodes * (max_steps or 0) or None, "episodes", cfg.run.progress) as bar:
         for index in range(cfg.episodes):
-            record = cfg.video and index < cfg.video_episodes
+            record = cfg.record and index < cfg.record_episodes
             result = run_episode(env, agent, seed=ctx.seed + index, record=record, progress=bar)
             log.info(
                 "episode %d: return %.2f in %d steps", index, result.episode_return, result.length
@@ -58,6 +59,7 @@ def run(cfg: DictConfig) -> dict[str, Any]:
         agent.close()
     env.close()
     returns = np.array([r.episode_return for r in results])
+    successes = [r.success for r in results if r.success is not None]
     metrics = {
         "env": cfg.env.id,
         "agent": cfg.agent._target_,
@@ -65,6 +67,7 @@ def run(cfg: DictConfig) -> dict[str, Any]:
         "return_mean": float(returns.mean()),
         "return_std": float(returns.std()),
         "length_mean": float(np.mean([r.length for r in results])),
+        "success_rate": float(np.mean(successes)) if successes else None,
     }
     ctx.write_metrics(metrics)
     return metrics

@@ -20,14 +20,19 @@ class EpisodeResult:
     length: int
     terminated: bool
     seconds: float
+    success: bool | None = None
+    measures: dict[str, float] = field(default_factory=dict)
     frames: list[np.ndarray] = field(default_factory=list, repr=False)
 
-    def metrics(self) -> dict[str, float | int | bool]:
+    def metrics(self) -> dict[str, float | int | bool | None]:
+        """Return, length, success (None where the task has no success flag) and measures."""
         return {
             "return": self.episode_return,
             "length": self.length,
             "terminated": self.terminated,
+            "success": self.success,
             "steps_per_second": self.length / max(self.seconds, 1e-9),
+            **self.measures,
         }
 
 
@@ -42,14 +47,17 @@ def run_episode(
     observation, _ = env.reset(seed=seed)
     agent.reset(seed=seed)
     frames = [env.render()] if record else []
-    total, length, terminated, truncated = 0.0, 0, False, False
+    total, length, terminated, truncated, info = 0.0, 0, False, False, {}
     start = time.perf_counter()
     while not (terminated or truncated):
-        observation, reward, terminated, truncated, _ = env.step(agent.act(observation))
+        observation, reward, terminated, truncated, info = env.step(agent.act(observation))
         total += float(reward)
         length += 1
         if record:
             frames.append(env.render())
         if progress is not None:
             progress.advance(1, ret=total)
-    return EpisodeResult(total, length, terminated, time.perf_counter() - start, frames)
+    success = bool(info["success"]) if "success" in info else None
+    measures = {k: float(v) for k, v in info.get("measures", {}).items()}
+    seconds = time.perf_counter() - start
+    return EpisodeResult(total, length, terminated, seconds, success, measures, frames)

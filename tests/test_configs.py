@@ -42,7 +42,7 @@ def test_unknown_top_level_key_is_named(name):
         ("agent.horizon=3.5", "horizon"),
         ("agent.horizn=5", "horizn"),
         ("env.width=wide", "width"),
-        ("video=perhaps", "video"),
+        ("record=perhaps", "record"),
     ],
 )
 def test_episode_bad_override_is_named(override, key):

