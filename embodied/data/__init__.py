@@ -2,5 +2,13 @@
 
 from embodied.data.episodes import EpisodeWriter, load_dataset, load_episode
 from embodied.data.rollout_collector import collect_state_episodes
+from embodied.data.source import SavedEpisodes, SimulatorCollection
 
-__all__ = ["EpisodeWriter", "collect_state_episodes", "load_dataset", "load_episode"]
+__all__ = [
+    "EpisodeWriter",
+    "SavedEpisodes",
+    "SimulatorCollection",
+    "collect_state_episodes",
+    "load_dataset",
+    "load_episode",
+]

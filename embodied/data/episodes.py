@@ -64,7 +64,9 @@ class EpisodeWriter:
     def add(self, episode: dict[str, np.ndarray]) -> Path:
         """Write one episode (see the module docstring for its fields)."""
         length = _check_episode(episode)
-        fields = {k: {"shape": list(v.shape[1:]), "dtype": str(v.dtype)} for k, v in episode.items()}
+        fields = {
+            k: {"shape": list(v.shape[1:]), "dtype": str(v.dtype)} for k, v in episode.items()
+        }
         if self.manifest["fields"] and fields != self.manifest["fields"]:
             raise ValueError(f"episode fields {fields} differ from the dataset's")
         path = self.folder / f"episode_{self.num_episodes:06d}.npz"

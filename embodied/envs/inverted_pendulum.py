@@ -60,5 +60,7 @@ class InvertedPendulumEnv(MujocoEnv):
         finite = np.isfinite(qpos).all(-1) & np.isfinite(qvel).all(-1)
         return ~finite | (np.abs(qpos[..., 1]) > MAX_ANGLE)
 
-    def reward_from_physics(self, qpos: np.ndarray, qvel: np.ndarray, ctrl: np.ndarray) -> np.ndarray:
+    def reward_from_physics(
+        self, qpos: np.ndarray, qvel: np.ndarray, ctrl: np.ndarray
+    ) -> np.ndarray:
         return (~self.terminated_from_physics(qpos, qvel)).astype(np.float64)

@@ -1,0 +1,62 @@
+"""Batched state-only collection reproduces real env steps; the episode format round-trips."""
+
+import numpy as np
+import pytest
+
+from embodied.data import (
+    EpisodeWriter,
+    SavedEpisodes,
+    collect_state_episodes,
+    load_dataset,
+    load_episode,
+)
+from embodied.envs.inverted_pendulum import InvertedPendulumEnv
+
+
+@pytest.fixture(scope="module")
+def episodes():
+    env = InvertedPendulumEnv()
+    return env, list(collect_state_episodes(env, 6, 40, seed=3, nthread=2, keep_state=True))
+
+
+def test_native_rollout_episodes_match_stepping_the_env(episodes):
+    env, eps = episodes
+    assert len(eps) == 6
+    for index, episode in enumerate(eps):
+        observation, _ = env.reset(seed=3 + index)
+        np.testing.assert_allclose(observation["proprio"], episode["proprio"][0])
+        for t, action in enumerate(episode["action"]):
+            observation, reward, terminated, _, _ = env.step(action)
+            np.testing.assert_allclose(observation["proprio"], episode["proprio"][t + 1], atol=1e-6)
+            assert reward == episode["reward"][t] and terminated == episode["terminated"][t]
+        # episodes are cut at the first termination
+        assert not episode["terminated"][:-1].any()
+
+
+def test_episode_files_round_trip_and_keep_a_manifest(tmp_path, episodes):
+    _, eps = episodes
+    writer = EpisodeWriter(tmp_path, "inverted-pendulum", info={"policy": "random"})
+    for episode in eps:
+        writer.add(episode)
+    manifest, loaded = load_dataset(tmp_path)
+    assert manifest["lengths"] == [len(e["action"]) for e in eps]
+    assert manifest["fields"]["proprio"] == {"shape": [4], "dtype": "float32"}
+    for a, b in zip(eps, loaded, strict=True):
+        assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+    assert len(list(SavedEpisodes(str(tmp_path)).episodes())) == len(eps)
+    # appending to a dataset of another env is refused
+    with pytest.raises(ValueError, match="inverted-pendulum"):
+        EpisodeWriter(tmp_path, "cartpole-balance")
+
+
+def test_bad_episode_files_give_clear_errors(tmp_path, episodes):
+    _, eps = episodes
+    broken = dict(eps[0], reward=eps[0]["reward"][:-1])
+    with pytest.raises(ValueError, match="reward"):
+        EpisodeWriter(tmp_path, "inverted-pendulum").add(broken)
+    corrupt = tmp_path / "episode_000000.npz"
+    corrupt.write_bytes(b"not an npz")
+    with pytest.raises(ValueError, match="episode_000000.npz"):
+        load_episode(corrupt)
+    with pytest.raises(FileNotFoundError, match="dataset.json"):
+        load_dataset(tmp_path / "nowhere")
