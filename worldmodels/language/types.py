@@ -17,6 +17,7 @@ class ChatRequest:
     max_tokens: int = 256
     stop: tuple[str, ...] = ()
     seed: int | None = None
+    json_schema: dict[str, Any] | None = None  # ask for JSON that validates (guided if supported)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,0 +1,45 @@
+"""The embedded model, loaded once per session, and a real HTTP server that serves it."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+
+import pytest
+
+from worldmodels.language.embedded import EmbeddedModel
+from worldmodels.language.serve import ChatServer
+
+
+@pytest.fixture(scope="session")
+def embedded() -> EmbeddedModel:
+    return EmbeddedModel(device="cpu")
+
+
+def serve_in_thread(server: ChatServer) -> Iterator[ChatServer]:
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def server(embedded: EmbeddedModel) -> Iterator[ChatServer]:
+    """The embedded model served on a free loopback port."""
+    yield from serve_in_thread(ChatServer(embedded))
+
+
+@pytest.fixture(scope="session")
+def keyed_server(embedded: EmbeddedModel) -> Iterator[ChatServer]:
+    """The same model behind a server that requires the key "secret"."""
+    yield from serve_in_thread(ChatServer(embedded, api_key="secret"))
+
+
+@pytest.fixture
+def free_port() -> int:
+    """A loopback port that nothing listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
