@@ -2,6 +2,8 @@
 
 import embodied._gl  # noqa: F401  (sets MUJOCO_GL before mujoco is imported)
 from embodied.envs.cartpole import CartPoleEnv
+from embodied.envs.inverted_pendulum import InvertedPendulumEnv
+from embodied.envs.scene_env import SceneEnv
 from embodied.registry import env_spec, list_envs, make, register_env
 
 register_env(
@@ -16,5 +18,26 @@ register_env(
     description="MuJoCo cart-pole starting hanging down; swing it up and balance it.",
     task="swingup",
 )
+register_env(
+    "inverted-pendulum",
+    InvertedPendulumEnv,
+    description="Gymnasium's InvertedPendulum-v5 model and task (+1 while upright) on this API.",
+)
+
+SCENE_TASKS = {
+    "reach": "a fixed 3-DoF arm touches a goal point with its fingertip",
+    "navigate": "a mobile base drives to a goal disc in a room with obstacles",
+    "household": "a mobile manipulator goes to the object a text instruction names, "
+    "beside a walking user avatar with a wearable camera",
+}
+for _task, _description in SCENE_TASKS.items():
+    for _backend in ("mujoco", "pybullet"):
+        register_env(
+            _task if _backend == "mujoco" else f"{_task}-{_backend}",
+            SceneEnv,
+            description=f"{_backend}: {_description}",
+            task=_task,
+            backend=_backend,
+        )
 
 __all__ = ["env_spec", "list_envs", "make", "register_env"]

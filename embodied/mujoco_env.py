@@ -15,8 +15,9 @@ import embodied._gl  # noqa: F401  (before any rendering)
 class MujocoEnv(gym.Env[dict[str, np.ndarray], np.ndarray]):
     """A Gymnasium env over an MJCF model; subclasses define reset, observation and reward.
 
-    ``reward_from_physics`` and ``terminated_from_physics`` are vectorised over leading batch
-    dimensions, so the same task definition scores the real step and batched simulator rollouts.
+    The task hooks ``proprio_from_physics`` and ``outcome_from_physics`` are vectorised over
+    leading batch dimensions, so one task definition serves the real step, batched data
+    collection and planning with the simulator (``mujoco.rollout``).
     """
 
     metadata: ClassVar[dict[str, Any]] = {"render_modes": ["rgb_array"], "render_fps": 50}
@@ -50,23 +51,26 @@ class MujocoEnv(gym.Env[dict[str, np.ndarray], np.ndarray]):
         self.action_space = gym.spaces.Box(low=low, high=high, dtype=np.float32)
         self.metadata = {**self.metadata, "render_fps": round(1.0 / self.control_dt)}
 
-    # ----- task hooks -------------------------------------------------------------------------
+    # ----- task hooks (vectorised over leading batch dimensions) -------------------------------
     def _reset_physics(self, rng: np.random.Generator) -> None:
         """Set ``self.data``'s qpos/qvel for a new episode."""
         raise NotImplementedError
 
-    def _observation(self) -> dict[str, np.ndarray]:
+    def proprio_from_physics(self, qpos: np.ndarray, qvel: np.ndarray) -> np.ndarray:
+        """Proprioceptive observation (float32) of states ``(..., nq)``/``(..., nv)``."""
         raise NotImplementedError
 
-    def reward_from_physics(
+    def outcome_from_physics(
         self, qpos: np.ndarray, qvel: np.ndarray, ctrl: np.ndarray
-    ) -> np.ndarray:
-        """Reward of states ``(..., nq)``/``(..., nv)`` reached under controls ``(..., nu)``."""
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(reward, terminated) of states ``(..., nq)``/``(..., nv)`` under ctrl ``(..., nu)``.
+
+        Returns arrays of the batch shape (0-d for a single state).
+        """
         raise NotImplementedError
 
-    def terminated_from_physics(self, qpos: np.ndarray, qvel: np.ndarray) -> np.ndarray:
-        """Whether states ``(..., nq)``/``(..., nv)`` end the episode (default: never)."""
-        return np.zeros(qpos.shape[:-1], dtype=bool)
+    def _observation(self) -> dict[str, np.ndarray]:
+        return {"proprio": self.proprio_from_physics(self.data.qpos, self.data.qvel)}
 
     # ----- Gymnasium API ----------------------------------------------------------------------
     @property
@@ -86,16 +90,22 @@ class MujocoEnv(gym.Env[dict[str, np.ndarray], np.ndarray]):
     def step(
         self, action: np.ndarray
     ) -> tuple[dict[str, np.ndarray], float, bool, bool, dict[str, Any]]:
-        action = np.asarray(action, dtype=np.float64).reshape(self.action_space.shape)
-        if not np.all(np.isfinite(action)):
-            raise ValueError(f"action {action} has non-finite entries")
-        self.data.ctrl[:] = np.clip(action, self.action_space.low, self.action_space.high)
-        mujoco.mj_step(self.model, self.data, nstep=self.frame_skip)
+        # Kept lean on purpose (env steps/s is benchmarked): MuJoCo clamps ctrl to the actuators'
+        # ctrlrange itself, and ctrl is checked for NaN/inf once, after it is set.
+        data = self.data
+        try:
+            data.ctrl[:] = action
+        except (ValueError, TypeError) as exc:
+            raise ValueError(
+                f"action {action!r} does not fit the action space {self.action_space}"
+            ) from exc
+        if not np.isfinite(data.ctrl).all():
+            raise ValueError(f"action {action!r} has non-finite entries")
+        mujoco.mj_step(self.model, data, nstep=self.frame_skip)
         self._elapsed += 1
-        reward = float(self.reward_from_physics(self.data.qpos, self.data.qvel, self.data.ctrl))
-        terminated = bool(self.terminated_from_physics(self.data.qpos, self.data.qvel))
+        reward, terminated = self.outcome_from_physics(data.qpos, data.qvel, data.ctrl)
         truncated = self._elapsed >= self.max_episode_steps
-        return self._observation(), reward, terminated, truncated, {}
+        return self._observation(), float(reward), bool(terminated), truncated, {}
 
     def render(self) -> np.ndarray | None:
         if self.render_mode != "rgb_array":

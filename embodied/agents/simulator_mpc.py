@@ -86,8 +86,8 @@ class SimulatorMPCAgent:
         states, _ = self._rollout.rollout(sim.model, self._datas, start, control)
         qpos, qvel = sim.split_state(states[:, skip - 1 :: skip])
         clipped = np.clip(sequences, sim.action_space.low, sim.action_space.high)
-        rewards = sim.reward_from_physics(qpos, qvel, clipped)
-        alive = np.cumprod(~sim.terminated_from_physics(qpos, qvel), axis=1)
+        rewards, terminated = sim.outcome_from_physics(qpos, qvel, clipped)
+        alive = np.cumprod(~terminated, axis=1)
         returns = (rewards * alive * self.discount ** np.arange(horizon)).sum(axis=1)
         return torch.as_tensor(returns, dtype=actions.dtype).unsqueeze(0)
 

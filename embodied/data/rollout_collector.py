@@ -76,8 +76,7 @@ def collect_state_episodes(
             states = np.concatenate([start[:, None], states[:, skip - 1 :: skip]], axis=1)
             qpos, qvel = sim.split_state(states)
             proprio = sim.proprio_from_physics(qpos, qvel)
-            reward = sim.reward_from_physics(qpos[:, 1:], qvel[:, 1:], actions)
-            terminated = sim.terminated_from_physics(qpos[:, 1:], qvel[:, 1:])
+            reward, terminated = sim.outcome_from_physics(qpos[:, 1:], qvel[:, 1:], actions)
             for b in range(count):
                 ends = np.flatnonzero(terminated[b])
                 length = int(ends[0]) + 1 if len(ends) else steps

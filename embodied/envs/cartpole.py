@@ -50,17 +50,17 @@ class CartPoleEnv(MujocoEnv):
             self.data.qpos[:] = [rng.uniform(-0.1, 0.1), np.pi + rng.uniform(-0.05, 0.05)]
         self.data.qvel[:] = rng.normal(0.0, 0.01, size=2)
 
-    def _observation(self) -> dict[str, np.ndarray]:
-        x, theta = self.data.qpos
-        xdot, thetadot = self.data.qvel
-        proprio = np.array([x, np.cos(theta), np.sin(theta), xdot, thetadot], dtype=np.float32)
-        return {"proprio": proprio}
+    def proprio_from_physics(self, qpos: np.ndarray, qvel: np.ndarray) -> np.ndarray:
+        x, theta = qpos[..., 0], qpos[..., 1]
+        columns = (x, np.cos(theta), np.sin(theta), qvel[..., 0], qvel[..., 1])
+        return np.stack(columns, axis=-1).astype(np.float32)
 
-    def reward_from_physics(
+    def outcome_from_physics(
         self, qpos: np.ndarray, qvel: np.ndarray, ctrl: np.ndarray
-    ) -> np.ndarray:
+    ) -> tuple[np.ndarray, np.ndarray]:
         upright = (np.cos(qpos[..., 1]) + 1.0) / 2.0
         centred = (1.0 + _tolerance(qpos[..., 0], margin=2.0)) / 2.0
         small_control = (4.0 + _tolerance(ctrl[..., 0], margin=1.0)) / 5.0
         small_velocity = (1.0 + _tolerance(qvel[..., 1], margin=5.0)) / 2.0
-        return upright * centred * small_control * small_velocity
+        reward = upright * centred * small_control * small_velocity
+        return reward, np.zeros(reward.shape, dtype=bool)

@@ -50,17 +50,11 @@ class InvertedPendulumEnv(MujocoEnv):
         self.data.qpos[:] = self.model.qpos0 + rng.uniform(-scale, scale, self.model.nq)
         self.data.qvel[:] = rng.uniform(-scale, scale, self.model.nv)
 
-    def _observation(self) -> dict[str, np.ndarray]:
-        return {"proprio": self.proprio_from_physics(self.data.qpos, self.data.qvel)}
-
     def proprio_from_physics(self, qpos: np.ndarray, qvel: np.ndarray) -> np.ndarray:
-        return np.concatenate([qpos, qvel], axis=-1, dtype=np.float32)
+        return np.concatenate((qpos, qvel), axis=-1, dtype=np.float32)
 
-    def terminated_from_physics(self, qpos: np.ndarray, qvel: np.ndarray) -> np.ndarray:
-        finite = np.isfinite(qpos).all(-1) & np.isfinite(qvel).all(-1)
-        return ~finite | (np.abs(qpos[..., 1]) > MAX_ANGLE)
-
-    def reward_from_physics(
+    def outcome_from_physics(
         self, qpos: np.ndarray, qvel: np.ndarray, ctrl: np.ndarray
-    ) -> np.ndarray:
-        return (~self.terminated_from_physics(qpos, qvel)).astype(np.float64)
+    ) -> tuple[np.ndarray, np.ndarray]:
+        upright = np.abs(qpos[..., 1]) <= MAX_ANGLE  # False for NaN: a broken state terminates
+        return upright.astype(np.float64), ~upright

@@ -35,6 +35,6 @@ def test_vectorised_reward_matches_the_real_step():
     for action in (-1.0, 0.3, 1.0):
         _, reward, *_ = env.step(np.array([action], dtype=np.float32))
         qpos, qvel = env.split_state(env.physics_state())
-        again = env.reward_from_physics(qpos, qvel, np.array([action]))
+        again, _ = env.outcome_from_physics(qpos, qvel, np.array([action]))
         assert reward == pytest.approx(float(again))
     assert 0.0 <= reward <= 1.0

@@ -1,0 +1,40 @@
+"""Reach: move the arm's fingertip to a goal point; reward −distance, success within 5 cm."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from embodied.envs.task import Task
+from scenes.description import Scene
+from scenes.library import reach_scene
+
+
+class ReachTask(Task):
+    """Goals are fingertip positions of random joint configurations, so always reachable."""
+
+    embodiment = "arm"
+    success_radius = 0.05
+
+    @staticmethod
+    def build_scene() -> Scene:
+        return reach_scene()
+
+    def reset(self, rng: np.random.Generator) -> None:
+        joints = self.robot.joints
+        low = np.array([-np.pi, -1.2, -2.0])
+        goal_config = rng.uniform(low, -low)
+        self.sim.set_joint_positions(joints, goal_config)
+        goal = self.sim.body_position("arm_fingertip")
+        goal[2] = max(goal[2], 0.08)
+        self.sim.set_joint_positions(joints, rng.uniform(-0.1, 0.1, len(joints)))
+        self.sim.set_body_pose("goal", goal)
+        self.instruction = "Touch the green ball with the fingertip."
+
+    def agent_position(self) -> np.ndarray:
+        return self.sim.body_position("arm_fingertip")
+
+    def goal_position(self) -> np.ndarray:
+        return self.sim.body_position("goal")
+
+    def reward(self) -> float:
+        return -self.measurements["distance_to_goal"]

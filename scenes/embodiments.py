@@ -1,0 +1,135 @@
+"""Embodiment builders: robot arm, mobile base (optionally with an arm), user avatar, wearable.
+
+Each returns description parts (bodies, actuators, cameras, embodiment) to compose into scenes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from scenes.description import (
+    Actuator,
+    Body,
+    Camera,
+    Embodiment,
+    Geom,
+    Joint,
+    Vec3,
+    rotation,
+)
+
+ALONG_X = rotation((0.0, 1.0, 0.0), math.pi / 2)  # turns a capsule's z axis onto x
+ROBOT_RGBA = (0.85, 0.55, 0.1, 1.0)
+AVATAR_RGBA = (0.25, 0.45, 0.85, 1.0)
+
+
+@dataclass(frozen=True)
+class Parts:
+    """Description parts of one embodiment."""
+
+    body: Body | None
+    actuators: tuple[Actuator, ...] = ()
+    cameras: tuple[Camera, ...] = ()
+    embodiment: Embodiment | None = None
+
+
+def _link(name: str, length: float, joint: Joint, child: Body | None, pos: Vec3) -> Body:
+    """An arm link along x of ``length`` turning about ``joint``, carrying ``child`` at its end."""
+    capsule = Geom("capsule", (0.035, length / 2), pos=(length / 2, 0.0, 0.0), quat=ALONG_X,
+                   rgba=ROBOT_RGBA, mass=0.3, collide=False)  # fmt: skip
+    return Body(name, pos=pos, geoms=(capsule,), joints=(joint,),
+                children=(child,) if child else ())  # fmt: skip
+
+
+def arm_chain(prefix: str, pos: Vec3, lengths: tuple[float, float] = (0.4, 0.35)) -> Body:
+    """A two-link arm (shoulder and elbow pitch) ending in a ``<prefix>fingertip`` body."""
+    fingertip = Body(f"{prefix}fingertip", pos=(lengths[1], 0.0, 0.0), geoms=(
+        Geom("sphere", (0.04,), rgba=(0.9, 0.9, 0.9, 1.0), mass=0.05, collide=False),))  # fmt: skip
+    pitch = (0.0, 1.0, 0.0)
+    elbow = _link(f"{prefix}forearm", lengths[1],
+                  Joint(f"{prefix}elbow", axis=pitch, range=(-2.6, 2.6), damping=0.5),
+                  fingertip, pos=(lengths[0], 0.0, 0.0))  # fmt: skip
+    return _link(f"{prefix}upper_arm", lengths[0],
+                 Joint(f"{prefix}shoulder", axis=pitch, range=(-1.6, 1.6), damping=0.5),
+                 elbow, pos=pos)  # fmt: skip
+
+
+def _servos(prefix: str, joints: tuple[str, ...], limit: float) -> tuple[Actuator, ...]:
+    return tuple(
+        Actuator(f"{prefix}{joint}_servo", f"{prefix}{joint}", kind="position", gain=30.0,
+                 ctrlrange=(-limit, limit), forcelimit=30.0)
+        for joint in joints
+    )  # fmt: skip
+
+
+def robot_arm(name: str = "arm") -> Parts:
+    """A fixed 3-DoF arm (base yaw, shoulder, elbow) with position servos."""
+    prefix = f"{name}_"
+    base = Body(f"{name}_base", pos=(0.0, 0.0, 0.0), geoms=(
+        Geom("cylinder", (0.08, 0.05), pos=(0.0, 0.0, 0.05), rgba=(0.3, 0.3, 0.3, 1.0),
+             mass=2.0, collide=False),),
+        joints=(Joint(f"{prefix}yaw", range=(-3.1, 3.1), damping=0.5),),
+        children=(arm_chain(prefix, pos=(0.0, 0.0, 0.15)),))  # fmt: skip
+    joints = ("yaw", "shoulder", "elbow")
+    camera = Camera("overview", pos=(1.3, -1.3, 1.1), forward=(-1.0, 1.0, -0.75))
+    return Parts(
+        base,
+        _servos(prefix, joints, 1.6),
+        (camera,),
+        Embodiment(name, "robot", base.name, tuple(prefix + j for j in joints), camera.name),
+    )
+
+
+def mobile_base(name: str = "robot", with_arm: bool = False) -> Parts:
+    """A holonomic round base at the origin (world-frame x/y slides, so joint values are floor
+    coordinates; yaw hinge) with velocity control and a forward camera; ``with_arm`` mounts a
+    two-link arm on it (a mobile manipulator)."""
+    prefix = f"{name}_"
+    geoms = (
+        Geom("cylinder", (0.22, 0.1), rgba=ROBOT_RGBA, mass=8.0),
+        Geom("box", (0.05, 0.12, 0.03), pos=(0.17, 0.0, 0.12), rgba=(0.2, 0.2, 0.2, 1.0),
+             mass=0.2, collide=False),
+    )  # fmt: skip
+    children = (arm_chain(prefix, pos=(0.0, 0.0, 0.3), lengths=(0.3, 0.25)),) if with_arm else ()
+    base = Body(
+        name, pos=(0.0, 0.0, 0.12), geoms=geoms, children=children,
+        joints=(Joint(f"{prefix}x", "slide", (1.0, 0.0, 0.0)),
+                Joint(f"{prefix}y", "slide", (0.0, 1.0, 0.0)),
+                Joint(f"{prefix}yaw", "hinge", (0.0, 0.0, 1.0))),
+    )  # fmt: skip
+    velocity = [
+        Actuator(f"{prefix}{axis}_velocity", f"{prefix}{axis}", kind="velocity", gain=gain,
+                 ctrlrange=(-limit, limit), forcelimit=200.0)
+        for axis, gain, limit in (("x", 80.0, 1.0), ("y", 80.0, 1.0), ("yaw", 10.0, 1.5))
+    ]  # fmt: skip
+    joints = ("x", "y", "yaw", *(("shoulder", "elbow") if with_arm else ()))
+    actuators = (*velocity, *(_servos(prefix, ("shoulder", "elbow"), 1.6) if with_arm else ()))
+    camera = Camera(f"{name}_camera", name, pos=(0.2, 0.0, 0.2), forward=(1.0, 0.0, -0.15),
+                    fovy=75.0)  # fmt: skip
+    return Parts(
+        base,
+        actuators,
+        (camera,),
+        Embodiment(name, "robot", name, tuple(prefix + j for j in joints), camera.name),
+    )
+
+
+def avatar(name: str = "user", pos: Vec3 = (0.0, 0.0, 0.0)) -> Parts:
+    """A kinematic person-sized body standing for the user, moved by a simulated-user policy."""
+    body = Body(name, pos=pos, mocap=True, geoms=(
+        Geom("capsule", (0.18, 0.45), pos=(0.0, 0.0, 0.75), rgba=AVATAR_RGBA),
+        Geom("sphere", (0.12,), pos=(0.0, 0.0, 1.52), rgba=(0.95, 0.8, 0.65, 1.0)),
+        Geom("box", (0.04, 0.1, 0.015), pos=(0.1, 0.0, 1.6), rgba=(0.1, 0.1, 0.1, 1.0),
+             collide=False),
+    ))  # fmt: skip
+    return Parts(body, embodiment=Embodiment(name, "avatar", name))
+
+
+def wearable(avatar_name: str = "user", name: str = "wearable") -> Parts:
+    """An egocentric head camera on the avatar (smart glasses): it observes, it does not act."""
+    camera = Camera(name, avatar_name, pos=(0.16, 0.0, 1.6), forward=(1.0, 0.0, -0.35),
+                    fovy=80.0)  # fmt: skip
+    return Parts(
+        None, cameras=(camera,), embodiment=Embodiment(name, "wearable", avatar_name, camera=name)
+    )
