@@ -58,6 +58,10 @@ def run_episode(
         if progress is not None:
             progress.advance(1, ret=total)
     success = bool(info["success"]) if "success" in info else None
-    measures = {k: float(v) for k, v in info.get("measures", {}).items()}
+    measures = {
+        k: float(v)
+        for k, v in info.items()
+        if k != "success" and isinstance(v, int | float | np.number) and not isinstance(v, bool)
+    }
     seconds = time.perf_counter() - start
     return EpisodeResult(total, length, terminated, seconds, success, measures, frames)

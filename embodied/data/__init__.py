@@ -3,11 +3,13 @@
 from embodied.data.episodes import EpisodeWriter, load_dataset, load_episode
 from embodied.data.rollout_collector import collect_state_episodes
 from embodied.data.source import SavedEpisodes, SimulatorCollection
+from embodied.data.vector_collector import collect_sensor_episodes
 
 __all__ = [
     "EpisodeWriter",
     "SavedEpisodes",
     "SimulatorCollection",
+    "collect_sensor_episodes",
     "collect_state_episodes",
     "load_dataset",
     "load_episode",

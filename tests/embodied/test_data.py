@@ -3,9 +3,11 @@
 import numpy as np
 import pytest
 
+import embodied
 from embodied.data import (
     EpisodeWriter,
     SavedEpisodes,
+    collect_sensor_episodes,
     collect_state_episodes,
     load_dataset,
     load_episode,
@@ -60,3 +62,23 @@ def test_bad_episode_files_give_clear_errors(tmp_path, episodes):
         load_episode(corrupt)
     with pytest.raises(FileNotFoundError, match=r"dataset\.json"):
         load_dataset(tmp_path / "nowhere")
+
+
+def test_sensor_episodes_from_vector_envs_replay_in_a_fresh_env(tmp_path):
+    options = {"max_episode_steps": 12, "modalities": ("proprio", "rgb", "text")}
+    eps = list(collect_sensor_episodes("reach", 3, num_envs=2, seed=5, **options))
+    assert [len(e["action"]) for e in eps] == [12, 12, 12]
+    first = eps[0]
+    assert first["rgb"].shape == (13, 64, 64, 3) and first["rgb"].dtype == np.uint8
+    assert first["text"].shape == (13,) and first["text"][0]
+    env = embodied.make("reach", **options)
+    observation, _ = env.reset(seed=5)  # the vector env seeds its first copy with the seed
+    np.testing.assert_allclose(observation["proprio"], first["proprio"][0])
+    for t, action in enumerate(first["action"]):
+        observation, reward, *_ = env.step(action)
+        np.testing.assert_allclose(observation["proprio"], first["proprio"][t + 1], atol=1e-5)
+        assert reward == pytest.approx(first["reward"][t], abs=1e-5)
+    writer = EpisodeWriter(tmp_path, "reach")
+    writer.add(first)
+    _, loaded = load_dataset(tmp_path)
+    assert np.array_equal(loaded[0]["rgb"], first["rgb"])
