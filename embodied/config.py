@@ -33,6 +33,13 @@ class RandomAgentConfig:
 
 
 @dataclass
+class ScriptedAgentConfig:
+    """The task's privileged expert (scene envs only)."""
+
+    _target_: str = "embodied.agents.ScriptedAgent"
+
+
+@dataclass
 class SimulatorMPCAgentConfig:
     """MPC with the simulator as its model; planner "mppi" or "cem" from the planning core."""
 
@@ -84,6 +91,7 @@ def register_configs() -> None:
     cs.store(group="env", name="env_schema", node=EnvConfig)
     cs.store(group="agent", name="random_schema", node=RandomAgentConfig)
     cs.store(group="agent", name="mpc_sim_schema", node=SimulatorMPCAgentConfig)
+    cs.store(group="agent", name="scripted_schema", node=ScriptedAgentConfig)
 
 
 register_configs()

@@ -57,7 +57,7 @@ def arm_chain(prefix: str, pos: Vec3, lengths: tuple[float, float] = (0.4, 0.35)
 
 def _servos(prefix: str, joints: tuple[str, ...], limit: float) -> tuple[Actuator, ...]:
     return tuple(
-        Actuator(f"{prefix}{joint}_servo", f"{prefix}{joint}", kind="position", gain=30.0,
+        Actuator(f"{prefix}{joint}_servo", f"{prefix}{joint}", kind="position", gain=150.0,
                  ctrlrange=(-limit, limit), forcelimit=30.0)
         for joint in joints
     )  # fmt: skip

@@ -2,6 +2,7 @@
 
 from embodied.agents.base import Agent
 from embodied.agents.random_agent import RandomAgent
+from embodied.agents.scripted import ScriptedAgent
 from embodied.agents.simulator_mpc import SimulatorMPCAgent
 
-__all__ = ["Agent", "RandomAgent", "SimulatorMPCAgent"]
+__all__ = ["Agent", "RandomAgent", "ScriptedAgent", "SimulatorMPCAgent"]

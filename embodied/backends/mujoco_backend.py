@@ -31,6 +31,7 @@ def compile_scene(scene: Scene) -> mujoco.MjSpec:
     """The MuJoCo spec of ``scene`` (call ``.compile()`` for the model)."""
     spec = mujoco.MjSpec()
     spec.modelname = scene.name
+    spec.compiler.degree = False  # scene descriptions give angles in radians
     spec.option.timestep = scene.timestep
     spec.option.gravity = scene.gravity
     spec.visual.global_.offwidth = spec.visual.global_.offheight = MAX_IMAGE_SIZE

@@ -69,3 +69,6 @@ class HouseholdTask(Task):
 
     def info(self) -> dict[str, Any]:
         return {**super().info(), "target": self.target, "user_position": self.user.position}
+
+    def scripted_action(self) -> np.ndarray:
+        return np.concatenate([self.drive_towards_goal(), np.zeros(2)])

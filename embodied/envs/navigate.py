@@ -54,3 +54,6 @@ class NavigateTask(Task):
     def reward(self) -> float:
         m = self.measurements
         return m["progress"] - 0.01 + 2.5 * m["success"]
+
+    def scripted_action(self) -> np.ndarray:
+        return self.drive_towards_goal()

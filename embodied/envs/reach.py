@@ -8,6 +8,8 @@ from embodied.envs.task import Task
 from scenes.description import Scene
 from scenes.library import reach_scene
 
+MIN_GOAL_HEIGHT = 0.08
+
 
 class ReachTask(Task):
     """Goals are fingertip positions of random joint configurations, so always reachable."""
@@ -21,11 +23,15 @@ class ReachTask(Task):
 
     def reset(self, rng: np.random.Generator) -> None:
         joints = self.robot.joints
-        low = np.array([-np.pi, -1.2, -2.0])
-        goal_config = rng.uniform(low, -low)
-        self.sim.set_joint_positions(joints, goal_config)
-        goal = self.sim.body_position("arm_fingertip")
-        goal[2] = max(goal[2], 0.08)
+        # goal configurations within the servos' range, fingertip above the floor
+        high = np.minimum([np.pi, 1.2, 2.0], self.sim.ctrl_high)
+        while True:
+            goal_config = rng.uniform(-high, high)
+            self.sim.set_joint_positions(joints, goal_config)
+            goal = self.sim.body_position("arm_fingertip")
+            if goal[2] >= MIN_GOAL_HEIGHT:
+                break
+        self._goal_config = goal_config
         self.sim.set_joint_positions(joints, rng.uniform(-0.1, 0.1, len(joints)))
         self.sim.set_body_pose("goal", goal)
         self.instruction = "Touch the green ball with the fingertip."
@@ -38,3 +44,7 @@ class ReachTask(Task):
 
     def reward(self) -> float:
         return -self.measurements["distance_to_goal"]
+
+    def scripted_action(self) -> np.ndarray:
+        """The joint configuration the goal was made from (the actuators are position servos)."""
+        return self._goal_config.copy()

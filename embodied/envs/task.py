@@ -59,6 +59,14 @@ class Task(ABC):
     def reward(self) -> float:
         """Reward of the last step, from ``self.measurements``."""
 
+    @abstractmethod
+    def scripted_action(self) -> np.ndarray:
+        """A privileged expert's action (it may use the hidden goal): ``agent=scripted``."""
+
+    def drive_towards_goal(self, gain: float = 2.0) -> np.ndarray:
+        """Planar base velocities (world x, y; no turning) towards the goal, clipped to ±1."""
+        return np.array([*np.clip(gain * self.goal_vector()[:2], -1.0, 1.0), 0.0])
+
     def proprio(self) -> np.ndarray:
         """Positions then velocities of the robot's joints."""
         joints = self.robot.joints
