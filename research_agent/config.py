@@ -1,7 +1,8 @@
 """Structured-config schemas of ``python -m research_agent.run`` and ``research_agent.leaderboard``.
 
 The ``search`` group's schemas are the planning core's own policy configs: the research agent and
-the robots are driven by the same search policies with the same settings.
+the robots are driven by the same search policies with the same settings. The ``operators``
+group picks the backend that writes solutions (its other fields are the backend's options).
 """
 
 from __future__ import annotations
@@ -19,16 +20,60 @@ from runkit.config import RunConfig
 
 
 @dataclass
+class BudgetConfig:
+    """Stop after ``steps`` solutions or ``time`` seconds of search (None: unlimited)."""
+
+    steps: int | None = 20
+    time: float | None = None
+
+
+@dataclass
+class SandboxConfig:
+    """How solutions run. ``isolation``: auto, bwrap, unshare or none; ``time_limit_s`` and
+    ``memory_mb`` override the task's limits when set."""
+
+    isolation: str = "auto"
+    time_limit_s: float | None = None
+    memory_mb: int | None = None
+    cpus: int = 1
+    nproc: int = 64
+
+
+@dataclass
+class OperatorsConfig:
+    """The operator backend (``programmatic`` now; ``llm`` later)."""
+
+    backend: str = MISSING
+
+
+@dataclass
+class ProgrammaticOperatorsConfig(OperatorsConfig):
+    """Template drafts, ``edits`` structured config edits per improve, rule-based debugging."""
+
+    backend: str = "programmatic"
+    edits: int = 1
+    family_prob: float = 0.15
+    feature_prob: float = 0.25
+
+
+@dataclass
 class ResearchConfig:
-    """Search over solutions of ``task`` with the ``search`` policy, within the step/time budget."""
+    """Search over solutions of ``task`` with the ``search`` policy and the ``operators``.
+
+    ``task``: a built-in id or a task folder; ``tasks_dir``: where built-in tasks are prepared
+    (default ``$RESEARCH_TASKS_DIR`` or ~/.cache); ``resume``: continue the search state and
+    journal found in the run folder.
+    """
 
     run: RunConfig = field(default_factory=RunConfig)
     task: str = MISSING
     search: Any = MISSING
-    max_steps: int | None = 20
-    max_seconds: float | None = None
+    operators: Any = MISSING
+    budget: BudgetConfig = field(default_factory=BudgetConfig)
+    sandbox: SandboxConfig = field(default_factory=SandboxConfig)
     workers: int = 1
-    resume: bool = True
+    resume: bool = False
+    tasks_dir: str | None = None
 
 
 @dataclass
@@ -49,6 +94,7 @@ def register_configs() -> None:
     cs.store(group="search", name="greedy_schema", node=GreedyConfig)
     cs.store(group="search", name="mcts_schema", node=MCTSConfig)
     cs.store(group="search", name="evolutionary_schema", node=EvolutionaryConfig)
+    cs.store(group="operators", name="programmatic_schema", node=ProgrammaticOperatorsConfig)
 
 
 register_configs()
