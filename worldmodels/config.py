@@ -1,7 +1,8 @@
-"""Structured-config schema of ``python -m worldmodels.train`` (configs/train_worldmodel.yaml).
+"""Structured-config schemas of ``python -m worldmodels.train`` (configs/train_worldmodel.yaml).
 
 The data source is instantiated from config (``_target_``), so that this package never imports
-``embodied`` in code: the dependency lives in the config tree.
+``embodied`` in code: the dependency lives in the config tree. Every group option names its
+schema in its defaults list, so a bad key or type fails with an error that names it.
 """
 
 from __future__ import annotations
@@ -10,34 +11,122 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING
+from omegaconf import II, MISSING
 
 from runkit.config import RunConfig
 
 
 @dataclass
-class OptimConfig:
-    learning_rate: float = 3e-4
+class WorldModelConfig:
+    """Shapes of the world model (presets in configs/worldmodel/).
+
+    modalities: observation keys the model encodes (any subset of proprio, rgb, depth, ...);
+    each gets its own encoder and the embeddings of those present are averaged (absent =
+    masked). num_dynamics > 1 trains an ensemble whose disagreement is the uncertainty.
+    decoder: train decoders from the latent back to each modality (for evaluation and plots).
+    """
+
+    modalities: list[str] = field(default_factory=lambda: ["proprio"])
+    latent_dim: int = 512
+    hidden_dim: int = 512
+    encoder_dim: int = 256
+    cnn_channels: int = 32
+    simnorm_group: int = 8
+    num_bins: int = 101
+    vmin: float = -10.0
+    vmax: float = 10.0
+    num_q: int = 5
+    num_dynamics: int = 1
+    decoder: bool = True
+    activation: str = "exp_mish"
+    log_std_min: float = -10.0
+    log_std_max: float = 2.0
+
+
+@dataclass
+class TrainerConfig:
+    """TD-MPC2's losses and optimiser; ``amp``/``compile`` = None means on with CUDA only."""
+
+    horizon: int = 3
     batch_size: int = 256
+    learning_rate: float = 3e-4
+    encoder_lr_scale: float = 0.3
     grad_clip_norm: float = 20.0
+    rho: float = 0.5
+    discount: float = 0.99
+    consistency_coef: float = 20.0
+    reward_coef: float = 0.1
+    value_coef: float = 0.1
+    termination_coef: float = 1.0
+    decoder_coef: float = 1.0
+    entropy_coef: float = 1e-4
+    tau: float = 0.01
+    modality_dropout: float = 0.0
+    amp: bool | None = None
+    compile: bool | None = None
+
+
+@dataclass
+class EvalConfig:
+    """Open-loop prediction error at ``horizons`` on the last ``heldout_fraction`` of episodes."""
+
+    horizons: list[int] = field(default_factory=lambda: [1, 5, 10])
+    heldout_fraction: float = 0.2
+    max_starts: int = 512
+    plot: bool = True
+
+
+@dataclass
+class SimulatorCollectionConfig:
+    """Random-action episodes collected with MuJoCo's native rollout (configs/data/simulator)."""
+
+    _target_: str = "embodied.data.SimulatorCollection"
+    env: str = II("env")
+    num_episodes: int = 64
+    steps: int = 200
+    action_smoothing: float = 0.5
+    nthread: int = 2
+    save_to: str | None = None
+
+
+@dataclass
+class SavedEpisodesConfig:
+    """A dataset folder written earlier (configs/data/saved)."""
+
+    _target_: str = "embodied.data.SavedEpisodes"
+    path: str = MISSING
 
 
 @dataclass
 class TrainWorldModelConfig:
-    """Collect or load data, train a world model, evaluate it at ``eval_horizons``, checkpoint."""
+    """Load or collect data, train a world model, evaluate it, checkpoint (resumes by default).
+
+    cpu_threads: torch's intra-op threads (None keeps torch's default); small models on a
+    shared CPU often train fastest with 1.
+    """
 
     run: RunConfig = field(default_factory=RunConfig)
     env: str = MISSING
-    data: Any = None
-    worldmodel: Any = None
+    data: Any = MISSING
+    worldmodel: WorldModelConfig = field(default_factory=WorldModelConfig)
+    trainer: TrainerConfig = field(default_factory=TrainerConfig)
+    eval: EvalConfig = field(default_factory=EvalConfig)
     steps: int = 10_000
-    optim: OptimConfig = field(default_factory=OptimConfig)
-    eval_horizons: list[int] = field(default_factory=lambda: [1, 5, 10])
     checkpoint_every: int = 1_000
+    keep_checkpoints: int = 2
+    resume: bool = True
+    tensorboard: bool = True
+    log_every: int = 50
+    cpu_threads: int | None = None
 
 
 def register_configs() -> None:
-    ConfigStore.instance().store(name="train_worldmodel_schema", node=TrainWorldModelConfig)
+    """Store the schemas under the names the YAML files' defaults lists use."""
+    cs = ConfigStore.instance()
+    cs.store(name="train_worldmodel_schema", node=TrainWorldModelConfig)
+    cs.store(group="worldmodel", name="worldmodel_schema", node=WorldModelConfig)
+    cs.store(group="data", name="simulator_schema", node=SimulatorCollectionConfig)
+    cs.store(group="data", name="saved_schema", node=SavedEpisodesConfig)
 
 
 register_configs()

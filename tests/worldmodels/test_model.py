@@ -1,0 +1,90 @@
+"""The model's planner interface, modality masking and ensemble uncertainty."""
+
+import pytest
+import torch
+
+from planning import MPPI
+from planning.mppi import MPPIConfig
+from worldmodels.config import WorldModelConfig
+from worldmodels.model import WorldModel
+
+TINY = dict(latent_dim=32, hidden_dim=32, encoder_dim=32, cnn_channels=4)
+SHAPES = {"proprio": (5,), "rgb": (32, 32, 3), "depth": (32, 32)}
+
+
+def make_model(**overrides) -> WorldModel:
+    return WorldModel(WorldModelConfig(**{**TINY, **overrides}), SHAPES, action_dim=2)
+
+
+def observations(batch: int) -> dict[str, torch.Tensor]:
+    return {
+        "proprio": torch.randn(batch, 5),
+        "rgb": torch.randint(0, 255, (batch, 32, 32, 3), dtype=torch.uint8),
+        "depth": torch.rand(batch, 32, 32),
+    }
+
+
+def test_planner_drives_the_model():
+    model = make_model().eval()
+    z = model.encode({"proprio": torch.randn(2, 5)})
+    assert z.shape == (2, 32)
+    cfg = MPPIConfig(horizon=3, num_samples=32, num_elites=4, iterations=2, num_policy_samples=4)
+    planner = MPPI(2, cfg, -1.0, 1.0, batch_size=2)
+    with torch.no_grad():
+        plan = planner.plan(
+            lambda actions: model.score(z, actions),
+            lambda: model.policy_rollout(z, cfg.num_policy_samples, cfg.horizon),
+        )
+    assert plan.shape == (2, 3, 2) and plan.abs().max() <= 1
+
+
+def test_policy_rollout_samples_with_a_generator():
+    model = make_model()
+    z = model.encode({"proprio": torch.randn(1, 5)})
+    mean = model.policy_rollout(z, 3, 4)
+    torch.testing.assert_close(mean[:, 0], mean[:, 1])
+    sampled = model.policy_rollout(z, 3, 4, generator=torch.Generator().manual_seed(0))
+    assert sampled.shape == (1, 3, 4, 2) and not torch.equal(sampled[:, 0], sampled[:, 1])
+
+
+@pytest.mark.parametrize("present", [["proprio"], ["rgb"], ["depth"], ["rgb", "depth"]])
+def test_missing_modality_is_masked(present):
+    model = make_model(modalities=["proprio", "rgb", "depth"])
+    obs = observations(3)
+    z = model.encode({k: obs[k] for k in present})
+    assert z.shape == (3, 32) and torch.isfinite(z).all()
+    mask = {k: torch.tensor([k in present] * 3) for k in obs}
+    torch.testing.assert_close(model.encode(obs, mask), z)
+
+
+def test_per_sample_mask_changes_only_masked_samples():
+    model = make_model(modalities=["proprio", "rgb"])
+    obs = observations(2)
+    full = model.encode(obs)
+    masked = model.encode(obs, {"rgb": torch.tensor([True, False])})
+    torch.testing.assert_close(masked[0], full[0])
+    torch.testing.assert_close(masked[1], model.encode({"proprio": obs["proprio"][1:]})[0])
+
+
+def test_decoders_predict_every_modality():
+    model = make_model(modalities=["proprio", "rgb", "depth"])
+    pred = model.predict(observations(2), torch.zeros(4, 2, 2))
+    assert pred["proprio"].shape == (4, 2, 5)
+    assert pred["rgb"].shape == (4, 2, 32, 32, 3)
+    assert pred["depth"].shape == (4, 2, 32, 32)
+
+
+def test_unknown_modality_is_a_clear_error():
+    with pytest.raises(ValueError, match="lidar"):
+        make_model(modalities=["lidar"])
+
+
+def test_ensemble_disagreement_is_the_uncertainty():
+    single = make_model()
+    z = single.encode({"proprio": torch.randn(4, 5)})
+    a = torch.zeros(4, 2)
+    assert torch.equal(single.uncertainty(z, a), torch.zeros(4))
+    ensemble = make_model(num_dynamics=3)
+    u = ensemble.uncertainty(z, a)
+    assert u.shape == (4,) and (u > 0).all()
+    torch.testing.assert_close(ensemble.next(z, a).view(4, -1, 8).sum(-1), torch.ones(4, 4))

@@ -1,0 +1,160 @@
+"""``python -m worldmodels.train env=<id> worldmodel=<preset> steps=N``: train a world model.
+
+Gets episodes from the ``data`` source (instantiated from config), holds out the last episodes,
+trains with TD-MPC2's losses (progress bar, TensorBoard under ``tensorboard/``), checkpoints
+into ``checkpoints/`` every ``checkpoint_every`` steps and resumes from the newest one found
+there, then writes ``metrics.json`` (open-loop errors against copy-last and linear baselines)
+and ``plots/``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import torch
+from hydra.utils import instantiate
+from omegaconf import DictConfig, OmegaConf
+
+from runkit import RunContext, hydra_entry_point, progress_bar, start_run
+from worldmodels.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+from worldmodels.config import TrainerConfig, WorldModelConfig
+from worldmodels.data import EpisodeDataset, WindowSampler
+from worldmodels.evaluation import baselines, open_loop_errors
+from worldmodels.model import WorldModel
+from worldmodels.plots import plot_predictions
+from worldmodels.trainer import WorldModelTrainer
+
+log = logging.getLogger(__name__)
+
+
+class MetricWriter:
+    """TensorBoard scalars under ``<run>/tensorboard`` (a no-op without the tensorboard package)."""
+
+    def __init__(self, ctx: RunContext, enabled: bool) -> None:
+        self.writer = None
+        if not enabled:
+            return
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+        except ImportError:
+            log.warning("tensorboard is not installed; no TensorBoard logs")
+            return
+        self.writer = SummaryWriter(str(ctx.output_dir / "tensorboard"))
+
+    def scalars(self, prefix: str, values: dict[str, float], step: int) -> None:
+        if self.writer is not None:
+            for key, value in values.items():
+                self.writer.add_scalar(f"{prefix}/{key}", value, step)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def load_data(cfg: DictConfig, seed: int, modalities: list[str]) -> EpisodeDataset:
+    source = instantiate(cfg.data)
+    return EpisodeDataset(source.episodes(seed), modalities)
+
+
+def train(
+    cfg: DictConfig, ctx: RunContext, trainer: WorldModelTrainer, sampler: WindowSampler
+) -> dict[str, float]:
+    """Train to ``cfg.steps``, resuming from the newest checkpoint; return the last losses."""
+    folder = ctx.output_dir / "checkpoints"
+    step = 0
+    latest = latest_checkpoint(folder) if cfg.resume else None
+    if latest is not None:
+        _, state, step = load_checkpoint(latest, trainer.model)
+        trainer.load_state_dict(state["trainer"])
+        sampler.generator.set_state(state["sampler"])
+        log.info("resumed from %s at step %d", latest, step)
+    writer = MetricWriter(ctx, cfg.tensorboard)
+    losses: dict[str, float] = {}
+    start, start_step = time.perf_counter(), step
+    with progress_bar(cfg.steps, "train", cfg.run.progress) as bar:
+        bar.advance(step)
+        while step < cfg.steps:
+            terms = trainer.update(sampler.sample(cfg.trainer.batch_size))
+            step += 1
+            if step % cfg.log_every == 0 or step == cfg.steps:
+                losses = {k: float(v) for k, v in terms.items()}
+                writer.scalars("train", losses, step)
+                bar.advance(1, loss=losses["total"])
+            else:
+                bar.advance(1)
+            if step % cfg.checkpoint_every == 0 or step == cfg.steps:
+                state = {"trainer": trainer.state_dict(), "sampler": sampler.generator.get_state()}
+                save_checkpoint(folder, step, trainer.model, state, cfg.keep_checkpoints)
+    writer.close()
+    elapsed = time.perf_counter() - start
+    losses["steps_per_s"] = (step - start_step) / elapsed if elapsed > 0 else 0.0
+    return losses
+
+
+def run(cfg: DictConfig, output_dir: str | None = None) -> dict[str, Any]:
+    """Train, evaluate and checkpoint as ``cfg`` says; return the metrics written."""
+    ctx = start_run(cfg, output_dir)
+    if cfg.cpu_threads is not None:
+        torch.set_num_threads(cfg.cpu_threads)
+    wm_cfg: WorldModelConfig = OmegaConf.to_object(cfg.worldmodel)  # type: ignore[assignment]
+    trainer_cfg: TrainerConfig = OmegaConf.to_object(cfg.trainer)  # type: ignore[assignment]
+    data = load_data(cfg, ctx.seed, wm_cfg.modalities)
+    train_data, heldout = data.split(cfg.eval.heldout_fraction)
+    model = WorldModel(wm_cfg, data.obs_shapes, data.action_dim)
+    model.fit_normalizers(train_data.obs)
+    log.info(
+        "%d training and %d held-out episodes; model of %d parameters",
+        train_data.num_episodes,
+        heldout.num_episodes,
+        sum(p.numel() for p in model.parameters()),
+    )
+    trainer = WorldModelTrainer(model, trainer_cfg, ctx.device, seed=ctx.seed)
+    sampler = WindowSampler(train_data, trainer_cfg.horizon, seed=ctx.seed + 1)
+    losses = train(cfg, ctx, trainer, sampler)
+    metrics: dict[str, Any] = {
+        "env": cfg.env,
+        "steps": cfg.steps,
+        "parameters": sum(p.numel() for p in model.parameters()),
+        "episodes": {"train": train_data.num_episodes, "heldout": heldout.num_episodes},
+        "final_losses": losses,
+        "checkpoint": str(latest_checkpoint(ctx.output_dir / "checkpoints")),
+    }
+    if model.decoders:
+        errors = open_loop_errors(
+            model, train_data, heldout, list(cfg.eval.horizons), cfg.eval.max_starts
+        )
+        metrics["open_loop_mse"] = errors
+        metrics["beats_copy_last"] = {
+            name: {h: e["model"] < e["copy_last"] for h, e in per_h.items()}
+            for name, per_h in errors.items()
+        }
+        writer = MetricWriter(ctx, cfg.tensorboard)
+        for name, per_h in errors.items():
+            for h, per_p in per_h.items():
+                writer.scalars(f"eval/{name}/{h}", per_p, cfg.steps)
+        writer.close()
+        if cfg.eval.plot:
+            predictors = {"model": model.predict, **baselines(model, train_data)}
+            folder = ctx.artefact("plots/x").parent
+            paths = plot_predictions(
+                folder,
+                heldout.episode(0),
+                predictors,
+                {k: model.obs_shapes[k] for k in model.decoders},
+                3 * max(cfg.eval.horizons),
+                ctx.device,
+            )
+            metrics["plots"] = [str(p) for p in paths]
+    ctx.write_metrics(metrics)
+    return metrics
+
+
+@hydra_entry_point("train_worldmodel")
+def main(cfg: DictConfig) -> None:
+    run(cfg)
+
+
+if __name__ == "__main__":
+    main()
