@@ -26,7 +26,7 @@ test: install
 	$(PY) -m pytest
 
 # Each benchmark prints one JSON object; docs/BENCHMARKS.md records them with the machine.
-BENCHMARKS := mppi_latency env_speed worldmodel_speed sco_speed least_core_speed llm_throughput
+BENCHMARKS := mppi_latency env_speed worldmodel_speed sco_speed least_core_speed llm_throughput research_search
 
 bench: install
 	@for b in $(BENCHMARKS); do $(PY) benchmarks/$$b.py || exit 1; done

@@ -13,6 +13,7 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import II, MISSING
 
 from runkit.config import RunConfig
+from worldmodels.config import TrainerConfig, WorldModelConfig
 
 
 @dataclass
@@ -58,6 +59,35 @@ class SimulatorMPCAgentConfig:
 
 
 @dataclass
+class WorldModelMPCAgentConfig:
+    """MPC in a learned world model's latent space (TD-MPC2's planner), learning online.
+
+    checkpoint: a world-model checkpoint (a ``step_*`` folder or a training run's folder) to
+    start from; without one a model is built from ``worldmodel`` and learned from scratch.
+    """
+
+    _target_: str = "embodied.agents.WorldModelMPCAgent"
+    _convert_: str = "all"  # nested configs arrive as plain dicts and lists
+    checkpoint: str | None = None
+    worldmodel: WorldModelConfig = field(default_factory=WorldModelConfig)
+    trainer: TrainerConfig = field(default_factory=TrainerConfig)
+    planner: str = "mppi"
+    horizon: int = 3
+    num_samples: int = 512
+    num_elites: int = 64
+    iterations: int = 6
+    num_policy_samples: int = 24
+    temperature: float = 0.5
+    learn: bool = True
+    seed_steps: int = 1000
+    updates_per_step: int = 1
+    explore_std: float = 0.1
+    save_to: str | None = None
+    device: str = II("run.device")
+    seed: int = II("run.seed")
+
+
+@dataclass
 class EpisodeConfig:
     """``python -m embodied.episode``: run ``episodes`` episodes of ``agent`` in ``env``."""
 
@@ -92,6 +122,7 @@ def register_configs() -> None:
     cs.store(group="agent", name="random_schema", node=RandomAgentConfig)
     cs.store(group="agent", name="mpc_sim_schema", node=SimulatorMPCAgentConfig)
     cs.store(group="agent", name="scripted_schema", node=ScriptedAgentConfig)
+    cs.store(group="agent", name="wm_mpc_schema", node=WorldModelMPCAgentConfig)
 
 
 register_configs()

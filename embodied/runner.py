@@ -48,9 +48,13 @@ def run_episode(
     agent.reset(seed=seed)
     frames = [env.render()] if record else []
     total, length, terminated, truncated, info = 0.0, 0, False, False, {}
+    observe = getattr(agent, "observe", None)  # agents that learn online see each transition
     start = time.perf_counter()
     while not (terminated or truncated):
-        observation, reward, terminated, truncated, info = env.step(agent.act(observation))
+        action = agent.act(observation)
+        observation, reward, terminated, truncated, info = env.step(action)
+        if observe is not None:
+            observe(observation, action, float(reward), bool(terminated))
         total += float(reward)
         length += 1
         if record:

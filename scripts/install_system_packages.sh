@@ -8,6 +8,10 @@ packages=()
 ldconfig -p | grep -q 'libEGL_mesa.so' || packages+=(libegl-mesa0)
 ldconfig -p | grep -q 'libEGL.so.1' || packages+=(libegl1)
 ldconfig -p | grep -q 'libGL.so.1' || packages+=(libgl1)
+# The research agent's sandbox: bubblewrap, and prlimit/setpriv/unshare; ps for its tests.
+command -v bwrap >/dev/null || packages+=(bubblewrap)
+command -v prlimit >/dev/null && command -v setpriv >/dev/null || packages+=(util-linux)
+command -v ps >/dev/null || packages+=(procps)
 
 if [ ${#packages[@]} -eq 0 ]; then
     exit 0

@@ -13,3 +13,6 @@ class Agent(Protocol):
     def reset(self, seed: int | None = None) -> None: ...
 
     def act(self, observation: Any) -> np.ndarray: ...
+
+    # Optional: ``observe(observation, action, reward, terminated)`` is called after each step
+    # (agents that learn online); ``close()`` at the end of the run.

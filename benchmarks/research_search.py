@@ -1,0 +1,137 @@
+"""Research agent: search policies vs the task baseline, Optuna TPE and random search.
+
+Every method gets the same wall-clock budget per built-in task and the same config space,
+sandbox and grader; the policies use the programmatic operators. Reports per task and method
+the best validation score, the test score of that solution, the number of solutions run and,
+for the policies, the search overhead (time not spent executing solutions, as a fraction of
+the run). Prints one JSON object.
+Usage: python benchmarks/research_search.py [--seconds S] [--tasks a,b] [--long]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from machine import machine_info
+from scipy.stats import rankdata
+
+from research_agent.baselines import optuna_search, random_search
+from research_agent.domain import ResearchDomain
+from research_agent.execution import task_limits
+from research_agent.journal import Journal
+from research_agent.operators import ProgrammaticOperators
+from research_agent.sandbox import isolation_backend
+from research_agent.search import POLICIES, make_policy, run_search
+from research_agent.tasks import RECIPES, Task, grade, load_task
+
+TUNERS = {"random": random_search, "optuna_tpe": optuna_search}
+
+
+def run_policy(name: str, task: Task, seconds: float, out: Path, seed: int) -> dict[str, Any]:
+    domain = ResearchDomain(
+        task,
+        ProgrammaticOperators(),
+        out / "nodes",
+        Journal(out / "journal.jsonl"),
+        task_limits(task),
+    )
+    outcome = run_search(make_policy(name, {"seed": seed}), domain, out, None, seconds)
+    best = outcome.tree.best_node()
+    test = None
+    if best is not None:
+        workspace = out / "nodes" / best.payload["key"] / "workspace"
+        test = grade(task, workspace / "test_predictions.npy", "test").get("score")
+    return {
+        "val": None if best is None else best.info["val_score"],
+        "test": test,
+        "solutions": len(outcome.tree),
+        "buggy": len(outcome.tree.buggy_nodes()),
+        "seconds": round(outcome.seconds, 2),
+        "overhead_fraction": round(1 - outcome.executed_seconds / outcome.seconds, 4),
+    }
+
+
+def run_tuner(name: str, task: Task, seconds: float, out: Path, seed: int) -> dict[str, Any]:
+    outcome = TUNERS[name](task, seconds, out, task_limits(task), seed)
+    best = outcome.best(task)
+    test = None
+    if best is not None:
+        predictions = out / f"trial_{best[0]}" / "workspace" / "test_predictions.npy"
+        test = grade(task, predictions, "test").get("score")
+    return {
+        "val": None if best is None else best[1].score,
+        "test": test,
+        "solutions": len(outcome.trials),
+        "buggy": sum(r.score is None for _, r in outcome.trials),
+        "seconds": round(outcome.seconds, 2),
+    }
+
+
+def baseline(task: Task) -> dict[str, Any]:
+    predictions = task.root / "baseline_run" / "workspace" / "test_predictions.npy"
+    return {"val": task.spec.baseline_score, "test": grade(task, predictions, "test").get("score")}
+
+
+def mean_ranks(results: dict[str, dict[str, Any]], methods: list[str], key: str) -> dict:
+    """Mean rank of each method over tasks and seeds by ``key`` ("val" or "test"); 1 is best,
+    ties share their mean rank."""
+    ranks: dict[str, list[float]] = {m: [] for m in methods}
+    for per_task in results.values():
+        spec = RECIPES[per_task["task"]].spec
+        for run in per_task["runs"]:
+            signed = [
+                spec.signed(run[m][key]) if run[m][key] is not None else -np.inf for m in methods
+            ]
+            for m, rank in zip(methods, rankdata(-np.array(signed)), strict=True):
+                ranks[m].append(float(rank))
+    return {m: round(float(np.mean(r)), 2) for m, r in ranks.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=None, help="budget per task and method")
+    parser.add_argument("--tasks", default=",".join(RECIPES))
+    parser.add_argument("--seeds", type=int, default=None)
+    parser.add_argument("--long", action="store_true", help="60 s per method, 3 seeds")
+    args = parser.parse_args()
+    seconds = args.seconds or (60.0 if args.long else 10.0)
+    seeds = args.seeds or (3 if args.long else 1)
+    methods = [*POLICIES, *TUNERS]
+    results: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="research_bench_") as tmp:
+        for task_id in args.tasks.split(","):
+            task = load_task(task_id)
+            runs = []
+            for seed in range(seeds):
+                run: dict[str, Any] = {"baseline": baseline(task)}
+                for method in methods:
+                    out = Path(tmp) / task_id / f"{method}_{seed}"
+                    runner = run_policy if method in POLICIES else run_tuner
+                    run[method] = runner(method, task, seconds, out, seed)
+                runs.append(run)
+            results[task_id] = {"task": task_id, "metric": task.spec.metric, "runs": runs}
+    overheads = [
+        run[m]["overhead_fraction"] for r in results.values() for run in r["runs"] for m in POLICIES
+    ]
+    report = {
+        "benchmark": "research_search",
+        "machine": machine_info(torch.device("cpu")),
+        "isolation": isolation_backend(),
+        "seconds_per_task_and_method": seconds,
+        "seeds": seeds,
+        "tasks": results,
+        "mean_rank_val": mean_ranks(results, ["baseline", *methods], "val"),
+        "mean_rank_test": mean_ranks(results, ["baseline", *methods], "test"),
+        "max_search_overhead_fraction": max(overheads),
+    }
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()

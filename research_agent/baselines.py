@@ -1,0 +1,97 @@
+"""Black-box tuners over the same config space as the operators, for comparison: random search
+and Optuna's TPE sampler. Both run every config through the same sandbox and grader."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from research_agent.execution import ExecutionResult, execute
+from research_agent.sandbox import Limits
+from research_agent.solution import render
+from research_agent.space import FEATURE_ORDER, Config, families_for, family, random_config
+from research_agent.tasks.spec import Task
+
+Tell = Callable[[Config, ExecutionResult], None]
+
+
+@dataclass
+class TuningOutcome:
+    """Configs tried, in order, with their execution results."""
+
+    trials: list[tuple[Config, ExecutionResult]]
+    seconds: float
+
+    def best(self, task: Task) -> tuple[int, ExecutionResult] | None:
+        """Index and result of the best good trial (earliest on ties), or None."""
+        good = [(i, r) for i, (_, r) in enumerate(self.trials) if r.score is not None]
+        if not good:
+            return None
+        return max(good, key=lambda item: (task.spec.signed(item[1].score), -item[0]))
+
+
+def tune(
+    task: Task,
+    propose: Callable[[], tuple[Config, Tell]],
+    seconds: float,
+    run_dir: Path,
+    limits: Limits,
+) -> TuningOutcome:
+    """Propose, run and report configs until ``seconds`` have passed; trial k runs in
+    ``run_dir/trial_k``."""
+    start, trials = time.monotonic(), []
+    while time.monotonic() - start < seconds:
+        config, tell = propose()
+        code = render(config, task.spec.kind, task.spec.image)
+        result = execute(task, code, run_dir / f"trial_{len(trials)}", limits)
+        tell(config, result)
+        trials.append((config, result))
+    return TuningOutcome(trials, time.monotonic() - start)
+
+
+def random_search(task: Task, seconds: float, run_dir: Path, limits: Limits, seed: int = 0):
+    """Uniform samples of the config space."""
+    rng = np.random.default_rng(seed)
+
+    def propose() -> tuple[Config, Tell]:
+        return random_config(task.spec.kind, task.spec.image, rng), lambda c, r: None
+
+    return tune(task, propose, seconds, run_dir, limits)
+
+
+def optuna_search(task: Task, seconds: float, run_dir: Path, limits: Limits, seed: int = 0):
+    """Optuna's TPE sampler over family, per-family settings and feature steps (failed runs
+    are reported as failed trials)."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    direction = "maximize" if task.spec.direction == "maximize" else "minimize"
+    study = optuna.create_study(direction=direction, sampler=optuna.samplers.TPESampler(seed=seed))
+    names = [f.name for f in families_for(task.spec.kind, task.spec.image)]
+
+    def propose() -> tuple[Config, Tell]:
+        trial = study.ask()
+        name = trial.suggest_categorical("model", names)
+        fam = family(name)
+        params: dict[str, Any] = {
+            key: trial.suggest_categorical(f"{name}.{key}", list(choices))
+            for key, choices in fam.choices.items()
+        }
+        steps = [] if fam.template == "cnn" else FEATURE_ORDER
+        features = [s for s in steps if trial.suggest_categorical(s, [False, True])]
+        config = {"model": name, "params": params, "features": features}
+
+        def tell(config: Config, result: ExecutionResult) -> None:
+            if result.score is None:
+                study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            else:
+                study.tell(trial, result.score)
+
+        return config, tell
+
+    return tune(task, propose, seconds, run_dir, limits)

@@ -1,0 +1,118 @@
+"""The research task as a planning-core search domain: operators write code, the sandbox runs it.
+
+Each expansion is identified by its job key (operator, parent ids, seed). A finished execution
+is appended to the journal at once, and an execution already in the journal (a resumed run)
+is replayed from there instead of being run again.
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from planning.domain import Expansion, ExpansionJob
+from research_agent.execution import execute
+from research_agent.journal import Journal, Record
+from research_agent.operators.base import Candidate, Operators
+from research_agent.sandbox import Limits
+from research_agent.tasks.spec import Task
+
+
+def job_key(job: ExpansionJob) -> str:
+    """A name unique to the job within a run (and stable across a resume)."""
+    parents = "".join(f"-{p.id}" for p in job.parents)
+    return f"{job.operator}{parents}-{job.seed:016x}"
+
+
+class GpuPool:
+    """Hands each running solution one GPU (CUDA_VISIBLE_DEVICES), or None without GPUs."""
+
+    def __init__(self, count: int) -> None:
+        self._free: queue.Queue[int] | None = None
+        if count > 0:
+            self._free = queue.Queue()
+            for index in range(count):
+                self._free.put(index)
+
+    def acquire(self) -> int | None:
+        return None if self._free is None else self._free.get()
+
+    def release(self, gpu: int | None) -> None:
+        if self._free is not None and gpu is not None:
+            self._free.put(gpu)
+
+
+@dataclass
+class ResearchDomain:
+    """Searches solutions of ``task``; node folders go under ``nodes_dir``."""
+
+    task: Task
+    operators: Operators
+    nodes_dir: Path
+    journal: Journal
+    limits: Limits
+    gpus: GpuPool = field(default_factory=lambda: GpuPool(0))
+    isolation: str | None = None
+    replay: dict[str, Record] = field(default_factory=dict)
+
+    def expand(self, job: ExpansionJob) -> Expansion:
+        key = job_key(job)
+        record = self.replay.get(key) or self._run(job, key)
+        return self.expansion(record)
+
+    def expansion(self, record: Record) -> Expansion:
+        """The planning-core view of an execution record."""
+        score = record["metrics"].get("val_score")
+        info = {k: record[k] for k in ("key", "error", "stderr", "timed_out", "exit_code")}
+        info.update(exec_time=record["exec_time"], analysis=record["analysis"], val_score=score)
+        return Expansion(
+            payload={"code": record["code"], "plan": record["plan"], "key": record["key"]},
+            score=None if record["is_buggy"] else self.task.spec.signed(score),
+            is_buggy=record["is_buggy"],
+            info=info,
+        )
+
+    def _propose(self, job: ExpansionJob) -> Candidate:
+        rng = np.random.default_rng(job.seed)
+        if job.operator == "draft":
+            return self.operators.draft(self.task, rng)
+        if job.operator == "crossover":
+            return self.operators.crossover(self.task, job.parents[0], job.parents[1], rng)
+        return getattr(self.operators, job.operator)(self.task, job.parents[0], rng)
+
+    def _run(self, job: ExpansionJob, key: str) -> Record:
+        candidate = self._propose(job)
+        gpu = self.gpus.acquire()
+        try:
+            result = execute(
+                self.task, candidate.code, self.nodes_dir / key, self.limits, gpu, self.isolation
+            )
+        finally:
+            self.gpus.release(gpu)
+        execution: dict[str, Any] = result.to_dict()
+        record: Record = {
+            "kind": "execution",
+            "key": key,
+            "operator": job.operator,
+            "parents": [p.id for p in job.parents],
+            "code": candidate.code,
+            "plan": candidate.plan,
+            "metrics": {"val_score": result.score, "metric": self.task.spec.metric},
+            "exec_time": result.exec_time,
+            "exit_code": result.exit_code,
+            "timed_out": result.timed_out,
+            "is_buggy": result.is_buggy,
+            "error": result.error,
+            "stderr": result.stderr,
+            "files": result.files,
+            "isolation": result.isolation,
+            "analysis": self.operators.analyze(self.task, candidate.code, execution),
+            "finished_at": time.time(),
+        }
+        self.journal.append(record)
+        return record

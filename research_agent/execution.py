@@ -1,0 +1,88 @@
+"""Execute one solution: write it into a fresh workspace, run it sandboxed, grade its output."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from research_agent.sandbox import Limits, SandboxResult, run_script
+from research_agent.tasks.grading import grade
+from research_agent.tasks.spec import Task
+
+SCRIPT = "solution.py"
+
+
+@dataclass
+class ExecutionResult:
+    """A solution's run: the validation score comes from grading its predictions, never from
+    what it prints. ``error`` says why a run counts as buggy (None when it does not)."""
+
+    score: float | None
+    exit_code: int
+    timed_out: bool
+    exec_time: float
+    stdout: str
+    stderr: str
+    isolation: str
+    files: list[str] = field(default_factory=list)
+    evaluation: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def is_buggy(self) -> bool:
+        return self.score is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def task_limits(task: Task, **overrides: Any) -> Limits:
+    """The sandbox limits of ``task`` (time and memory from task.yaml), with ``overrides``."""
+    base = {"wall_s": task.spec.time_limit_s, "memory_mb": task.spec.memory_mb}
+    return Limits(**{**base, **{k: v for k, v in overrides.items() if v is not None}})
+
+
+def _failure(run: SandboxResult, limits: Limits) -> str | None:
+    if run.timed_out:
+        return f"timeout: killed after the wall-time limit of {limits.wall_s:g} s"
+    if run.exit_code != 0:
+        last = run.stderr.strip().splitlines()[-1:] or [""]
+        return f"exit code {run.exit_code}: {last[0]}"
+    return None
+
+
+def execute(
+    task: Task,
+    code: str,
+    node_dir: Path,
+    limits: Limits | None = None,
+    gpu: int | None = None,
+    isolation: str | None = None,
+) -> ExecutionResult:
+    """Run ``code`` in ``node_dir/workspace`` and grade its validation predictions."""
+    limits = limits or task_limits(task)
+    workspace = node_dir / "workspace"
+    shutil.rmtree(workspace, ignore_errors=True)
+    workspace.mkdir(parents=True)
+    (workspace / SCRIPT).write_text(code)
+    run = run_script(SCRIPT, workspace, task.public_dir, node_dir / "logs", limits, gpu, isolation)
+    error = _failure(run, limits)
+    evaluation: dict[str, Any] = {}
+    if error is None:
+        evaluation = grade(task, workspace / "val_predictions.npy", "val")
+        error = evaluation.get("error")
+    files = sorted(str(p.relative_to(workspace)) for p in workspace.rglob("*") if p.is_file())
+    return ExecutionResult(
+        score=None if error else evaluation["score"],
+        exit_code=run.exit_code,
+        timed_out=run.timed_out,
+        exec_time=run.seconds,
+        stdout=run.stdout,
+        stderr=run.stderr,
+        isolation=run.isolation,
+        files=files,
+        evaluation=evaluation,
+        error=error,
+    )

@@ -1,0 +1,78 @@
+"""The append-only journal of a search run (JSONL, one fsynced line per record).
+
+Two kinds of record:
+
+* ``execution``: written by a worker as soon as a solution has run: its job key, operator,
+  parent ids, code, plan, metrics, execution time, exit code, buggy flag, analysis, files.
+* ``node``: written by the search loop when the policy adds that execution to its tree as node
+  ``id`` (so node ids and executions can be joined).
+
+Executions found on resume are replayed instead of rerun (:meth:`Journal.executions`).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import threading
+from pathlib import Path
+from typing import Any
+
+Record = dict[str, Any]
+
+
+class Journal:
+    """An append-only JSONL file shared by threads and processes (appends are locked)."""
+
+    def __init__(self, path: str | os.PathLike) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._end_torn_line()
+
+    def _end_torn_line(self) -> None:
+        """Terminate a last line left unfinished by a crash, so the next record starts clean."""
+        if self.path.is_file() and self.path.stat().st_size:
+            with self.path.open("rb+") as f:
+                f.seek(-1, os.SEEK_END)
+                if f.read(1) != b"\n":
+                    f.write(b"\n")
+
+    def append(self, record: Record) -> None:
+        """Append ``record`` as one line and fsync it before returning."""
+        line = (json.dumps(record, sort_keys=True, default=str) + "\n").encode()
+        with self._lock:
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                os.write(fd, line)
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+
+    def records(self) -> list[Record]:
+        """Every complete record, in order (a line torn by a crash is skipped)."""
+        if not self.path.is_file():
+            return []
+        out = []
+        for line in self.path.read_bytes().splitlines():
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError:
+                continue
+        return out
+
+    def executions(self) -> dict[str, Record]:
+        """Execution records by job key (the first one of a key wins)."""
+        found: dict[str, Record] = {}
+        for record in self.records():
+            if record.get("kind") == "execution":
+                found.setdefault(record["key"], record)
+        return found
+
+    def nodes(self) -> list[Record]:
+        """Execution records joined with their node ids, ordered by node id."""
+        executions = self.executions()
+        ids = {r["id"]: r["key"] for r in self.records() if r.get("kind") == "node"}
+        return [{**executions[ids[i]], "id": i} for i in sorted(ids) if ids[i] in executions]

@@ -1,0 +1,181 @@
+"""Operators without a language model: templates, structured config edits and debug rules.
+
+* draft: a random config of a family that fits the task, rendered from its template.
+* improve: ``edits`` structured edits of the parent's ``CONFIG`` block (a setting moved to a
+  neighbouring choice, a feature step toggled, or another family of the same template).
+* debug: a rule per failure kind (timeout -> cheaper settings, OOM -> smaller batches and
+  ensembles, NaN -> imputation, anything else -> the template re-rendered around the config).
+* crossover: each part of the config taken from one parent or the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from planning.domain import Parent
+from research_agent.operators.base import Candidate
+from research_agent.operators.diagnosis import diagnose
+from research_agent.solution import ConfigBlockError, read_config, render, write_config
+from research_agent.space import (
+    FEATURE_ORDER,
+    Config,
+    canonical_features,
+    default_config,
+    families_for,
+    family,
+    random_config,
+)
+from research_agent.tasks.spec import Task
+
+CHEAPER = ("epochs", "n_estimators", "max_iter", "channels")
+SMALLER = ("batch_size", "n_estimators", "channels")
+
+
+@dataclass
+class ProgrammaticOperators:
+    """The programmatic backend; ``edits`` structured edits per improve."""
+
+    edits: int = 1
+    family_prob: float = 0.15
+    feature_prob: float = 0.25
+
+    def draft(self, task: Task, rng: np.random.Generator) -> Candidate:
+        config = random_config(task.spec.kind, task.spec.image, rng)
+        return self._candidate(task, config, f"draft: {_describe(config)}")
+
+    def improve(self, task: Task, parent: Parent, rng: np.random.Generator) -> Candidate:
+        try:
+            config = read_config(parent.payload["code"])
+        except ConfigBlockError as exc:
+            return _with_plan(self.draft(task, rng), f"parent unreadable ({exc}); ")
+        changes = [self._edit(task, config, rng) for _ in range(self.edits)]
+        plan = f"improve node {parent.id}: " + "; ".join(changes)
+        return Candidate(write_config(parent.payload["code"], config), plan)
+
+    def debug(self, task: Task, parent: Parent, rng: np.random.Generator) -> Candidate:
+        kind = diagnose(parent.info) or "error"
+        try:
+            config = read_config(parent.payload["code"])
+            family(config["model"])
+        except (ConfigBlockError, KeyError, TypeError):
+            fallback = default_config(families_for(task.spec.kind)[0].name)
+            return self._candidate(task, fallback, f"debug {kind}: unreadable config, baseline")
+        rules = {"timeout": _cheaper, "oom": _smaller, "nan": _impute}
+        change = rules.get(kind, _no_change)(config)
+        plan = f"debug node {parent.id} ({kind}): {change}, template re-rendered"
+        return self._candidate(task, config, plan)
+
+    def crossover(
+        self, task: Task, first: Parent, second: Parent, rng: np.random.Generator
+    ) -> Candidate:
+        try:
+            a, b = read_config(first.payload["code"]), read_config(second.payload["code"])
+        except ConfigBlockError:
+            return self.improve(task, first, rng)
+        base, other = (a, b) if rng.random() < 0.5 else (b, a)
+        child: Config = {"model": base["model"], "params": dict(base["params"])}
+        if a["model"] == b["model"]:
+            for key in child["params"]:
+                if key in other["params"] and rng.random() < 0.5:
+                    child["params"][key] = other["params"][key]
+        union = set(a["features"]) | set(b["features"])
+        child["features"] = canonical_features(
+            [s for s in union if (s in a["features"] and s in b["features"]) or rng.random() < 0.5]
+        )
+        if family(child["model"]).template == "cnn":
+            child["features"] = []
+        plan = f"crossover of nodes {first.id} and {second.id}: {_describe(child)}"
+        return self._candidate(task, child, plan)
+
+    def analyze(self, task: Task, code: str, execution: dict[str, Any]) -> str:
+        kind = diagnose(execution)
+        seconds = execution.get("exec_time", 0.0)
+        if kind is None:
+            score = execution["evaluation"]["score"]
+            return f"ran in {seconds:.1f} s; validation {task.spec.metric} {score:.4g}"
+        return f"failed ({kind}) after {seconds:.1f} s: {execution.get('error')}"
+
+    def _candidate(self, task: Task, config: Config, plan: str) -> Candidate:
+        return Candidate(render(config, task.spec.kind, task.spec.image), plan)
+
+    def _edit(self, task: Task, config: Config, rng: np.random.Generator) -> str:
+        fam = family(config["model"])
+        roll = rng.random()
+        if roll < self.family_prob:
+            options = [
+                f
+                for f in families_for(task.spec.kind, task.spec.image)
+                if f.template == fam.template and f.name != fam.name
+            ]
+            if options:
+                new = options[int(rng.integers(len(options)))]
+                config.update(model=new.name, params=dict(new.defaults))
+                return f"model {fam.name} -> {new.name}"
+        if roll < self.family_prob + self.feature_prob and fam.template != "cnn":
+            step = FEATURE_ORDER[int(rng.integers(len(FEATURE_ORDER)))]
+            steps = set(config["features"]) ^ {step}
+            config["features"] = canonical_features(steps)
+            return f"feature {step} {'on' if step in steps else 'off'}"
+        name = list(fam.choices)[int(rng.integers(len(fam.choices)))]
+        old = config["params"].get(name, fam.defaults[name])
+        config["params"][name] = _neighbour(fam.choices[name], old, rng)
+        return f"{name} {old} -> {config['params'][name]}"
+
+
+def _neighbour(choices: tuple[Any, ...], value: Any, rng: np.random.Generator) -> Any:
+    """A choice next to ``value`` (a random one if ``value`` is not a choice)."""
+    if value not in choices:
+        return choices[int(rng.integers(len(choices)))]
+    index = choices.index(value)
+    step = 1 if rng.random() < 0.5 else -1
+    if not 0 <= index + step < len(choices):
+        step = -step
+    return choices[index + step] if 0 <= index + step < len(choices) else value
+
+
+def _lower(config: Config, names: tuple[str, ...]) -> list[str]:
+    fam, changed = family(config["model"]), []
+    for name in names:
+        if name in fam.choices:
+            choices, value = fam.choices[name], config["params"].get(name)
+            index = choices.index(value) if value in choices else len(choices)
+            config["params"][name] = choices[max(0, index - 1)]
+            changed.append(f"{name} -> {config['params'][name]}")
+    return changed
+
+
+def _cheaper(config: Config) -> str:
+    changed = _lower(config, CHEAPER)
+    if not changed:
+        config.update(default_config("linear", config["features"]))
+        return "switched to the linear model"
+    return "fewer epochs/iterations: " + ", ".join(changed)
+
+
+def _smaller(config: Config) -> str:
+    changed = _lower(config, SMALLER)
+    if "pca" in config["features"]:
+        config["features"] = [s for s in config["features"] if s != "pca"]
+        changed.append("pca off")
+    return "smaller batches/models: " + (", ".join(changed) or "nothing to shrink")
+
+
+def _impute(config: Config) -> str:
+    config["features"] = canonical_features([*config["features"], "impute"])
+    return "imputation of missing values added"
+
+
+def _no_change(config: Config) -> str:
+    return "config kept"
+
+
+def _describe(config: Config) -> str:
+    params = ", ".join(f"{k}={v}" for k, v in config["params"].items())
+    return f"{config['model']}({params}) features={config['features']}"
+
+
+def _with_plan(candidate: Candidate, prefix: str) -> Candidate:
+    return Candidate(candidate.code, prefix + candidate.plan)

@@ -1,0 +1,83 @@
+"""The end-of-run report: markdown summary, score-versus-time plot and the search tree."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from planning.tree import Node, SearchTree
+from research_agent.journal import Record
+from research_agent.tasks.spec import Task
+
+
+def score_curve(nodes: list[Record], task: Task) -> list[tuple[float, float]]:
+    """(seconds since the first execution finished, best validation score so far) per good node."""
+    timed = sorted(nodes, key=lambda r: r["finished_at"])
+    if not timed:
+        return []
+    start, best, curve = timed[0]["finished_at"] - timed[0]["exec_time"], None, []
+    for record in timed:
+        score = record["metrics"]["val_score"]
+        if score is not None and (best is None or task.spec.better_or_equal(score, best)):
+            best = score
+        if best is not None:
+            curve.append((record["finished_at"] - start, best))
+    return curve
+
+
+def plot_curve(curve: list[tuple[float, float]], task: Task, path: Path) -> Path:
+    """Best validation score against time as a PNG (matplotlib's Agg backend)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    if curve:
+        ax.step([t for t, _ in curve], [s for _, s in curve], where="post", label="best so far")
+    if task.spec.baseline_score is not None:
+        ax.axhline(task.spec.baseline_score, color="grey", linestyle="--", label="baseline")
+    ax.set(xlabel="seconds", ylabel=f"validation {task.spec.metric}", title=task.spec.id)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def tree_lines(tree: SearchTree, task: Task) -> list[str]:
+    """The search tree as an indented list (crossover children appear under both parents)."""
+
+    def line(node: Node, depth: int) -> list[str]:
+        score = node.info.get("val_score")
+        shown = "buggy" if node.is_buggy else f"{task.spec.metric}={score:.4g}"
+        text = f"{'  ' * depth}- [{node.id}] {node.operator}: {shown} — {node.payload['plan']}"
+        return [text] + [x for c in node.children for x in line(tree[c], depth + 1)]
+
+    return [x for root in tree.draft_nodes() for x in line(root, 0)]
+
+
+def write_report(
+    path: Path, task: Task, tree: SearchTree, summary: dict[str, Any], plot: Path
+) -> Path:
+    """Write the markdown report of a run."""
+    best = tree.best_node()
+    lines = [
+        f"# Research run on `{task.spec.id}`",
+        "",
+        task.spec.description,
+        "",
+        "| | |",
+        "|---|---|",
+        *(f"| {k} | {v} |" for k, v in summary.items()),
+        "",
+        f"![best validation score over time]({plot.name})",
+        "",
+        "## Best solution",
+        "",
+    ]
+    if best is not None:
+        lines += [best.payload["plan"], "", "```python", best.payload["code"].rstrip(), "```", ""]
+    lines += ["## Search tree", "", *tree_lines(tree, task), ""]
+    path.write_text("\n".join(lines))
+    return path

@@ -1,0 +1,136 @@
+"""``python -m research_agent.run task=<id> search=<policy> operators=<set> budget.steps=N``.
+
+Searches solutions of a task, shows live progress (best score, nodes, buggy rate) and writes
+into the run folder: journal.jsonl, search_state.pt, nodes/<key>/ (workspace and logs of every
+solution), best_solution.py, report.md, score_vs_time.png, tree.json and metrics.json with the
+best solution's test score (graded outside the sandbox on held-out labels) and medal.
+Continue a killed run with ``resume=true hydra.run.dir=<its run folder>``; ``workers=N`` runs N
+solutions at a time (it sets the policy's ``parallel``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import torch
+from omegaconf import DictConfig, OmegaConf
+
+import research_agent.config  # noqa: F401  (registers the schemas)
+from planning.tree import Node, SearchTree
+from research_agent.domain import GpuPool, ResearchDomain
+from research_agent.execution import task_limits
+from research_agent.journal import Journal
+from research_agent.operators import make_operators
+from research_agent.report import plot_curve, score_curve, write_report
+from research_agent.sandbox import isolation_backend
+from research_agent.search import JOURNAL_FILE, make_policy, policy_name, run_search
+from research_agent.tasks import Task, grade, load_task
+from runkit import hydra_entry_point, progress_bar, start_run
+
+log = logging.getLogger(__name__)
+
+
+def build_domain(cfg: DictConfig, task: Task, run_dir: Path) -> ResearchDomain:
+    """The search domain of ``cfg`` (operators, sandbox limits, GPUs) on ``task``."""
+    options = OmegaConf.to_container(cfg.operators, resolve=True)
+    assert isinstance(options, dict)
+    sandbox = cfg.sandbox
+    limits = task_limits(
+        task,
+        wall_s=sandbox.time_limit_s,
+        memory_mb=sandbox.memory_mb,
+        cpus=sandbox.cpus,
+        nproc=sandbox.nproc,
+    )
+    gpus = torch.cuda.device_count() if task.spec.wants_gpu else 0
+    return ResearchDomain(
+        task=task,
+        operators=make_operators(**options),
+        nodes_dir=run_dir / "nodes",
+        journal=Journal(run_dir / JOURNAL_FILE),
+        limits=limits,
+        gpus=GpuPool(gpus),
+        isolation=None if sandbox.isolation == "auto" else sandbox.isolation,
+    )
+
+
+def _progress_fields(tree: SearchTree, task: Task) -> dict[str, Any]:
+    best = tree.best_node()
+    buggy = len(tree.buggy_nodes()) / max(1, len(tree))
+    shown = best.info["val_score"] if best is not None else float("nan")
+    return {"best": float(shown), "nodes": len(tree), "buggy": f"{buggy:.0%}"}
+
+
+def research(cfg: DictConfig, output_dir: str | Path | None = None) -> dict[str, Any]:
+    """Run the search of ``cfg`` and return the metrics written to metrics.json."""
+    ctx = start_run(cfg, output_dir)
+    task = load_task(cfg.task, Path(cfg.tasks_dir) if cfg.tasks_dir else None)
+    settings = OmegaConf.to_container(cfg.search, resolve=True)
+    assert isinstance(settings, dict)
+    name = policy_name(settings)
+    policy = make_policy(name, settings, cfg.workers)
+    domain = build_domain(cfg, task, ctx.output_dir)
+    log.info("task %s, %s search, sandbox %s", task.spec.id, name, isolation_backend())
+    with progress_bar(cfg.budget.steps, f"{task.spec.id}/{name}", cfg.run.progress) as bar:
+
+        def on_step(tree: SearchTree, nodes: list[Node]) -> None:
+            bar.advance(len(nodes), **_progress_fields(tree, task))
+
+        outcome = run_search(
+            policy,
+            domain,
+            ctx.output_dir,
+            cfg.budget.steps,
+            cfg.budget.time,
+            cfg.workers,
+            cfg.resume,
+            on_step,
+        )
+    metrics = finish(task, outcome.tree, ctx.output_dir, outcome.journal)
+    metrics.update(
+        policy=name,
+        search_seconds=outcome.seconds,
+        executed_seconds=outcome.executed_seconds,
+        replayed_nodes=outcome.replayed,
+    )
+    ctx.write_metrics(metrics)
+    return metrics
+
+
+def finish(task: Task, tree: SearchTree, run_dir: Path, journal: Journal) -> dict[str, Any]:
+    """Grade the best solution on the test labels, write the report; return the summary."""
+    best = tree.best_node()
+    test: dict[str, Any] = {"error": "no solution ran without a bug"}
+    if best is not None:
+        workspace = run_dir / "nodes" / best.payload["key"] / "workspace"
+        test = grade(task, workspace / "test_predictions.npy", "test")
+        (run_dir / "best_solution.py").write_text(best.payload["code"])
+    test_score = test.get("score")
+    metrics: dict[str, Any] = {
+        "task": task.spec.id,
+        "metric": task.spec.metric,
+        "nodes": len(tree),
+        "buggy_nodes": len(tree.buggy_nodes()),
+        "best_node": None if best is None else best.id,
+        "best_val_score": None if best is None else best.info["val_score"],
+        "test_score": test_score,
+        "test_error": test.get("error"),
+        "baseline_val_score": task.spec.baseline_score,
+        "medal": task.spec.medal(test_score),
+    }
+    plot = plot_curve(score_curve(journal.nodes(), task), task, run_dir / "score_vs_time.png")
+    (run_dir / "tree.json").write_text(json.dumps(tree.to_dict(), indent=1, default=str))
+    write_report(run_dir / "report.md", task, tree, metrics, plot)
+    return metrics
+
+
+@hydra_entry_point("research")
+def main(cfg: DictConfig) -> None:
+    research(cfg)
+
+
+if __name__ == "__main__":
+    main()

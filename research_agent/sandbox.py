@@ -1,0 +1,261 @@
+"""Run an untrusted script in its own workspace with limits, without network or other files.
+
+Isolation, best available first (``isolation_backend()`` probes once):
+
+* ``bwrap``: bubblewrap; the sandbox sees only the system and Python installation read-only,
+  the task's public data read-only at /data, its workspace at /workspace and a private /tmp;
+  new network, pid, ipc and uts namespaces.
+* ``unshare``: util-linux unshare; new network and pid namespaces, but the file system is the
+  host's (as an unprivileged uid when run as root: only world-readable files are visible).
+* ``none``: limits only.
+
+Without bwrap the public data is hard-linked into a read-only ``data`` folder of the workspace.
+Always: run as an unprivileged uid when started as root (so RLIMIT_NPROC binds; without bwrap
+only if that uid can reach the Python installation, see :func:`drops_privileges`), rlimits on
+address space, CPU seconds, processes/threads and file size, a wall-time limit that kills the
+whole process group, and (with a pid namespace) every process the script started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import glob
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+TAIL_CHARS = 4000
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+PYTHON = os.path.normpath(sys.executable)  # no "..": the sandbox lacks the folders it goes up
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one sandboxed run. ``cpu_s`` defaults to ``wall_s * cpus``."""
+
+    wall_s: float = 60.0
+    memory_mb: int = 4096
+    cpus: int = 1
+    cpu_s: float | None = None
+    nproc: int = 64
+    file_mb: int = 256
+
+
+@dataclass(frozen=True)
+class SandboxResult:
+    """How the run ended; ``exit_code`` is negative for a signal (-9 after a kill)."""
+
+    exit_code: int
+    timed_out: bool
+    seconds: float
+    stdout: str
+    stderr: str
+    isolation: str
+
+
+@functools.cache
+def isolation_backend() -> str:
+    """ "bwrap" if bubblewrap works here, else "unshare" if that works, else "none"."""
+    probes = {
+        "bwrap": ["bwrap", "--ro-bind", "/", "/", "--unshare-net", "--unshare-pid", "true"],
+        "unshare": ["unshare", *(["--map-root-user"] if os.getuid() else []), "--net", "true"],
+    }
+    for name, cmd in probes.items():
+        if shutil.which(cmd[0]) is None:
+            continue
+        try:
+            if subprocess.run(cmd, capture_output=True, timeout=10).returncode == 0:
+                return name
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+    return "none"
+
+
+def sandbox_uid(workspace: Path) -> int:
+    """The unprivileged uid a run as root drops to (distinct per workspace, so concurrent runs
+    do not share an RLIMIT_NPROC count)."""
+    return 100_000 + zlib.crc32(str(workspace).encode()) % 800_000
+
+
+def drops_privileges(isolation: str) -> bool:
+    """Whether a run as root switches to an unprivileged uid: always with bwrap; otherwise only
+    if that uid can reach the Python installation (else it runs as root, limits only)."""
+    if os.getuid() != 0:
+        return False
+    return isolation == "bwrap" or _world_reachable(sys.prefix, os.path.realpath(PYTHON))
+
+
+@functools.cache
+def _world_reachable(*paths: str) -> bool:
+    for path in paths:
+        for parent in [Path(path), *Path(path).parents]:
+            if not os.stat(parent).st_mode & 0o001:
+                return False
+    return True
+
+
+def _own_processes() -> int:
+    uid = os.getuid()
+    return sum(1 for p in glob.glob("/proc/[0-9]*/task/*") if _owner(p) == uid)
+
+
+def _owner(path: str) -> int | None:
+    try:
+        return os.stat(path).st_uid
+    except OSError:
+        return None
+
+
+def _bind_with_parents(path: str, args: list[str]) -> None:
+    parts = Path(path).parts
+    for depth in range(2, len(parts)):
+        args += ["--perms", "0755", "--dir", str(Path(*parts[:depth]))]
+    args += ["--ro-bind", path, path]
+
+
+def _bwrap(workspace: Path, data_dir: Path, gpu: int | None) -> list[str]:
+    args = ["bwrap", "--ro-bind", "/usr", "/usr"]
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    prefixes = {sys.prefix, sys.base_prefix, str(Path(os.path.realpath(PYTHON)).parents[1])}
+    for prefix in sorted(p for p in prefixes if not p.startswith("/usr")):
+        _bind_with_parents(prefix, args)
+    args += ["--perms", "0755", "--dir", "/data", "--ro-bind", str(data_dir), "/data"]
+    args += ["--bind", str(workspace), "/workspace", "--chdir", "/workspace"]
+    args += ["--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm", "--proc", "/proc"]
+    args += ["--tmpfs", "/tmp"]
+    if gpu is not None:
+        for device in sorted(glob.glob("/dev/nvidia*")):
+            args += ["--dev-bind", device, device]
+    args += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts"]
+    args += ["--unshare-cgroup-try", "--die-with-parent", "--new-session"]
+    return args + ([] if os.getuid() == 0 else ["--unshare-user"])
+
+
+def _unshare() -> list[str]:
+    user = [] if os.getuid() == 0 else ["--map-root-user"]
+    return ["unshare", *user, "--net", "--pid", "--fork", "--kill-child", "--mount-proc"]
+
+
+def _limits(limits: Limits) -> list[str]:
+    cpu_s = limits.cpu_s if limits.cpu_s is not None else limits.wall_s * limits.cpus
+    nproc = limits.nproc if os.getuid() == 0 else limits.nproc + _own_processes()
+    # (root ignores RLIMIT_NPROC: it binds only once the run has dropped privileges)
+    return [
+        "prlimit",
+        f"--as={limits.memory_mb * 2**20}",
+        f"--cpu={max(1, int(cpu_s) + 1)}",
+        f"--nproc={nproc}",
+        f"--fsize={limits.file_mb * 2**20}",
+        "--core=0",
+        "--",
+    ]
+
+
+def _environment(
+    workspace: Path, data_dir: Path, limits: Limits, gpu: int | None, inside: bool
+) -> dict[str, str]:
+    env = {
+        "PATH": f"{Path(PYTHON).parent}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": "/workspace" if inside else str(workspace),
+        "DATA_DIR": "/data" if inside else str(data_dir),
+        "OUTPUT_DIR": "/workspace" if inside else str(workspace),
+        "LANG": "C.UTF-8",
+        "MPLBACKEND": "Agg",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "CUDA_VISIBLE_DEVICES": "" if gpu is None else str(gpu),
+    }
+    env.update(dict.fromkeys(THREAD_VARS, str(limits.cpus)))
+    return env
+
+
+def _read_only_copy(source: Path, target: Path) -> Path:
+    """Hard-link (or copy) the public data into a root-owned read-only folder of the workspace,
+    for isolation without a mount namespace."""
+    shutil.copytree(source, target, copy_function=_link_or_copy)
+    for path in [target, *target.rglob("*")]:
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    return target
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _tail(path: Path) -> str:
+    with path.open("rb") as f:
+        f.seek(max(0, path.stat().st_size - TAIL_CHARS))
+        return f.read().decode(errors="replace")
+
+
+def run_script(
+    script: str,
+    workspace: Path,
+    data_dir: Path,
+    logs: Path,
+    limits: Limits,
+    gpu: int | None = None,
+    isolation: str | None = None,
+) -> SandboxResult:
+    """Run ``python <script>`` (a file in ``workspace``) in the sandbox; write stdout and stderr
+    to ``logs``. ``isolation`` overrides :func:`isolation_backend`."""
+    isolation = isolation or isolation_backend()
+    inside = isolation == "bwrap"
+    prefix = {"bwrap": _bwrap(workspace, data_dir, gpu), "unshare": _unshare(), "none": []}
+    cmd = list(prefix[isolation])
+    if drops_privileges(isolation):
+        uid = sandbox_uid(workspace)
+        for path in [workspace, *workspace.rglob("*")]:
+            os.chown(path, uid, uid, follow_symlinks=False)
+        cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all"]
+    if not inside:
+        data_dir = _read_only_copy(data_dir, workspace / "data")
+    cmd += [*_limits(limits), PYTHON, script]
+    logs.mkdir(parents=True, exist_ok=True)
+    out_path, err_path = logs / "stdout.txt", logs / "stderr.txt"
+    env = _environment(workspace, data_dir, limits, gpu, inside)
+    start = time.monotonic()
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=workspace,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            env=env,
+            start_new_session=True,
+        )
+        timed_out = False
+        try:
+            proc.wait(timeout=limits.wall_s)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        _kill_group(proc.pid)
+        proc.wait()
+    return SandboxResult(
+        exit_code=proc.returncode,
+        timed_out=timed_out,
+        seconds=time.monotonic() - start,
+        stdout=_tail(out_path),
+        stderr=_tail(err_path),
+        isolation=isolation,
+    )
+
+
+def _kill_group(pgid: int) -> None:
+    """SIGKILL every process of the group (a pid namespace takes its other processes along)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGKILL)

@@ -1,0 +1,118 @@
+"""The search loop of a research run: policy steps, journal, checkpoint, resume, progress.
+
+After every batch the new nodes are recorded in the journal and only then is the policy's
+state saved. On resume the policy restarts from its checkpoint and re-proposes the same jobs
+(proposals and job seeds are deterministic under the policy seed); executions the journal
+already holds, including those the checkpoint lacks, are replayed instead of rerun.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from planning.budget import Budget
+from planning.checkpoint import load_state, save_state
+from planning.evolutionary import Evolutionary, EvolutionaryConfig
+from planning.executors import Executor, InlineExecutor, ThreadExecutor
+from planning.greedy import Greedy, GreedyConfig
+from planning.mcts import MCTS, MCTSConfig
+from planning.search_policy import SearchPolicy
+from planning.tree import Node, SearchTree
+from research_agent.domain import ResearchDomain
+from research_agent.journal import Journal
+
+POLICIES: dict[str, tuple[type[SearchPolicy], type]] = {
+    "greedy": (Greedy, GreedyConfig),
+    "mcts": (MCTS, MCTSConfig),
+    "evolutionary": (Evolutionary, EvolutionaryConfig),
+}
+STATE_FILE = "search_state.pt"
+JOURNAL_FILE = "journal.jsonl"
+StepCallback = Callable[[SearchTree, list[Node]], None]
+
+
+def make_policy(name: str, settings: Mapping[str, Any], workers: int = 1) -> SearchPolicy:
+    """The policy ``name`` (greedy, mcts, evolutionary) with ``settings``; one job per worker."""
+    if name not in POLICIES:
+        raise ValueError(f"unknown search policy {name!r}; known: {sorted(POLICIES)}")
+    policy_cls, config_cls = POLICIES[name]
+    return policy_cls(config_cls(**{**dict(settings), "parallel": workers}))
+
+
+def policy_name(settings: Mapping[str, Any]) -> str:
+    """The policy whose config has exactly the fields of ``settings`` (a ``search`` group)."""
+    for name, (_, config_cls) in POLICIES.items():
+        if {f.name for f in fields(config_cls)} == set(settings):
+            return name
+    raise ValueError(f"no search policy has the settings {sorted(settings)}")
+
+
+@dataclass
+class SearchOutcome:
+    """What a finished (or budget-stopped) search leaves behind; the seconds include those
+    spent before a resume, ``replayed`` counts executions taken from the journal this time."""
+
+    tree: SearchTree
+    journal: Journal
+    seconds: float
+    executed_seconds: float
+    replayed: int
+
+
+def run_search(
+    policy: SearchPolicy,
+    domain: ResearchDomain,
+    run_dir: Path,
+    budget_steps: int | None,
+    budget_seconds: float | None,
+    workers: int = 1,
+    resume: bool = False,
+    on_step: StepCallback | None = None,
+) -> SearchOutcome:
+    """Search until the budget is spent; seconds spent before a resume count towards it."""
+    state_path, journal = run_dir / STATE_FILE, domain.journal
+    if (state_path.exists() or journal.path.exists()) and not resume:
+        raise FileExistsError(
+            f"{run_dir} already holds a search; pass resume=true or use another run folder"
+        )
+    spent = executed = 0.0
+    if state_path.exists():
+        state = load_state(state_path)
+        policy.load_state_dict(state["policy"])
+        spent, executed = state["seconds"], state["executed_seconds"]
+    domain.replay = journal.executions()
+    recorded = {r["id"] for r in journal.records() if r.get("kind") == "node"}
+    remaining = None if budget_seconds is None else budget_seconds - spent
+    if remaining is not None and remaining <= 0:
+        return SearchOutcome(policy.tree, journal, spent, executed, 0)
+    budget = Budget(budget_steps, remaining, steps=len(policy.tree))
+    replayed = 0
+    executor: Executor = ThreadExecutor(workers) if workers > 1 else InlineExecutor()
+    with executor:
+        while not budget.exhausted():
+            left = None if budget.max_steps is None else budget.max_steps - budget.steps
+            nodes = policy.step(domain, executor, max_jobs=left)
+            if not nodes:
+                break
+            budget.tick(len(nodes))
+            for node in nodes:
+                if node.id not in recorded:
+                    journal.append({"kind": "node", "id": node.id, "key": node.payload["key"]})
+                key = node.payload["key"]
+                if key in domain.replay:
+                    replayed += 1
+                else:
+                    executed += node.info["exec_time"]
+            seconds = spent + budget.elapsed
+            state = {
+                "policy": policy.state_dict(),
+                "seconds": seconds,
+                "executed_seconds": executed,
+            }
+            save_state(state_path, state)
+            if on_step is not None:
+                on_step(policy.tree, nodes)
+    return SearchOutcome(policy.tree, journal, spent + budget.elapsed, executed, replayed)

@@ -1,0 +1,16 @@
+"""Research tasks: folder format, the built-in suite and grading on held-out labels."""
+
+from research_agent.tasks.builtin import RECIPES, TaskRecipe, default_cache, load_task, prepare
+from research_agent.tasks.grading import grade
+from research_agent.tasks.spec import Task, TaskSpec
+
+__all__ = [
+    "RECIPES",
+    "Task",
+    "TaskRecipe",
+    "TaskSpec",
+    "default_cache",
+    "grade",
+    "load_task",
+    "prepare",
+]

@@ -1,0 +1,201 @@
+"""The built-in task suite, prepared offline from scikit-learn's bundled data sets.
+
+A task is written into ``<cache>/<id>/`` at first use: a fixed 60/20/20 train/validation/test
+split, validation and test labels kept in ``private/``, the baseline solution in ``starter/``
+and its validation score in ``task.yaml``. Other task families (e.g. embodied tasks) plug in by
+adding a :class:`TaskRecipe` to ``RECIPES`` (or by shipping a ready task folder).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from research_agent.solution import render
+from research_agent.space import default_config
+from research_agent.tasks.spec import Task, TaskSpec
+
+Arrays = tuple[np.ndarray, np.ndarray]
+BaselineScorer = Callable[[Task], float]
+
+
+def _sklearn(name: str, images: bool = False) -> Callable[[], Arrays]:
+    def load() -> Arrays:
+        import sklearn.datasets
+
+        bunch = getattr(sklearn.datasets, f"load_{name}")()
+        return (bunch.images if images else bunch.data), bunch.target
+
+    return load
+
+
+@dataclass(frozen=True)
+class TaskRecipe:
+    """How to build a task folder: its spec (baseline filled in later), data and baseline."""
+
+    spec: TaskSpec
+    load: Callable[[], Arrays]
+    baseline_model: str
+    missing_rate: float = 0.0
+    seed: int = 0
+    baseline_features: list[str] = field(default_factory=lambda: ["impute", "standardize"])
+
+
+def _spec(task_id: str, description: str, kind: str, metric: str, **kw: object) -> TaskSpec:
+    direction = "minimize" if metric == "rmse" else "maximize"
+    return TaskSpec(task_id, description, kind, metric, direction, **kw)  # type: ignore[arg-type]
+
+
+RECIPES: dict[str, TaskRecipe] = {
+    r.spec.id: r
+    for r in (
+        TaskRecipe(
+            _spec(
+                "breast_cancer",
+                "Classify breast tumours as malignant or benign from 30 features "
+                "(about 2% of the feature values are missing).",
+                "classification",
+                "accuracy",
+                medals={"gold": 0.995, "silver": 0.985, "bronze": 0.975, "median": 0.96},
+            ),
+            _sklearn("breast_cancer"),
+            "linear",
+            missing_rate=0.02,
+        ),
+        TaskRecipe(
+            _spec(
+                "wine",
+                "Classify wines into 3 cultivars from 13 chemical measurements.",
+                "classification",
+                "accuracy",
+                medals={"gold": 1.0, "silver": 0.98, "bronze": 0.96, "median": 0.93},
+            ),
+            _sklearn("wine"),
+            "knn",
+            baseline_features=[],
+        ),
+        TaskRecipe(
+            _spec(
+                "digits",
+                "Classify 8x8 hand-written digits given as 64 pixel intensities.",
+                "classification",
+                "accuracy",
+                medals={"gold": 0.99, "silver": 0.985, "bronze": 0.975, "median": 0.96},
+            ),
+            _sklearn("digits"),
+            "linear",
+            baseline_features=[],
+        ),
+        TaskRecipe(
+            _spec(
+                "diabetes",
+                "Predict disease progression one year after baseline from 10 features "
+                "(about 2% of the feature values are missing).",
+                "regression",
+                "rmse",
+                medals={"gold": 56.0, "silver": 58.0, "bronze": 59.5, "median": 61.0},
+            ),
+            _sklearn("diabetes"),
+            "linear",
+            missing_rate=0.02,
+        ),
+        TaskRecipe(
+            _spec(
+                "digits_images",
+                "Classify hand-written digits given as 8x8 single-channel images.",
+                "classification",
+                "accuracy",
+                image=True,
+                memory_mb=6144,
+                medals={"gold": 0.99, "silver": 0.985, "bronze": 0.975, "median": 0.96},
+            ),
+            _sklearn("digits", images=True),
+            "linear",
+            baseline_features=[],
+        ),
+    )
+}
+
+
+def default_cache() -> Path:
+    """``$RESEARCH_TASKS_DIR`` or ``~/.cache/embodied-platform/research_tasks``."""
+    env = os.environ.get("RESEARCH_TASKS_DIR")
+    return Path(env) if env else Path.home() / ".cache" / "embodied-platform" / "research_tasks"
+
+
+def _write_split(recipe: TaskRecipe, root: Path) -> None:
+    x, y = recipe.load()
+    rng = np.random.default_rng(recipe.seed)
+    x = x.astype(np.float64)
+    if recipe.missing_rate:
+        x[rng.random(x.shape) < recipe.missing_rate] = np.nan
+    order = rng.permutation(len(x))
+    cut = [int(0.6 * len(x)), int(0.8 * len(x))]
+    parts = dict(zip(("train", "val", "test"), np.split(order, cut), strict=True))
+    for split, idx in parts.items():
+        np.save(root / "public" / f"{split}_X.npy", x[idx])
+        labels_dir = "public" if split == "train" else "private"
+        np.save(root / labels_dir / f"{split}{'_y' if split == 'train' else '_labels'}.npy", y[idx])
+
+
+def prepare(
+    task_id: str, cache: Path | None = None, score_baseline: BaselineScorer | None = None
+) -> Task:
+    """The task folder of built-in ``task_id``, written on first use.
+
+    ``score_baseline(task)`` gives the baseline's validation score (by default: run the starter
+    solution in the sandbox); it is stored in ``task.yaml``.
+    """
+    if task_id not in RECIPES:
+        raise KeyError(f"unknown built-in task {task_id!r}; known: {sorted(RECIPES)}")
+    root = (cache or default_cache()) / task_id
+    if (root / "task.yaml").is_file():
+        return Task.load(root)
+    recipe = RECIPES[task_id]
+    tmp = root.with_name(f".{task_id}.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    for sub in ("public", "private", "starter"):
+        (tmp / sub).mkdir(parents=True)
+    _write_split(recipe, tmp)
+    shutil.copy(Path(__file__).with_name("evaluate.py"), tmp / "evaluate.py")
+    config = default_config(recipe.baseline_model, recipe.baseline_features)
+    (tmp / "starter" / "solution.py").write_text(
+        render(config, recipe.spec.kind, recipe.spec.image)
+    )
+    (tmp / "public" / "description.md").write_text(recipe.spec.description + "\n")
+    for path in [tmp, *tmp.rglob("*")]:
+        private = path.is_relative_to(tmp / "private")
+        path.chmod(
+            (0o700 if private else 0o755) if path.is_dir() else (0o600 if private else 0o644)
+        )
+    task = Task(tmp, recipe.spec)
+    scorer = score_baseline or _sandbox_baseline
+    spec = replace(recipe.spec, baseline_score=scorer(task))
+    (tmp / "task.yaml").write_text(yaml.safe_dump(asdict(spec), sort_keys=False))
+    if root.exists():  # another process prepared it meanwhile
+        shutil.rmtree(tmp)
+    else:
+        tmp.rename(root)
+    return Task.load(root)
+
+
+def _sandbox_baseline(task: Task) -> float:
+    from research_agent.execution import execute
+
+    result = execute(task, task.starter.read_text(), task.root / "baseline_run")
+    if result.score is None:
+        raise RuntimeError(f"the baseline of {task.spec.id} failed: {result.error}")
+    return result.score
+
+
+def load_task(task_id_or_path: str, cache: Path | None = None) -> Task:
+    """A built-in task by id (prepared on first use), or a task folder by path."""
+    if task_id_or_path in RECIPES:
+        return prepare(task_id_or_path, cache)
+    return Task.load(task_id_or_path)

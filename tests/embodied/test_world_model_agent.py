@@ -1,0 +1,68 @@
+"""agent=wm_mpc: plans in a learned world model, learns online, saves and reloads its model."""
+
+import numpy as np
+import pytest
+import torch
+from hydra.errors import InstantiationException
+from hydra.utils import instantiate
+
+from embodied.episode import build_env
+from embodied.runner import run_episode
+from tests.hydra_compose import compose_config
+
+SMALL = [
+    "agent.num_samples=32",
+    "agent.num_elites=4",
+    "agent.num_policy_samples=4",
+    "agent.iterations=2",
+    "agent.trainer.batch_size=16",
+    "env.max_episode_steps=25",
+    "agent.save_to=null",  # the default is the hydra run folder, which tests do not have
+]
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_learns_online_then_plans_from_its_saved_checkpoint(tmp_path):
+    cfg = compose_config(
+        "episode", ["agent=wm_mpc", *SMALL, "agent.seed_steps=20", f"agent.save_to={tmp_path}"]
+    )
+    env = build_env(cfg.env, render=False)
+    agent = instantiate(cfg.agent, env=env)
+    before = {k: v.clone() for k, v in agent.model.state_dict().items()}
+    for seed in range(2):
+        result = run_episode(env, agent, seed=seed)
+        assert result.length == 25
+    assert agent.updates == 20 + 30  # seed pre-training, then one update per step
+    changed = [k for k, v in agent.model.state_dict().items() if not torch.equal(v, before[k])]
+    assert changed, "online updates must change the model"
+    agent.close()
+    saved = sorted(tmp_path.glob("step_*"))
+    assert [p.name for p in saved] == ["step_00000050"]
+
+    cfg = compose_config(
+        "episode", ["agent=wm_mpc", *SMALL, "agent.learn=false", f"agent.checkpoint={saved[0]}"]
+    )
+    planner = instantiate(cfg.agent, env=env)
+    for key, value in planner.model.state_dict().items():
+        assert torch.equal(value, agent.model.state_dict()[key]), key
+    observation, _ = env.reset(seed=0)
+    planner.reset()
+    action = planner.act(observation)
+    assert action.shape == (1,) and np.all(np.abs(action) <= 1.0)
+
+
+def test_bad_agent_settings_name_the_problem():
+    cfg = compose_config("episode", ["agent=wm_mpc", *SMALL, "agent.learn=false"])
+    env = build_env(cfg.env, render=False)
+    with pytest.raises(InstantiationException, match="checkpoint"):
+        instantiate(cfg.agent, env=env)
+    cfg = compose_config("episode", ["agent=wm_mpc", *SMALL, "agent.worldmodel.modalities=[rgb]"])
+    with pytest.raises(InstantiationException, match="proprio"):
+        instantiate(cfg.agent, env=env)

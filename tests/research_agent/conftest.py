@@ -1,0 +1,23 @@
+"""A tiny built-in task prepared once per test session, and fast sandbox limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from research_agent.sandbox import Limits
+from research_agent.tasks import Task, prepare
+
+FAST = Limits(wall_s=20.0, memory_mb=2048, nproc=32)
+
+
+@pytest.fixture(scope="session")
+def tasks_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("research_tasks")
+
+
+@pytest.fixture(scope="session")
+def wine(tasks_dir: Path) -> Task:
+    """The smallest built-in task (178 samples), baseline scored in the sandbox."""
+    return prepare("wine", tasks_dir)

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from planning.domain import Parent
+from research_agent.operators import ProgrammaticOperators, diagnose, make_operators
+from research_agent.solution import ConfigBlockError, read_config, render, write_config
+from research_agent.space import default_config
+from research_agent.tasks import Task
+
+OPS = ProgrammaticOperators()
+
+
+def parent(config: dict, node_id: int = 0, **info) -> Parent:
+    code = render(config, "classification", image=True)
+    return Parent(node_id, {"code": code, "plan": ""}, None, bool(info), info)
+
+
+def test_config_block_round_trips_and_leaves_the_body_alone():
+    code = render(default_config("random_forest"), "classification")
+    config = read_config(code)
+    config["params"]["n_estimators"] = 200
+    edited = write_config(code, config)
+    assert read_config(edited)["params"]["n_estimators"] == 200
+    body = code.split("KIND =", 1)[1]
+    assert edited.split("KIND =", 1)[1] == body
+    with pytest.raises(ConfigBlockError):
+        read_config("x = 1\n")
+
+
+def test_draft_and_improve_stay_in_the_config_space(wine: Task):
+    rng = np.random.default_rng(0)
+    drafts = [OPS.draft(wine, rng) for _ in range(10)]
+    assert len({d.code for d in drafts}) > 5
+    child = OPS.improve(wine, Parent(0, drafts[0].as_payload(), 0.9, False), rng)
+    before, after = read_config(drafts[0].code), read_config(child.code)
+    assert before != after and child.plan.startswith("improve node 0")
+
+
+@pytest.mark.parametrize(
+    ("info", "check"),
+    [
+        ({"error": "timeout", "timed_out": True}, lambda c: c["params"]["epochs"] == 6),
+        ({"error": "exit", "stderr": "MemoryError"}, lambda c: c["params"]["batch_size"] == 32),
+        ({"error": "exit -9", "exit_code": -9}, lambda c: c["params"]["batch_size"] == 32),
+    ],
+)
+def test_debug_rules_make_costly_solutions_cheaper(wine: Task, info, check):
+    cnn = {"model": "cnn", "params": {"channels": 16, "epochs": 12, "batch_size": 64, "lr": 0.003}}
+    child = OPS.debug(wine, parent({**cnn, "features": []}, **info), np.random.default_rng(0))
+    assert check(read_config(child.code))
+
+
+def test_debug_adds_imputation_for_nan_and_repairs_broken_code(wine: Task):
+    rng = np.random.default_rng(0)
+    config = default_config("svm", features=["standardize"])
+    nan = parent(config, error="exit 1", stderr="ValueError: Input X contains NaN.")
+    assert diagnose(nan.info) == "nan"
+    assert read_config(OPS.debug(wine, nan, rng).code)["features"] == ["impute", "standardize"]
+    broken = Parent(1, {"code": "CONFIG = {", "plan": ""}, None, True, {"error": "exit 1"})
+    assert read_config(OPS.debug(wine, broken, rng).code)["model"] == "linear"
+
+
+def test_crossover_merges_the_parents_config_blocks(wine: Task):
+    a = default_config("random_forest", ["impute"])
+    b = {**default_config("random_forest", ["impute", "pca"]), "params": {"n_estimators": 200}}
+    children = [
+        read_config(OPS.crossover(wine, parent(a), parent(b, 1), np.random.default_rng(s)).code)
+        for s in range(8)
+    ]
+    assert all(c["model"] == "random_forest" and "impute" in c["features"] for c in children)
+    assert {c["params"]["n_estimators"] for c in children} == {50, 200}
+
+
+def test_unknown_backend_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown operators backend"):
+        make_operators("llm")

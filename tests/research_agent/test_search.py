@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import json
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from omegaconf import DictConfig, OmegaConf
+
+from research_agent.journal import Journal
+from research_agent.run import build_domain, research
+from research_agent.search import STATE_FILE, make_policy, policy_name, run_search
+from research_agent.tasks import Task
+from tests.hydra_compose import compose_config
+
+POLICY_SETTINGS = {
+    "greedy": ["search.num_drafts=2"],
+    "mcts": ["search.num_children=2"],
+    "evolutionary": [
+        "search.individuals_per_generation=2",
+        "search.num_generations_till_crossover=1",
+    ],
+}
+
+
+def research_cfg(tasks_dir: Path, overrides: list[str]) -> DictConfig:
+    """The composed research config (without hydra's own node, as outside an app)."""
+    cfg = compose_config("research", [f"tasks_dir={tasks_dir}", "run.progress=false", *overrides])
+    OmegaConf.set_struct(cfg, False)
+    cfg.pop("hydra")
+    return cfg
+
+
+def executions_per_key(run_dir: Path) -> Counter[str]:
+    return Counter(
+        r["key"] for r in Journal(run_dir / "journal.jsonl").records() if r["kind"] == "execution"
+    )
+
+
+@pytest.mark.parametrize("policy", sorted(POLICY_SETTINGS))
+def test_search_runs_end_to_end(policy: str, wine: Task, tasks_dir: Path, tmp_path: Path):
+    overrides = [f"search={policy}", *POLICY_SETTINGS[policy], "task=wine", "budget.steps=6"]
+    workers = 2 if policy == "mcts" else 1
+    metrics = research(research_cfg(tasks_dir, [*overrides, f"workers={workers}"]), tmp_path)
+    assert metrics["nodes"] == 6 and metrics["policy"] == policy
+    assert metrics["best_val_score"] >= metrics["baseline_val_score"] - 0.1
+    assert 0 < metrics["test_score"] <= 1 and metrics["test_error"] is None
+    for name in ("report.md", "score_vs_time.png", "tree.json", "best_solution.py", STATE_FILE):
+        assert (tmp_path / name).is_file(), name
+    nodes = Journal(tmp_path / "journal.jsonl").nodes()
+    assert [n["id"] for n in nodes] == list(range(6))
+    assert {"code", "plan", "parents", "operator", "metrics", "exec_time", "exit_code",
+            "is_buggy", "analysis", "files"} <= set(nodes[0])  # fmt: skip
+    if policy == "evolutionary":
+        assert any(n["operator"] == "crossover" for n in nodes)
+    assert json.loads((tmp_path / "metrics.json").read_text())["nodes"] == 6
+
+
+def test_journal_nodes_missing_from_the_checkpoint_are_replayed(wine: Task, tasks_dir, tmp_path):
+    cfg = research_cfg(tasks_dir, ["task=wine", "search.num_drafts=2"])
+    settings = OmegaConf.to_container(cfg.search)
+    snapshot = tmp_path / "after_step_3.pt"
+
+    def keep_third(tree, nodes):
+        if len(tree) == 3:
+            shutil.copy(tmp_path / STATE_FILE, snapshot)
+
+    first = run_search(
+        make_policy("greedy", settings), build_domain(cfg, wine, tmp_path), tmp_path, 5, None,
+        on_step=keep_third,
+    )  # fmt: skip
+    shutil.copy(snapshot, tmp_path / STATE_FILE)  # as if killed before the last checkpoints
+    resumed = run_search(
+        make_policy(policy_name(settings), settings), build_domain(cfg, wine, tmp_path), tmp_path,
+        5, None, resume=True,
+    )  # fmt: skip
+    assert resumed.replayed == 2
+    executed_before = sum(n.info["exec_time"] for n in first.tree.nodes[:3])
+    assert resumed.executed_seconds == pytest.approx(executed_before)
+    assert [n.payload for n in resumed.tree.nodes] == [n.payload for n in first.tree.nodes]
+    assert set(executions_per_key(tmp_path).values()) == {1}
+    with pytest.raises(FileExistsError, match="resume=true"):
+        run_search(
+            make_policy("greedy", settings), build_domain(cfg, wine, tmp_path), tmp_path, 5, None
+        )
+
+
+def test_torn_journal_line_is_skipped_and_terminated(tmp_path: Path):
+    journal = Journal(tmp_path / "j.jsonl")
+    journal.append({"kind": "node", "id": 0, "key": "a"})
+    with journal.path.open("a") as f:
+        f.write('{"kind": "node", "id"')
+    journal = Journal(journal.path)
+    journal.append({"kind": "node", "id": 1, "key": "b"})
+    assert [r["id"] for r in journal.records()] == [0, 1]

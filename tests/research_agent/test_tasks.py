@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from research_agent.tasks import RECIPES, Task, grade, prepare
+
+
+def test_prepared_task_keeps_held_out_labels_private(wine: Task):
+    public = {p.name for p in wine.public_dir.iterdir()}
+    assert {"train_X.npy", "train_y.npy", "val_X.npy", "test_X.npy"} <= public
+    assert not any("labels" in name for name in public)
+    assert (wine.private_dir / "test_labels.npy").is_file()
+    assert wine.private_dir.stat().st_mode & 0o077 == 0
+    assert Task.load(wine.root).spec == wine.spec
+    assert 0.5 < wine.spec.baseline_score < 1.0
+
+
+def test_tasks_are_prepared_offline_with_a_given_baseline_scorer(tmp_path):
+    task = prepare("diabetes", tmp_path, score_baseline=lambda task: 55.0)
+    assert task.spec.baseline_score == 55.0 and task.spec.direction == "minimize"
+    assert np.isnan(np.load(task.public_dir / "train_X.npy")).any()
+    assert prepare("diabetes", tmp_path).spec.baseline_score == 55.0
+    with pytest.raises(KeyError, match="unknown built-in task"):
+        prepare("nope", tmp_path)
+
+
+def test_medals_respect_the_metric_direction(tmp_path):
+    spec = prepare("diabetes", tmp_path, score_baseline=lambda task: 55.0).spec
+    assert spec.medal(55.0) == "gold" and spec.medal(60.5) == "above_median"
+    assert spec.medal(62.0) is None and spec.medal(None) is None
+    assert RECIPES["wine"].spec.medal(1.0) == "gold"
+
+
+def test_grading_scores_valid_predictions_and_rejects_tricks(wine: Task, tmp_path):
+    labels = np.load(wine.private_dir / "val_labels.npy")
+    good = tmp_path / "good.npy"
+    np.save(good, labels)
+    assert grade(wine, good, "val")["score"] == 1.0
+    np.save(tmp_path / "short.npy", labels[:3])
+    assert "shape" in grade(wine, tmp_path / "short.npy", "val")["error"]
+    (tmp_path / "link.npy").symlink_to(wine.private_dir / "val_labels.npy")
+    assert "error" in grade(wine, tmp_path / "link.npy", "val")
+    assert "error" in grade(wine, tmp_path / "missing.npy", "val")
