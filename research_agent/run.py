@@ -112,6 +112,7 @@ def finish(task: Task, tree: SearchTree, run_dir: Path, journal: Journal) -> dic
     metrics: dict[str, Any] = {
         "task": task.spec.id,
         "metric": task.spec.metric,
+        "direction": task.spec.direction,
         "nodes": len(tree),
         "buggy_nodes": len(tree.buggy_nodes()),
         "best_node": None if best is None else best.id,

@@ -127,13 +127,15 @@ def _bwrap(workspace: Path, data_dir: Path, gpu: int | None) -> list[str]:
             args += ["--symlink", os.readlink(top), top]
         elif os.path.isdir(top):
             args += ["--ro-bind", top, top]
+    # a private /tmp first: the Python installation may itself live under /tmp, and a later
+    # mount would hide it
+    args += ["--tmpfs", "/tmp"]
     prefixes = {sys.prefix, sys.base_prefix, str(Path(os.path.realpath(PYTHON)).parents[1])}
     for prefix in sorted(p for p in prefixes if not p.startswith("/usr")):
         _bind_with_parents(prefix, args)
     args += ["--perms", "0755", "--dir", "/data", "--ro-bind", str(data_dir), "/data"]
     args += ["--bind", str(workspace), "/workspace", "--chdir", "/workspace"]
     args += ["--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm", "--proc", "/proc"]
-    args += ["--tmpfs", "/tmp"]
     if gpu is not None:
         for device in sorted(glob.glob("/dev/nvidia*")):
             args += ["--dev-bind", device, device]
