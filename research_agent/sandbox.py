@@ -218,6 +218,7 @@ def run_script(
     inside = isolation == "bwrap"
     prefix = {"bwrap": _bwrap(workspace, data_dir, gpu), "unshare": _unshare(), "none": []}
     cmd = list(prefix[isolation])
+    uid = None
     if drops_privileges(isolation):
         uid = sandbox_uid(workspace)
         for path in [workspace, *workspace.rglob("*")]:
@@ -247,6 +248,8 @@ def run_script(
             timed_out = True
         _kill_group(proc.pid)
         proc.wait()
+        if uid is not None:
+            _kill_uid(uid)
     return SandboxResult(
         exit_code=proc.returncode,
         timed_out=timed_out,
@@ -261,3 +264,25 @@ def _kill_group(pgid: int) -> None:
     """SIGKILL every process of the group (a pid namespace takes its other processes along)."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, signal.SIGKILL)
+
+
+def _processes_of(uid: int) -> list[int]:
+    pids = []
+    for status in Path("/proc").glob("[0-9]*/status"):
+        with contextlib.suppress(OSError):
+            for line in status.read_text().splitlines():
+                if line.startswith("Uid:"):
+                    if int(line.split()[1]) == uid:
+                        pids.append(int(status.parent.name))
+                    break
+    return pids
+
+
+def _kill_uid(uid: int, timeout_s: float = 10.0) -> None:
+    """SIGKILL whatever still runs as the sandbox's own ``uid`` and wait until it is gone."""
+    deadline = time.monotonic() + timeout_s
+    while (pids := _processes_of(uid)) and time.monotonic() < deadline:
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.02)
