@@ -12,20 +12,8 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import II, MISSING
 
-from runkit.config import RunConfig
+from runkit.config import EnvConfig, RunConfig
 from worldmodels.config import TrainerConfig, WorldModelConfig
-
-
-@dataclass
-class EnvConfig:
-    """Which environment to build (an id of ``embodied.list_envs()``) and its options."""
-
-    id: str = MISSING
-    max_episode_steps: int | None = None
-    frame_skip: int | None = None
-    width: int = 320
-    height: int = 240
-    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -118,7 +106,6 @@ def register_configs() -> None:
     cs = ConfigStore.instance()
     cs.store(name="episode_schema", node=EpisodeConfig)
     cs.store(name="deploy_schema", node=DeployConfig)
-    cs.store(group="env", name="env_schema", node=EnvConfig)
     cs.store(group="agent", name="random_schema", node=RandomAgentConfig)
     cs.store(group="agent", name="mpc_sim_schema", node=SimulatorMPCAgentConfig)
     cs.store(group="agent", name="scripted_schema", node=ScriptedAgentConfig)

@@ -15,10 +15,11 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 import embodied
-from embodied.config import EnvConfig
+import embodied.config
 from embodied.runner import run_episode
 from embodied.video import write_video
 from runkit import hydra_entry_point, progress_bar, start_run
+from runkit.config import EnvConfig
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@
 Like ``planning`` and ``gametheory``, this package imports nothing of the project above it.
 """
 
-from runkit.config import RunConfig
+from runkit.config import EnvConfig, RunConfig
 from runkit.device import resolve_device
 from runkit.hydra_app import CONFIG_DIR, hydra_entry_point
 from runkit.progress import progress_bar
@@ -12,6 +12,7 @@ from runkit.seeding import seed_everything
 
 __all__ = [
     "CONFIG_DIR",
+    "EnvConfig",
     "RunConfig",
     "RunContext",
     "hydra_entry_point",

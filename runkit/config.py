@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING
 
 
 @dataclass
@@ -17,3 +21,22 @@ class RunConfig:
     seed: int = 0
     device: str = "auto"
     progress: bool = True
+
+
+@dataclass
+class EnvConfig:
+    """The ``env`` group: which environment (an id of ``embodied.list_envs()``) and its options.
+
+    Shared by every entry point that names an environment (episodes, world-model training), so
+    ``env=<option>`` means the same everywhere; the options are in configs/env/.
+    """
+
+    id: str = MISSING
+    max_episode_steps: int | None = None
+    frame_skip: int | None = None
+    width: int = 320
+    height: int = 240
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+ConfigStore.instance().store(group="env", name="env_schema", node=EnvConfig)

@@ -70,3 +70,10 @@ def test_research_search_group_uses_the_planning_configs(option):
 def test_agent_seed_follows_run_seed():
     cfg = compose_config("episode", ["run.seed=11"])
     assert OmegaConf.to_container(cfg.agent, resolve=True)["seed"] == 11
+
+
+def test_env_group_means_the_same_in_episodes_and_world_model_training():
+    episode = compose_config("episode", ["env=reach_pybullet"])
+    train = compose_config("train_worldmodel", ["env=cartpole_swingup"])
+    assert episode.env.id == "reach-pybullet"
+    assert train.env.id == "cartpole-swingup" and train.data.env == "cartpole-swingup"

@@ -13,7 +13,7 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import II, MISSING
 
-from runkit.config import RunConfig
+from runkit.config import EnvConfig, RunConfig
 
 
 @dataclass
@@ -81,7 +81,7 @@ class SimulatorCollectionConfig:
     """Random-action episodes collected with MuJoCo's native rollout (configs/data/simulator)."""
 
     _target_: str = "embodied.data.SimulatorCollection"
-    env: str = II("env")
+    env: str = II("env.id")
     num_episodes: int = 64
     steps: int = 200
     action_smoothing: float = 0.5
@@ -106,7 +106,7 @@ class TrainWorldModelConfig:
     """
 
     run: RunConfig = field(default_factory=RunConfig)
-    env: str = MISSING
+    env: EnvConfig = field(default_factory=EnvConfig)
     data: Any = MISSING
     worldmodel: WorldModelConfig = field(default_factory=WorldModelConfig)
     trainer: TrainerConfig = field(default_factory=TrainerConfig)

@@ -1,4 +1,4 @@
-"""``python -m worldmodels.train env=<id> worldmodel=<preset> steps=N``: train a world model.
+"""``python -m worldmodels.train env=<option> worldmodel=<preset> steps=N``: train a world model.
 
 Gets episodes from the ``data`` source (instantiated from config), holds out the last episodes,
 trains with TD-MPC2's losses (progress bar, TensorBoard under ``tensorboard/``), checkpoints
@@ -114,7 +114,7 @@ def run(cfg: DictConfig, output_dir: str | None = None) -> dict[str, Any]:
     sampler = WindowSampler(train_data, trainer_cfg.horizon, seed=ctx.seed + 1)
     losses = train(cfg, ctx, trainer, sampler)
     metrics: dict[str, Any] = {
-        "env": cfg.env,
+        "env": cfg.env.id,
         "steps": cfg.steps,
         "parameters": sum(p.numel() for p in model.parameters()),
         "episodes": {"train": train_data.num_episodes, "heldout": heldout.num_episodes},
