@@ -14,11 +14,8 @@ import mujoco.rollout
 import numpy as np
 import torch
 
+from embodied.agents.planners import build_planner
 from embodied.mujoco_env import MujocoEnv
-from planning.cem import CEM, CEMConfig
-from planning.mppi import MPPI, MPPIConfig
-
-PLANNERS = {"mppi": (MPPI, MPPIConfig), "cem": (CEM, CEMConfig)}
 
 
 class SimulatorMPCAgent:
@@ -42,14 +39,14 @@ class SimulatorMPCAgent:
         sim = env.unwrapped
         if not isinstance(sim, MujocoEnv):
             raise TypeError(f"SimulatorMPCAgent needs a MuJoCo env, got {type(sim).__name__}")
-        if planner not in PLANNERS:
-            raise ValueError(f"agent.planner={planner!r}; valid: {', '.join(PLANNERS)}")
         if nthread < 1:
             raise ValueError(f"agent.nthread must be >= 1, got {nthread}")
         self.sim = sim
         self.discount = discount
-        planner_cls, config_cls = PLANNERS[planner]
-        config = config_cls(
+        self.planner = build_planner(
+            planner,
+            sim.action_space,
+            temperature,
             horizon=horizon,
             num_samples=num_samples,
             num_elites=num_elites,
@@ -58,14 +55,6 @@ class SimulatorMPCAgent:
             max_std=max_std,
             num_policy_samples=0,
             seed=seed,
-            **({"temperature": temperature} if planner == "mppi" else {}),
-        )
-        action_space = sim.action_space
-        self.planner = planner_cls(
-            action_dim=action_space.shape[0],
-            config=config,
-            action_low=torch.as_tensor(action_space.low),
-            action_high=torch.as_tensor(action_space.high),
         )
         self._rollout = mujoco.rollout.Rollout(nthread=nthread)
         self._datas = [mujoco.MjData(sim.model) for _ in range(nthread)]

@@ -17,8 +17,7 @@ import gymnasium as gym
 import numpy as np
 import torch
 
-from planning.cem import CEM, CEMConfig
-from planning.mppi import MPPI, MPPIConfig
+from embodied.agents.planners import build_planner
 from runkit.device import resolve_device
 from worldmodels.checkpoint import load_world_model, save_checkpoint
 from worldmodels.config import TrainerConfig, WorldModelConfig
@@ -27,7 +26,6 @@ from worldmodels.model import WorldModel
 from worldmodels.trainer import WorldModelTrainer
 
 log = logging.getLogger(__name__)
-PLANNERS = {"mppi": (MPPI, MPPIConfig), "cem": (CEM, CEMConfig)}
 
 
 class WorldModelMPCAgent:
@@ -54,30 +52,23 @@ class WorldModelMPCAgent:
         device: str = "auto",
         seed: int = 0,
     ) -> None:
-        if planner not in PLANNERS:
-            raise ValueError(f"agent.planner={planner!r}; valid: {', '.join(PLANNERS)}")
         if checkpoint is None and not learn:
             raise ValueError("agent.checkpoint is required when agent.learn=false")
         self.device = resolve_device(device)
         self.action_space = env.action_space
         self.model = self._build_model(env, checkpoint, worldmodel).to(self.device)
         self.modalities = list(self.model.obs_shapes)
-        planner_cls, config_cls = PLANNERS[planner]
-        config = config_cls(
+        self.planner = build_planner(
+            planner,
+            self.action_space,
+            temperature,
+            self.device,
             horizon=horizon,
             num_samples=num_samples,
             num_elites=num_elites,
             iterations=iterations,
             num_policy_samples=num_policy_samples,
             seed=seed,
-            **({"temperature": temperature} if planner == "mppi" else {}),
-        )
-        self.planner = planner_cls(
-            self.action_space.shape[0],
-            config,
-            action_low=torch.as_tensor(self.action_space.low),
-            action_high=torch.as_tensor(self.action_space.high),
-            device=self.device,
         )
         self.generator = torch.Generator(self.device).manual_seed(seed)
         self.rng = np.random.default_rng(seed)

@@ -4,17 +4,13 @@ small cartpole dataset."""
 from __future__ import annotations
 
 import pytest
-import torch
 
 from worldmodels.data import EpisodeDataset
 
 
 @pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
+def _one_thread(one_torch_thread):
     yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="session")
