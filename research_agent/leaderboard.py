@@ -29,34 +29,35 @@ log = logging.getLogger(__name__)
 METHODS = ("sco", "elo", "aup")
 
 
-def find_runs(paths: list[str]) -> list[Path]:
-    """Research run folders (metrics.json with a ``policy``) at or below ``paths``."""
-    found = []
+def load_runs(paths: list[str]) -> list[dict[str, Any]]:
+    """Agent name, task, direction and scores of every research run at or below ``paths``.
+
+    A research run folder holds a metrics.json with a ``policy`` and a config.yaml.
+    """
+    runs = []
     for path in map(Path, paths):
         if not path.exists():
             raise FileNotFoundError(f"runs entry {path} does not exist")
-        for metrics in sorted(path.rglob("metrics.json")):
-            data = json.loads(metrics.read_text())
-            if "policy" in data and "task" in data and (metrics.parent / "config.yaml").exists():
-                found.append(metrics.parent)
-    if not found:
+        for metrics_path in sorted(path.rglob("metrics.json")):
+            metrics = json.loads(metrics_path.read_text())
+            config_path = metrics_path.parent / "config.yaml"
+            if "policy" not in metrics or "task" not in metrics or not config_path.exists():
+                continue
+            config = yaml.safe_load(config_path.read_text())
+            runs.append(
+                {
+                    "agent": f"{metrics['policy']}/{config['operators']['backend']}",
+                    "task": metrics["task"],
+                    "maximize": metrics.get("direction", "maximize") == "maximize",
+                    "test": metrics.get("test_score"),
+                    "val": metrics.get("best_val_score"),
+                    "baseline_val": metrics.get("baseline_val_score"),
+                    "folder": str(metrics_path.parent),
+                }
+            )
+    if not runs:
         raise ValueError(f"no research runs (metrics.json with a policy) under {paths}")
-    return found
-
-
-def load_run(folder: Path) -> dict[str, Any]:
-    """Agent name, task, direction and scores of one run folder."""
-    metrics = json.loads((folder / "metrics.json").read_text())
-    config = yaml.safe_load((folder / "config.yaml").read_text())
-    return {
-        "agent": f"{metrics['policy']}/{config['operators']['backend']}",
-        "task": metrics["task"],
-        "maximize": metrics.get("direction", "maximize") == "maximize",
-        "test": metrics.get("test_score"),
-        "val": metrics.get("best_val_score"),
-        "baseline_val": metrics.get("baseline_val_score"),
-        "folder": str(folder),
-    }
+    return runs
 
 
 def _mean(values: list[float | None]) -> float | None:
@@ -89,7 +90,7 @@ def leaderboard(cfg: DictConfig | dict) -> dict[str, Any]:
     """The table of agents with their SCO rating, Elo, AUP and per-task scores."""
     if cfg["method"] not in METHODS:
         raise ValueError(f"method={cfg['method']!r}; valid: {', '.join(METHODS)}")
-    runs = [load_run(folder) for folder in find_runs(list(cfg["runs"]))]
+    runs = load_runs(list(cfg["runs"]))
     maximize = {r["task"]: r["maximize"] for r in runs}
     collected: dict[str, dict[str, dict[str, list]]] = defaultdict(
         lambda: defaultdict(lambda: {"test": [], "val": []})

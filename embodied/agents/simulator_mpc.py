@@ -74,8 +74,8 @@ class SimulatorMPCAgent:
         start = np.tile(sim.physics_state(), (num, 1))
         states, _ = self._rollout.rollout(sim.model, self._datas, start, control)
         qpos, qvel = sim.split_state(states[:, skip - 1 :: skip])
-        clipped = np.clip(sequences, sim.action_space.low, sim.action_space.high)
-        rewards, terminated = sim.outcome_from_physics(qpos, qvel, clipped)
+        # the planner keeps samples inside the action box, so these are the controls applied
+        rewards, terminated = sim.outcome_from_physics(qpos, qvel, sequences)
         alive = np.cumprod(~terminated, axis=1)
         returns = (rewards * alive * self.discount ** np.arange(horizon)).sum(axis=1)
         return torch.as_tensor(returns, dtype=actions.dtype).unsqueeze(0)

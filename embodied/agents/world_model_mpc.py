@@ -127,7 +127,7 @@ class WorldModelMPCAgent:
 
     @torch.no_grad()
     def act(self, observation: dict[str, Any]) -> np.ndarray:
-        if not self.current:
+        if self.learn and not self.current:  # the first observation of a recorded episode
             self.current = {m: [observation[m]] for m in self.modalities}
             self.current.update(action=[], reward=[], terminated=[])
         if self.learn and self.total_steps < self.seed_steps:
