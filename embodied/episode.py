@@ -1,12 +1,15 @@
 """``python -m embodied.episode``: run episodes of an agent in a scene.
 
 Writes the resolved config, run.log, metrics.json and videos/episode_NNN.mp4 (the first
-``record_episodes`` episodes when ``record=true``) into the run folder.
+``record_episodes`` episodes when ``record=true``) into the run folder. ``executor=ray`` runs
+the episodes side by side as Ray tasks (``ray.address=auto`` on a cluster).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
@@ -16,10 +19,12 @@ from omegaconf import DictConfig, OmegaConf
 
 import embodied
 import embodied.config
-from embodied.runner import run_episode
+from embodied.runner import EpisodeResult, run_episode
 from embodied.video import write_video
+from planning.ray_executor import RaySettings, check_executor
 from runkit import hydra_entry_point, progress_bar, start_run
 from runkit.config import EnvConfig
+from runkit.progress import ProgressBar
 
 log = logging.getLogger(__name__)
 
@@ -35,29 +40,35 @@ def build_env(cfg: EnvConfig | DictConfig, render: bool) -> gym.Env:
     return embodied.make(cfg.id, **options)
 
 
-def run(cfg: DictConfig) -> dict[str, Any]:
-    """Run the episodes of ``cfg`` and return the metrics written to metrics.json."""
-    ctx = start_run(cfg)
+def run(cfg: DictConfig, output_dir: str | Path | None = None) -> dict[str, Any]:
+    """Run the episodes of ``cfg`` and return the metrics written to metrics.json (into
+    ``output_dir``, default hydra's run folder)."""
+    ctx = start_run(cfg, output_dir)
+    check_executor(cfg.executor)
     env = build_env(cfg.env, render=cfg.record and cfg.record_episodes > 0)
-    agent = instantiate(cfg.agent, env=env)
     max_steps = getattr(env.unwrapped, "max_episode_steps", None)
-    results = []
+    seeds = [ctx.seed + index for index in range(cfg.episodes)]
+    record = [bool(cfg.record) and index < cfg.record_episodes for index in range(cfg.episodes)]
+
+    def finished(index: int, result: EpisodeResult) -> None:
+        log.info("episode %d: return %.2f in %d steps", index, result.episode_return, result.length)
+        if record[index]:
+            fps = env.metadata.get("render_fps", 30)
+            path = write_video(ctx.artefact(f"videos/episode_{index:03d}.mp4"), result.frames, fps)
+            log.info("video written to %s", path)
+            result.frames = []
+
     with progress_bar(cfg.episodes * (max_steps or 0) or None, "episodes", cfg.run.progress) as bar:
-        for index in range(cfg.episodes):
-            record = cfg.record and index < cfg.record_episodes
-            result = run_episode(env, agent, seed=ctx.seed + index, record=record, progress=bar)
-            log.info(
-                "episode %d: return %.2f in %d steps", index, result.episode_return, result.length
-            )
-            if record:
-                fps = env.metadata.get("render_fps", 30)
-                path = write_video(
-                    ctx.artefact(f"videos/episode_{index:03d}.mp4"), result.frames, fps
-                )
-                log.info("video written to %s", path)
-            results.append(result)
-    if hasattr(agent, "close"):
-        agent.close()
+        if cfg.executor == "ray":
+            results = _episodes_on_ray(cfg, seeds, record, bar, finished)
+        else:
+            agent = instantiate(cfg.agent, env=env)
+            results = []
+            for index, (seed, rec) in enumerate(zip(seeds, record, strict=True)):
+                results.append(run_episode(env, agent, seed=seed, record=rec, progress=bar))
+                finished(index, results[-1])
+            if hasattr(agent, "close"):
+                agent.close()
     env.close()
     returns = np.array([r.episode_return for r in results])
     successes = [r.success for r in results if r.success is not None]
@@ -72,6 +83,26 @@ def run(cfg: DictConfig) -> dict[str, Any]:
     }
     ctx.write_metrics(metrics)
     return metrics
+
+
+def _episodes_on_ray(
+    cfg: DictConfig,
+    seeds: list[int],
+    record: list[bool],
+    bar: ProgressBar,
+    finished: Callable[[int, EpisodeResult], None],
+) -> list[EpisodeResult]:
+    """The episodes of ``cfg`` as Ray tasks (see :mod:`embodied.data.ray_rollouts`)."""
+    from embodied.data.ray_rollouts import episodes_on_ray
+
+    def done(index: int, result: EpisodeResult) -> None:
+        bar.advance(result.length, ret=result.episode_return)
+        finished(index, result)
+
+    env_cfg = OmegaConf.to_container(cfg.env, resolve=True)
+    agent_cfg = OmegaConf.to_container(cfg.agent, resolve=True)
+    settings = RaySettings(**cfg.ray)
+    return episodes_on_ray(env_cfg, agent_cfg, seeds, record, settings, done)  # type: ignore[arg-type]
 
 
 @hydra_entry_point("episode")

@@ -13,9 +13,11 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING
 
+import worldmodels.language.config  # noqa: F401  (registers the llm group's schemas)
 from planning.evolutionary import EvolutionaryConfig
 from planning.greedy import GreedyConfig
 from planning.mcts import MCTSConfig
+from planning.ray_executor import RaySettings
 from runkit.config import RunConfig
 
 
@@ -41,7 +43,7 @@ class SandboxConfig:
 
 @dataclass
 class OperatorsConfig:
-    """The operator backend (``programmatic`` now; ``llm`` later)."""
+    """The operator backend: ``programmatic`` or ``llm`` (with an ``llm=`` language model)."""
 
     backend: str = MISSING
 
@@ -57,34 +59,56 @@ class ProgrammaticOperatorsConfig(OperatorsConfig):
 
 
 @dataclass
+class LLMOperatorsConfig(OperatorsConfig):
+    """Operators written by the ``llm`` language model. ``memory``: none, sibling or ancestral
+    (what earlier attempts the prompts show, at most ``memory_size``); a malformed answer is
+    sent back ``attempts`` − 1 times."""
+
+    backend: str = "llm"
+    memory: str = "none"
+    memory_size: int = 5
+    temperature: float = 0.7
+    max_tokens: int = 1024
+    attempts: int = 2
+    analysis_tokens: int = 96
+
+
+@dataclass
 class ResearchConfig:
     """Search over solutions of ``task`` with the ``search`` policy and the ``operators``.
 
-    ``task``: a built-in id or a task folder; ``tasks_dir``: where built-in tasks are prepared
-    (default ``$RESEARCH_TASKS_DIR`` or ~/.cache); ``resume``: continue the search state and
-    journal found in the run folder.
+    ``task``: a built-in id or a task folder; ``llm``: the language model of ``operators=llm``;
+    ``tasks_dir``: where built-in tasks are prepared (default ``$RESEARCH_TASKS_DIR`` or
+    ~/.cache); ``resume``: continue the search state and journal found in the run folder.
+    ``executor``: local (``workers`` threads) or ray (``workers`` Ray tasks at a time, on the
+    cluster at ``ray.address``; see :class:`planning.ray_executor.RaySettings`).
     """
 
     run: RunConfig = field(default_factory=RunConfig)
     task: str = MISSING
     search: Any = MISSING
     operators: Any = MISSING
+    llm: Any = None
     budget: BudgetConfig = field(default_factory=BudgetConfig)
     sandbox: SandboxConfig = field(default_factory=SandboxConfig)
     workers: int = 1
+    executor: str = "local"
+    ray: RaySettings = field(default_factory=RaySettings)
     resume: bool = False
     tasks_dir: str | None = None
 
 
 @dataclass
 class LeaderboardConfig:
-    """Rank agents/runs found under ``runs`` across tasks."""
+    """Rank agents/runs found under ``runs`` across tasks; ``bootstrap``: resamples of each
+    agent's seeds for 95% intervals (0: none)."""
 
     run: RunConfig = field(default_factory=RunConfig)
     runs: list[str] = field(default_factory=list)
     method: str = "sco"
     temperature: float = 1.0
     iterations: int = 1000
+    bootstrap: int = 200
 
 
 def register_configs() -> None:
@@ -95,6 +119,7 @@ def register_configs() -> None:
     cs.store(group="search", name="mcts_schema", node=MCTSConfig)
     cs.store(group="search", name="evolutionary_schema", node=EvolutionaryConfig)
     cs.store(group="operators", name="programmatic_schema", node=ProgrammaticOperatorsConfig)
+    cs.store(group="operators", name="llm_schema", node=LLMOperatorsConfig)
 
 
 register_configs()

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from planning.domain import Expansion, ExpansionJob
-from research_agent.execution import execute
+from research_agent.execution import ExecutionResult, execute
 from research_agent.journal import Journal, Record
 from research_agent.operators.base import Candidate, Operators
 from research_agent.sandbox import Limits
@@ -85,6 +85,14 @@ class ResearchDomain:
             return self.operators.crossover(self.task, job.parents[0], job.parents[1], rng)
         return getattr(self.operators, job.operator)(self.task, job.parents[0], rng)
 
+    def failed(self, job: ExpansionJob, error: str) -> Expansion:
+        """Journal ``job`` as a buggy execution that never finished (its worker was lost, e.g.
+        a killed process or node) and return it as such; the candidate is proposed again."""
+        result = ExecutionResult(None, -9, False, 0.0, "", error, "lost", error=error)
+        record = self._record(job, job_key(job), self._propose(job), result)
+        self.journal.append(record)
+        return self.expansion(record)
+
     def _run(self, job: ExpansionJob, key: str) -> Record:
         candidate = self._propose(job)
         gpu = self.gpus.acquire()
@@ -94,6 +102,13 @@ class ResearchDomain:
             )
         finally:
             self.gpus.release(gpu)
+        record = self._record(job, key, candidate, result)
+        self.journal.append(record)
+        return record
+
+    def _record(
+        self, job: ExpansionJob, key: str, candidate: Candidate, result: ExecutionResult
+    ) -> Record:
         execution: dict[str, Any] = result.to_dict()
         record: Record = {
             "kind": "execution",
@@ -114,5 +129,4 @@ class ResearchDomain:
             "analysis": self.operators.analyze(self.task, candidate.code, execution),
             "finished_at": time.time(),
         }
-        self.journal.append(record)
         return record

@@ -23,13 +23,21 @@ Record = dict[str, Any]
 
 
 class Journal:
-    """An append-only JSONL file shared by threads and processes (appends are locked)."""
+    """An append-only JSONL file shared by threads and processes (appends are locked); it
+    pickles, so workers on other processes (Ray) append to the same file."""
 
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         self._end_torn_line()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"path": self.path}  # a lock does not pickle: each process gets its own
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.path = state["path"]
+        self._lock = threading.Lock()
 
     def _end_torn_line(self) -> None:
         """Terminate a last line left unfinished by a crash, so the next record starts clean."""

@@ -5,7 +5,8 @@ into the run folder: journal.jsonl, search_state.pt, nodes/<key>/ (workspace and
 solution), best_solution.py, report.md, score_vs_time.png, tree.json and metrics.json with the
 best solution's test score (graded outside the sandbox on held-out labels) and medal.
 Continue a killed run with ``resume=true hydra.run.dir=<its run folder>``; ``workers=N`` runs N
-solutions at a time (it sets the policy's ``parallel``).
+solutions at a time (it sets the policy's ``parallel``), on threads or, with ``executor=ray``,
+as Ray tasks (``ray.address=auto`` on a cluster; see research_agent/distributed.py).
 """
 
 from __future__ import annotations
@@ -19,11 +20,13 @@ import torch
 from omegaconf import DictConfig, OmegaConf
 
 import research_agent.config  # noqa: F401  (registers the schemas)
+from planning.ray_executor import RaySettings
 from planning.tree import Node, SearchTree
+from research_agent.distributed import make_executor
 from research_agent.domain import GpuPool, ResearchDomain
 from research_agent.execution import task_limits
 from research_agent.journal import Journal
-from research_agent.operators import make_operators
+from research_agent.operators import OperatorContext, make_operators
 from research_agent.report import plot_curve, score_curve, write_report
 from research_agent.sandbox import isolation_backend
 from research_agent.search import JOURNAL_FILE, make_policy, policy_name, run_search
@@ -46,11 +49,12 @@ def build_domain(cfg: DictConfig, task: Task, run_dir: Path) -> ResearchDomain:
         nproc=sandbox.nproc,
     )
     gpus = torch.cuda.device_count() if task.spec.wants_gpu else 0
+    journal = Journal(run_dir / JOURNAL_FILE)
     return ResearchDomain(
         task=task,
-        operators=make_operators(**options),
+        operators=make_operators(**options, context=OperatorContext(journal, cfg.llm)),
         nodes_dir=run_dir / "nodes",
-        journal=Journal(run_dir / JOURNAL_FILE),
+        journal=journal,
         limits=limits,
         gpus=GpuPool(gpus),
         isolation=None if sandbox.isolation == "auto" else sandbox.isolation,
@@ -74,6 +78,8 @@ def research(cfg: DictConfig, output_dir: str | Path | None = None) -> dict[str,
     policy = make_policy(name, settings, cfg.workers)
     domain = build_domain(cfg, task, ctx.output_dir)
     log.info("task %s, %s search, sandbox %s", task.spec.id, name, isolation_backend())
+    ray_settings = RaySettings(**cfg.ray)
+    executor = make_executor(cfg.executor, cfg.workers, domain, ray_settings, cfg.sandbox.cpus)
     with progress_bar(cfg.budget.steps, f"{task.spec.id}/{name}", cfg.run.progress) as bar:
 
         def on_step(tree: SearchTree, nodes: list[Node]) -> None:
@@ -88,6 +94,7 @@ def research(cfg: DictConfig, output_dir: str | Path | None = None) -> dict[str,
             cfg.workers,
             cfg.resume,
             on_step,
+            executor,
         )
     metrics = finish(task, outcome.tree, ctx.output_dir, outcome.journal)
     metrics.update(
@@ -106,7 +113,7 @@ def finish(task: Task, tree: SearchTree, run_dir: Path, journal: Journal) -> dic
     test: dict[str, Any] = {"error": "no solution ran without a bug"}
     if best is not None:
         workspace = run_dir / "nodes" / best.payload["key"] / "workspace"
-        test = grade(task, workspace / "test_predictions.npy", "test")
+        test = grade(task, workspace / "test_predictions.npy", "test", best.info["exec_time"])
         (run_dir / "best_solution.py").write_text(best.payload["code"])
     test_score = test.get("score")
     metrics: dict[str, Any] = {

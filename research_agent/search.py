@@ -21,6 +21,7 @@ from planning.greedy import Greedy, GreedyConfig
 from planning.mcts import MCTS, MCTSConfig
 from planning.search_policy import SearchPolicy
 from planning.tree import Node, SearchTree
+from research_agent.distributed import JournalledExecutor
 from research_agent.domain import ResearchDomain
 from research_agent.journal import Journal
 
@@ -71,8 +72,12 @@ def run_search(
     workers: int = 1,
     resume: bool = False,
     on_step: StepCallback | None = None,
+    executor: Executor | None = None,
 ) -> SearchOutcome:
-    """Search until the budget is spent; seconds spent before a resume count towards it."""
+    """Search until the budget is spent; seconds spent before a resume count towards it.
+
+    ``executor`` runs the solutions (default: ``workers`` threads); a job that comes back
+    without a solution is journalled as a buggy node."""
     state_path, journal = run_dir / STATE_FILE, domain.journal
     if (state_path.exists() or journal.path.exists()) and not resume:
         raise FileExistsError(
@@ -90,11 +95,11 @@ def run_search(
         return SearchOutcome(policy.tree, journal, spent, executed, 0)
     budget = Budget(budget_steps, remaining, steps=len(policy.tree))
     replayed = 0
-    executor: Executor = ThreadExecutor(workers) if workers > 1 else InlineExecutor()
-    with executor:
+    executor = executor or (ThreadExecutor(workers) if workers > 1 else InlineExecutor())
+    with JournalledExecutor(executor, domain) as runner:
         while not budget.exhausted():
             left = None if budget.max_steps is None else budget.max_steps - budget.steps
-            nodes = policy.step(domain, executor, max_jobs=left)
+            nodes = policy.step(domain, runner, max_jobs=left)
             if not nodes:
                 break
             budget.tick(len(nodes))

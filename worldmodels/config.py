@@ -13,6 +13,7 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import II, MISSING
 
+from planning.ray_executor import RaySettings
 from runkit.config import EnvConfig, RunConfig
 
 
@@ -87,6 +88,9 @@ class SimulatorCollectionConfig:
     action_smoothing: float = 0.5
     nthread: int = 2
     save_to: str | None = None
+    executor: str = II("executor")
+    workers: int = 4
+    ray: Any = "${ray}"
 
 
 @dataclass
@@ -102,7 +106,8 @@ class TrainWorldModelConfig:
     """Load or collect data, train a world model, evaluate it, checkpoint (resumes by default).
 
     cpu_threads: torch's intra-op threads (None keeps torch's default); small models on a
-    shared CPU often train fastest with 1.
+    shared CPU often train fastest with 1. executor: where the simulator data source collects,
+    local or ray (on ``data.workers`` Ray tasks, at ``ray.address``).
     """
 
     run: RunConfig = field(default_factory=RunConfig)
@@ -118,6 +123,8 @@ class TrainWorldModelConfig:
     tensorboard: bool = True
     log_every: int = 50
     cpu_threads: int | None = None
+    executor: str = "local"
+    ray: RaySettings = field(default_factory=RaySettings)
 
 
 def register_configs() -> None:

@@ -45,22 +45,27 @@ def collect_state_episodes(
     batch_size: int = 64,
     action_smoothing: float = 0.0,
     keep_state: bool = False,
+    first_episode: int = 0,
 ) -> Iterator[dict[str, np.ndarray]]:
     """Yield ``num_episodes`` episodes of at most ``steps`` steps (cut at termination).
 
     Each episode is a dict in the format of :mod:`embodied.data.episodes`, with ``proprio``
-    observations (and ``state`` when ``keep_state``).
+    observations (and ``state`` when ``keep_state``). ``first_episode`` skips that many
+    episodes of the ``seed``'s stream (its resets and random actions), so that collections of
+    consecutive ranges, e.g. on several workers, add up to one collection.
     """
-    if num_episodes < 1 or steps < 1 or batch_size < 1 or nthread < 1:
+    if num_episodes < 1 or steps < 1 or batch_size < 1 or nthread < 1 or first_episode < 0:
         raise ValueError(
-            "num_episodes, steps, batch_size and nthread must be >= 1, got "
-            f"{num_episodes}, {steps}, {batch_size}, {nthread}"
+            "num_episodes, steps, batch_size and nthread must be >= 1 and first_episode >= 0, "
+            f"got {num_episodes}, {steps}, {batch_size}, {nthread}, {first_episode}"
         )
     sim = env.unwrapped
     if not isinstance(sim, MujocoEnv):
         raise TypeError(f"state-only collection needs a MuJoCo env, got {type(sim).__name__}")
-    rng = np.random.default_rng(seed)
     low, high = sim.action_space.low, sim.action_space.high
+    rng = np.random.default_rng(seed)
+    # every action of an episode takes one 64-bit draw of the stream, in episode order
+    rng.bit_generator.advance(first_episode * steps * len(low))
     skip = sim.frame_skip
     datas = [mujoco.MjData(sim.model) for _ in range(nthread)]
     with mujoco.rollout.Rollout(nthread=nthread) as rollout:
@@ -68,7 +73,7 @@ def collect_state_episodes(
             count = min(batch_size, num_episodes - first)
             starts = []
             for index in range(first, first + count):
-                sim.reset(seed=seed + index)
+                sim.reset(seed=seed + first_episode + index)
                 starts.append(sim.physics_state())
             start = np.stack(starts)
             actions = random_actions(rng, (count, steps, len(low)), low, high, action_smoothing)

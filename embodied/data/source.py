@@ -7,20 +7,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 import embodied
 from embodied.data.episodes import EpisodeWriter, load_dataset
 from embodied.data.rollout_collector import collect_state_episodes
+from planning.ray_executor import RaySettings, check_executor
 
 
 class SimulatorCollection:
     """Collect ``num_episodes`` random-action episodes of ``env`` with MuJoCo's native rollout.
 
-    With ``save_to`` the episodes are also written there as a dataset folder.
+    With ``save_to`` the episodes are also written there as a dataset folder. With
+    ``executor="ray"`` the episodes are split among ``workers`` Ray tasks (``ray``: the
+    :class:`~planning.ray_executor.RaySettings` fields) of ``nthread`` threads each; the same
+    seed gives the same episodes either way.
     """
 
     def __init__(
@@ -31,6 +36,9 @@ class SimulatorCollection:
         action_smoothing: float = 0.5,
         nthread: int = 2,
         save_to: str | None = None,
+        executor: str = "local",
+        workers: int = 4,
+        ray: Mapping[str, Any] | None = None,
     ) -> None:
         self.env_id = env
         self.num_episodes = num_episodes
@@ -38,22 +46,30 @@ class SimulatorCollection:
         self.action_smoothing = action_smoothing
         self.nthread = nthread
         self.save_to = save_to
+        self.executor = check_executor(executor)
+        self.workers = workers
+        self.ray = RaySettings(**(ray or {}))
 
     def episodes(self, seed: int = 0) -> Iterator[dict[str, np.ndarray]]:
-        env = embodied.make(self.env_id)
         writer = None if self.save_to is None else EpisodeWriter(self.save_to, self.env_id)
+        for episode in self._collect(seed):
+            if writer is not None:
+                writer.add(episode)
+            yield episode
+
+    def _collect(self, seed: int) -> Iterator[dict[str, np.ndarray]]:
+        options = {"seed": seed, "nthread": self.nthread, "action_smoothing": self.action_smoothing}
+        if self.executor == "ray":
+            from embodied.data.ray_rollouts import collect_on_ray
+
+            yield from collect_on_ray(
+                self.env_id, self.num_episodes, self.steps, workers=self.workers,
+                settings=self.ray, **options,
+            )  # fmt: skip
+            return
+        env = embodied.make(self.env_id)
         try:
-            for episode in collect_state_episodes(
-                env,
-                self.num_episodes,
-                self.steps,
-                seed=seed,
-                nthread=self.nthread,
-                action_smoothing=self.action_smoothing,
-            ):
-                if writer is not None:
-                    writer.add(episode)
-                yield episode
+            yield from collect_state_episodes(env, self.num_episodes, self.steps, **options)
         finally:
             env.close()
 
