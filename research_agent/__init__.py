@@ -8,6 +8,7 @@ an append-only journal and resume. ``python -m research_agent.run`` is the entry
 
 from research_agent.domain import ResearchDomain
 from research_agent.execution import ExecutionResult, execute, task_limits
+from research_agent.gym_env import ResearchEnv  # registers research_agent/Research-v0
 from research_agent.journal import Journal
 from research_agent.operators import Candidate, Operators, ProgrammaticOperators, make_operators
 from research_agent.sandbox import Limits, isolation_backend
@@ -22,6 +23,7 @@ __all__ = [
     "Operators",
     "ProgrammaticOperators",
     "ResearchDomain",
+    "ResearchEnv",
     "SearchOutcome",
     "Task",
     "TaskSpec",

@@ -35,8 +35,11 @@ def _ratios(scores: dict[str, float | None], maximize: bool) -> dict[str, float]
     return {m: ratios.get(m, worst * (1 + EPSILON)) for m in scores}
 
 
-def aup(scores: dict[str, dict[str, float | None]], maximize: dict[str, bool]) -> dict[str, float]:
-    """AUP of each method from ``scores[task][method]`` (each task includes ``"baseline"``)."""
+def profiles(
+    scores: dict[str, dict[str, float | None]], maximize: dict[str, bool]
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """The τ grid and each method's performance profile ρ(τ) on it, from ``scores[task][method]``
+    (each task includes ``"baseline"``)."""
     if not scores:
         raise ValueError("no tasks to profile")
     methods = sorted({m for per_task in scores.values() for m in per_task})
@@ -50,5 +53,10 @@ def aup(scores: dict[str, dict[str, float | None]], maximize: dict[str, bool]) -
     max_tau = max(math.ceil(float(finite.max()) * 10) / 10, 0.1) if finite.size else 0.1
     taus = np.linspace(0.0, max_tau, POINTS)
     profile = (log_ratios[None] <= taus[:, None, None]).mean(axis=1)  # [tau, method]
-    area = (profile[:-1] * np.diff(taus)[:, None]).sum(axis=0)
-    return dict(zip(methods, area.tolist(), strict=True))
+    return taus, {m: profile[:, i] for i, m in enumerate(methods)}
+
+
+def aup(scores: dict[str, dict[str, float | None]], maximize: dict[str, bool]) -> dict[str, float]:
+    """AUP of each method from ``scores[task][method]`` (each task includes ``"baseline"``)."""
+    taus, curves = profiles(scores, maximize)
+    return {m: float((rho[:-1] * np.diff(taus)).sum()) for m, rho in curves.items()}

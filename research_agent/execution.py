@@ -71,7 +71,7 @@ def execute(
     error = _failure(run, limits)
     evaluation: dict[str, Any] = {}
     if error is None:
-        evaluation = grade(task, workspace / "val_predictions.npy", "val")
+        evaluation = grade(task, workspace / "val_predictions.npy", "val", run.seconds)
         error = evaluation.get("error")
     files = sorted(str(p.relative_to(workspace)) for p in workspace.rglob("*") if p.is_file())
     return ExecutionResult(

@@ -85,7 +85,7 @@ class ProgrammaticOperators:
         child["features"] = canonical_features(
             [s for s in union if (s in a["features"] and s in b["features"]) or rng.random() < 0.5]
         )
-        if family(child["model"]).template == "cnn":
+        if family(child["model"]).template != "tabular":
             child["features"] = []
         plan = f"crossover of nodes {first.id} and {second.id}: {_describe(child)}"
         return self._candidate(task, child, plan)
@@ -99,6 +99,11 @@ class ProgrammaticOperators:
         return f"failed ({kind}) after {seconds:.1f} s: {execution.get('error')}"
 
     def _candidate(self, task: Task, config: Config, plan: str) -> Candidate:
+        if family(config["model"]).template == "gpt" and task.starter.is_file():
+            # a speedrun task's own record is the template: keep its code and other settings
+            starter = task.starter.read_text()
+            params = {**read_config(starter)["params"], **config["params"]}
+            return Candidate(write_config(starter, {**config, "params": params}), plan)
         return Candidate(render(config, task.spec.kind, task.spec.image), plan)
 
     def _edit(self, task: Task, config: Config, rng: np.random.Generator) -> str:
@@ -114,7 +119,7 @@ class ProgrammaticOperators:
                 new = options[int(rng.integers(len(options)))]
                 config.update(model=new.name, params=dict(new.defaults))
                 return f"model {fam.name} -> {new.name}"
-        if roll < self.family_prob + self.feature_prob and fam.template != "cnn":
+        if roll < self.family_prob + self.feature_prob and fam.template == "tabular":
             step = FEATURE_ORDER[int(rng.integers(len(FEATURE_ORDER)))]
             steps = set(config["features"]) ^ {step}
             config["features"] = canonical_features(steps)
@@ -149,6 +154,8 @@ def _lower(config: Config, names: tuple[str, ...]) -> list[str]:
 
 def _cheaper(config: Config) -> str:
     changed = _lower(config, CHEAPER)
+    if not changed and family(config["model"]).template != "tabular":
+        return "nothing to make cheaper"
     if not changed:
         config.update(default_config("linear", config["features"]))
         return "switched to the linear model"

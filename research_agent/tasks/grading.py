@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import inspect
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -23,16 +24,22 @@ def _evaluator(path: Path) -> Callable[..., dict[str, Any]]:
     return module.evaluate
 
 
-def grade(task: Task, predictions: Path, split: str) -> dict[str, Any]:
+def grade(
+    task: Task, predictions: Path, split: str, exec_time: float | None = None
+) -> dict[str, Any]:
     """The evaluation JSON of ``predictions`` on ``split`` ("val" or "test"), with "error" set
-    instead of "score" when the predictions are missing or invalid."""
+    instead of "score" when the predictions are missing or invalid. ``exec_time`` (the run's
+    wall time) goes to evaluators that take it (timed tasks such as the speedrun)."""
     if not predictions.is_file() or predictions.is_symlink():
         return {"error": f"no {predictions.name} was written"}
     if predictions.stat().st_size > MAX_PREDICTION_BYTES:
         return {"error": f"{predictions.name} is larger than {MAX_PREDICTION_BYTES} bytes"}
     labels = task.private_dir / f"{split}_labels.npy"
     try:
-        result = dict(_evaluator(task.evaluator)(predictions, labels, task.spec.metric))
+        evaluator = _evaluator(task.evaluator)
+        timed = exec_time is not None and "exec_time" in inspect.signature(evaluator).parameters
+        extra = {"exec_time": exec_time} if timed else {}
+        result = dict(evaluator(predictions, labels, task.spec.metric, **extra))
         result["score"] = float(result["score"])
     except Exception as exc:  # a malformed predictions file is the solution's bug
         return {"error": f"grading {predictions.name} failed: {type(exc).__name__}: {exc}"}

@@ -1,0 +1,180 @@
+"""Speedrun reproduction tasks: given record ``i``, reach the target loss as fast as record ``i+1``.
+
+Task ids are ``speedrun[_<preset>]_<i>[_<hint>]`` (preset cpu by default, hint none by default),
+e.g. ``speedrun_1``, ``speedrun_gpu_0_pseudocode``. A task folder holds the corpus, record ``i``
+as the starter solution, record ``i+1`` as ``private/reference_solution.py``, the three hint
+files under ``hints/`` (the chosen one also as ``public/hint.md``) and ``speedrun.json`` with
+both records' measured times. The score is the wall time of a run that reaches the target;
+:func:`fsr` turns it into the fraction of the speedup recovered.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from research_agent.speedrun.corpus import VOCAB, build
+from research_agent.speedrun.presets import Preset, preset
+from research_agent.speedrun.records import CHAIN, num_records, record_code, record_name
+from research_agent.tasks.spec import Task, TaskSpec
+
+HINTS = ("none", "pseudocode", "description")
+ID_PATTERN = re.compile(r"^speedrun(?:_(cpu|gpu|smoke))?_(\d+)(?:_(none|pseudocode|description))?$")
+INFO_FILE = "speedrun.json"
+RecordTimer = Callable[[Task, str], float]
+
+
+def is_speedrun(task_id: str) -> bool:
+    """Whether ``task_id`` names a speedrun task (well-formed or not)."""
+    return task_id.startswith("speedrun_")
+
+
+def parse_id(task_id: str) -> tuple[Preset, int, str]:
+    """(preset, record index, hint level) of ``task_id``."""
+    match = ID_PATTERN.match(task_id)
+    last = num_records() - 2
+    if match is None or not 0 <= int(match.group(2)) <= last:
+        raise KeyError(
+            f"bad speedrun task id {task_id!r}; valid: speedrun[_cpu|_gpu|_smoke]_<i>"
+            f"[_none|_pseudocode|_description] with i in 0..{last}"
+        )
+    return preset(match.group(1) or "cpu"), int(match.group(2)), match.group(3) or "none"
+
+
+def fsr(t_record: float, t_next: float, t_agent: float | None) -> float | None:
+    """Fraction of the speedup recovered, (T_i − T_agent) / (T_i − T_{i+1}); None if no time."""
+    if t_agent is None:
+        return None
+    if t_record <= t_next:
+        raise ValueError(f"record i ({t_record:.3g} s) is not slower than i+1 ({t_next:.3g} s)")
+    return (t_record - t_agent) / (t_record - t_next)
+
+
+def hint_texts(index: int) -> dict[str, str]:
+    """The three hint levels for the step from record ``index`` to ``index + 1``."""
+    improvement = CHAIN[index]
+    return {
+        "none": "No hint: find an improvement that reaches the target loss faster.\n",
+        "pseudocode": f"Improvement: {improvement.name}\n\n```\n{improvement.pseudocode}\n```\n",
+        "description": f"Improvement: {improvement.name}\n\n{improvement.description}\n",
+    }
+
+
+def describe(spec: Preset, index: int) -> str:
+    """The task description an agent reads."""
+    return (
+        f"Speedrun record {index} ({record_name(index)}) trains a {spec.layers}-layer GPT "
+        f"(width {spec.dim}, context {spec.seq_len}) on Python standard-library source until "
+        f"its validation loss is at most {spec.target_loss} nats per token. Make the script "
+        "reach the target in less wall time. Write log-probabilities of the next token for "
+        "the validation and test sequences (val_predictions.npy, test_predictions.npy); the "
+        "score is the run's wall time, valid only if the loss reaches the target."
+    )
+
+
+def write_folder(root: Path, spec: Preset, index: int, hint: str) -> None:
+    """Write the task files (all but task.yaml and the measured times) into ``root``."""
+    for sub in ("public", "private", "starter", "hints"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    corpus = build(spec.train_bytes, spec.eval_sequences, spec.seq_len)
+    np.save(root / "public" / "train.npy", corpus.train)
+    np.save(root / "public" / "val.npy", corpus.val)
+    np.save(root / "public" / "test_X.npy", corpus.test[:, :-1])
+    np.save(root / "private" / "val_labels.npy", corpus.val[:, 1:])
+    np.save(root / "private" / "test_labels.npy", corpus.test[:, 1:])
+    target = {"target_loss": spec.target_loss, "test_slack": spec.test_slack, "vocab": VOCAB}
+    (root / "private" / "target.json").write_text(json.dumps(target))
+    (root / "public" / "setup.json").write_text(json.dumps(spec.setup(), indent=1))
+    (root / "public" / "description.md").write_text(describe(spec, index) + "\n")
+    for level, text in hint_texts(index).items():
+        (root / "hints" / f"{level}.md").write_text(text)
+    shutil.copy(root / "hints" / f"{hint}.md", root / "public" / "hint.md")
+    (root / "starter" / "solution.py").write_text(record_code(index))
+    (root / "private" / "reference_solution.py").write_text(record_code(index + 1))
+    shutil.copy(Path(__file__).with_name("evaluate.py"), root / "evaluate.py")
+    for path in [root, *root.rglob("*")]:
+        private = path.is_relative_to(root / "private")
+        path.chmod(
+            (0o700 if private else 0o755) if path.is_dir() else (0o600 if private else 0o644)
+        )
+
+
+def task_spec(task_id: str, spec: Preset, index: int, t_record: float, t_next: float) -> TaskSpec:
+    """The spec of a task whose records take ``t_record`` and ``t_next`` seconds; medals at
+    FSR 1 (gold), 0.75, 0.5 and 0.25."""
+    gap = t_record - t_next
+    medals = {"gold": 1.0, "silver": 0.75, "bronze": 0.5, "median": 0.25}
+    return TaskSpec(
+        id=task_id,
+        description=describe(spec, index),
+        kind="language_modeling",
+        metric="time_to_target",
+        direction="minimize",
+        baseline_score=t_record,
+        time_limit_s=spec.time_limit_s,
+        memory_mb=spec.memory_mb,
+        wants_gpu=spec.wants_gpu,
+        medals={name: t_record - share * gap for name, share in medals.items()},
+    )
+
+
+def sandbox_time(task: Task, code: str) -> float:
+    """The graded wall time of ``code`` run in the sandbox on ``task`` (raises if it fails)."""
+    from research_agent.execution import execute
+
+    scratch = task.root / "timing_run"
+    result = execute(task, code, scratch)
+    shutil.rmtree(scratch, ignore_errors=True)
+    if result.score is None:
+        raise RuntimeError(f"a speedrun record failed on {task.spec.id}: {result.error}")
+    return result.score
+
+
+def prepare_speedrun(task_id: str, cache: Path, timer: RecordTimer | None = None) -> Task:
+    """The folder of speedrun task ``task_id`` under ``cache``, written and timed on first use.
+
+    ``timer(task, code)`` measures a record (default: one sandboxed run each of records ``i``
+    and ``i+1``); their times become the baseline score, the medals and ``speedrun.json``.
+    """
+    spec, index, hint = parse_id(task_id)
+    root = cache / task_id
+    if (root / "task.yaml").is_file():
+        return Task.load(root)
+    tmp = root.with_name(f".{task_id}.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    write_folder(tmp, spec, index, hint)
+    provisional = Task(tmp, task_spec(task_id, spec, index, 2.0, 1.0))
+    timer = timer or sandbox_time
+    t_record = timer(provisional, record_code(index))
+    t_next = timer(provisional, record_code(index + 1))
+    info = {
+        "preset": spec.name,
+        "record": index,
+        "improvement": CHAIN[index].name,
+        "hint": hint,
+        "target_loss": spec.target_loss,
+        "t_record": t_record,
+        "t_next": t_next,
+    }
+    (tmp / INFO_FILE).write_text(json.dumps(info, indent=1))
+    final = task_spec(task_id, spec, index, t_record, max(0.0, min(t_next, t_record - 1e-6)))
+    (tmp / "task.yaml").write_text(yaml.safe_dump(asdict(final), sort_keys=False))
+    if root.exists():  # another process prepared it meanwhile
+        shutil.rmtree(tmp)
+    else:
+        tmp.rename(root)
+    return Task.load(root)
+
+
+def task_fsr(task: Task, t_agent: float | None) -> float | None:
+    """FSR of a run time on a prepared speedrun task (from its ``speedrun.json``)."""
+    info = json.loads((task.root / INFO_FILE).read_text())
+    return fsr(info["t_record"], info["t_next"], t_agent)
