@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 Config = dict[str, Any]
-TaskKind = str  # "classification" | "regression"
+TaskKind = str  # "classification" | "regression" | "language_modeling" | "control"
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,36 @@ FAMILIES: tuple[Family, ...] = (
         template="cnn",
         image_only=True,
     ),
+    Family(
+        "gpt",
+        {"language_modeling": "torch"},
+        {
+            "lr": (0.0003, 0.001, 0.002, 0.003, 0.006),
+            "batch_size": (8, 16, 32, 64),
+            "weight_decay": (0.0, 0.01, 0.1),
+        },
+        {"lr": 0.001, "batch_size": 16, "weight_decay": 0.0, "seed": 0},
+        template="gpt",
+    ),
+    Family(
+        "lqr",
+        {"control": "lqr"},
+        {
+            "q_angle": (1.0, 10.0, 100.0, 1000.0),
+            "q_position": (0.1, 1.0, 10.0),
+            "q_velocity": (0.01, 0.1, 1.0),
+            "r": (0.01, 0.1, 1.0, 10.0),
+        },
+        {"q_angle": 10.0, "q_position": 1.0, "q_velocity": 0.1, "r": 1.0},
+        template="controller",
+    ),
+    Family(
+        "random_search",
+        {"control": "random_search"},
+        {"iterations": (10, 25, 50, 100), "sigma": (0.1, 0.3, 1.0, 3.0), "episodes": (1, 2, 4)},
+        {"iterations": 10, "sigma": 0.3, "episodes": 1, "seed": 0},
+        template="controller",
+    ),
 )
 
 FEATURE_STEPS: dict[str, str] = {
@@ -131,7 +161,7 @@ def default_config(name: str, features: list[str] | None = None) -> Config:
     return {
         "model": name,
         "params": dict(fam.defaults),
-        "features": [] if fam.template == "cnn" else canonical_features(steps),
+        "features": [] if fam.template != "tabular" else canonical_features(steps),
     }
 
 
@@ -141,6 +171,6 @@ def random_config(kind: TaskKind, image: bool, rng: np.random.Generator) -> Conf
     fam = fams[int(rng.integers(len(fams)))]
     params = {k: v[int(rng.integers(len(v)))] for k, v in fam.choices.items()}
     steps = [s for s in FEATURE_ORDER if rng.random() < 0.5]
-    if fam.template == "cnn":
+    if fam.template != "tabular":
         steps = []
     return {"model": fam.name, "params": params, "features": steps}

@@ -1,31 +1,67 @@
 """Operators that write solutions, bound to a backend chosen by the ``operators`` config group.
 
-Backends register a factory in :data:`BACKENDS`; an ``llm`` backend built on
-``worldmodels.language`` plugs in the same way.
+Backends register a factory in :data:`BACKENDS`; a factory gets the run's
+:class:`OperatorContext` (its journal, for memory, and its ``llm`` config) and the backend's
+options from the ``operators`` config.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
+from omegaconf import DictConfig
+
+from research_agent.journal import Journal
 from research_agent.operators.base import Candidate, Operators
 from research_agent.operators.diagnosis import diagnose
+from research_agent.operators.llm import LLMOperators
+from research_agent.operators.memory import SearchMemory
 from research_agent.operators.programmatic import ProgrammaticOperators
 
-BACKENDS: dict[str, Callable[..., Operators]] = {"programmatic": ProgrammaticOperators}
+
+@dataclass(frozen=True)
+class OperatorContext:
+    """What a backend may use beyond its options: the run's journal and language model config."""
+
+    journal: Journal | None = None
+    llm: DictConfig | None = None
 
 
-def make_operators(backend: str, **options: Any) -> Operators:
-    """The operators of ``backend`` built with ``options``."""
+def _programmatic(context: OperatorContext, **options: Any) -> Operators:
+    return ProgrammaticOperators(**options)
+
+
+def _llm(context: OperatorContext, memory_size: int = 5, **options: Any) -> Operators:
+    from worldmodels.language.config import build_language_model
+
+    if context.llm is None:
+        raise ValueError(
+            "operators=llm needs a language model: add llm=embedded (offline), llm=openai "
+            "or llm=local_server"
+        )
+    recall = SearchMemory(context.journal, memory_size)
+    return LLMOperators(build_language_model(context.llm), recall=recall, **options)
+
+
+BACKENDS: dict[str, Callable[..., Operators]] = {"programmatic": _programmatic, "llm": _llm}
+
+
+def make_operators(
+    backend: str, context: OperatorContext | None = None, **options: Any
+) -> Operators:
+    """The operators of ``backend`` built with ``options`` (and the run's ``context``)."""
     if backend not in BACKENDS:
         raise ValueError(f"unknown operators backend {backend!r}; known: {sorted(BACKENDS)}")
-    return BACKENDS[backend](**options)
+    return BACKENDS[backend](context or OperatorContext(), **options)
 
 
 __all__ = [
     "BACKENDS",
     "Candidate",
+    "LLMOperators",
+    "OperatorContext",
     "Operators",
     "ProgrammaticOperators",
     "diagnose",

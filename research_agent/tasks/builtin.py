@@ -19,6 +19,7 @@ import yaml
 
 from research_agent.solution import render
 from research_agent.space import default_config
+from research_agent.tasks.simulated import dynamics_windows, write_control_task
 from research_agent.tasks.spec import Task, TaskSpec
 
 Arrays = tuple[np.ndarray, np.ndarray]
@@ -40,11 +41,13 @@ class TaskRecipe:
     """How to build a task folder: its spec (baseline filled in later), data and baseline."""
 
     spec: TaskSpec
-    load: Callable[[], Arrays]
+    load: Callable[[], Arrays] | None
     baseline_model: str
     missing_rate: float = 0.0
     seed: int = 0
     baseline_features: list[str] = field(default_factory=lambda: ["impute", "standardize"])
+    write_data: Callable[[Path], None] | None = None
+    evaluator: str = "evaluate.py"
 
 
 def _spec(task_id: str, description: str, kind: str, metric: str, **kw: object) -> TaskSpec:
@@ -107,6 +110,37 @@ RECIPES: dict[str, TaskRecipe] = {
         ),
         TaskRecipe(
             _spec(
+                "cartpole_dynamics",
+                "Design a world model of a cart-pole: from its state (cart position, cos and sin "
+                "of the pole angle, velocities) and the next 10 forces applied, predict the next "
+                "10 states (flattened, 10 x 5 values). Episodes come from the MuJoCo simulator "
+                "under smoothed random forces; the score is the open-loop prediction RMSE.",
+                "regression",
+                "rmse",
+            ),
+            dynamics_windows,
+            "linear",
+            baseline_features=[],
+        ),
+        TaskRecipe(
+            TaskSpec(
+                "cartpole_control",
+                "Design a controller that balances a cart-pole: choose the 5 gains K of the "
+                "policy force = clip(K . [x, cos θ, sin θ, ẋ, θ̇], -1, 1) (θ = 0 upright). "
+                "The MuJoCo model and how the env steps it are in the data folder; the score "
+                "is the mean return (at most 500) of held-out 500-step episodes.",
+                "control",
+                "return",
+                "maximize",
+            ),
+            None,
+            "random_search",
+            baseline_features=[],
+            write_data=write_control_task,
+            evaluator="evaluate_control.py",
+        ),
+        TaskRecipe(
+            _spec(
                 "digits_images",
                 "Classify hand-written digits given as 8x8 single-channel images.",
                 "classification",
@@ -130,6 +164,7 @@ def default_cache() -> Path:
 
 
 def _write_split(recipe: TaskRecipe, root: Path) -> None:
+    assert recipe.load is not None, f"{recipe.spec.id} has neither load nor write_data"
     x, y = recipe.load()
     rng = np.random.default_rng(recipe.seed)
     x = x.astype(np.float64)
@@ -162,8 +197,11 @@ def prepare(
     shutil.rmtree(tmp, ignore_errors=True)
     for sub in ("public", "private", "starter"):
         (tmp / sub).mkdir(parents=True)
-    _write_split(recipe, tmp)
-    shutil.copy(Path(__file__).with_name("evaluate.py"), tmp / "evaluate.py")
+    if recipe.write_data is not None:
+        recipe.write_data(tmp)
+    else:
+        _write_split(recipe, tmp)
+    shutil.copy(Path(__file__).with_name(recipe.evaluator), tmp / "evaluate.py")
     config = default_config(recipe.baseline_model, recipe.baseline_features)
     (tmp / "starter" / "solution.py").write_text(
         render(config, recipe.spec.kind, recipe.spec.image)
@@ -195,7 +233,12 @@ def _sandbox_baseline(task: Task) -> float:
 
 
 def load_task(task_id_or_path: str, cache: Path | None = None) -> Task:
-    """A built-in task by id (prepared on first use), or a task folder by path."""
+    """A built-in task by id (prepared on first use; ``speedrun_*`` ids are the speedrun
+    tasks), or a task folder by path."""
     if task_id_or_path in RECIPES:
         return prepare(task_id_or_path, cache)
+    from research_agent.speedrun.tasks import is_speedrun, prepare_speedrun
+
+    if is_speedrun(task_id_or_path) and not Path(task_id_or_path).exists():
+        return prepare_speedrun(task_id_or_path, cache or default_cache())
     return Task.load(task_id_or_path)

@@ -75,4 +75,4 @@ def test_crossover_merges_the_parents_config_blocks(wine: Task):
 
 def test_unknown_backend_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown operators backend"):
-        make_operators("llm")
+        make_operators("gpt")

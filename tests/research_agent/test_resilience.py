@@ -73,7 +73,8 @@ def test_hostile_solutions_are_recorded_buggy_and_the_run_goes_on(
         "journal": str(tmp_path / "journal.jsonl"),
         "outside": str(tmp_path / "outside.txt"),
     }
-    monkeypatch.setitem(BACKENDS, "hostile", lambda **kw: HostileOperators(**kw, targets=targets))
+    hostile = lambda context, **kw: HostileOperators(**kw, targets=targets)  # noqa: E731
+    monkeypatch.setitem(BACKENDS, "hostile", hostile)
     overrides = ["task=wine", f"budget.steps={len(HOSTILE) + 2}", "workers=2",
                  f"search.num_drafts={len(HOSTILE) + 1}", "search.debug_prob=0",
                  "operators.backend=hostile", "sandbox.time_limit_s=3",

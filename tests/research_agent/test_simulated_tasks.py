@@ -1,0 +1,65 @@
+"""The *design a world model* task: simulator data, a linear baseline, any model family runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from research_agent.execution import execute
+from research_agent.solution import render
+from research_agent.space import default_config
+from research_agent.tasks import Task, prepare
+from research_agent.tasks.simulated import HORIZON, dynamics_windows
+from tests.research_agent.conftest import FAST
+
+
+@pytest.fixture(scope="module")
+def dynamics(tasks_dir: Path) -> Task:
+    return prepare("cartpole_dynamics", tasks_dir)
+
+
+def test_windows_pair_a_state_and_actions_with_the_states_that_follow():
+    x, y = dynamics_windows(episodes=2, steps=30, horizon=HORIZON)
+    assert x.shape == (6, 5 + HORIZON) and y.shape == (6, 5 * HORIZON)
+    # consecutive windows of one episode chain up: the last label state starts the next window
+    np.testing.assert_allclose(y[0, -5:], x[1, :5])
+
+
+def test_the_linear_baseline_beats_copying_the_state(dynamics: Task):
+    x = np.load(dynamics.public_dir / "val_X.npy")
+    labels = np.load(dynamics.private_dir / "val_labels.npy")
+    copy_rmse = float(np.sqrt(np.mean((np.tile(x[:, :5], HORIZON) - labels) ** 2)))
+    assert dynamics.spec.direction == "minimize"
+    assert dynamics.spec.baseline_score < 0.6 * copy_rmse
+
+
+def test_a_single_output_family_is_wrapped_per_target(dynamics: Task, tmp_path: Path):
+    code = render(default_config("svm"), "regression", False)  # SVR predicts one target
+    result = execute(dynamics, code, tmp_path / "svm", FAST)
+    assert result.error is None, result.stderr[-2000:]  # graded: predictions of shape (n, 50)
+    assert np.isfinite(result.score)
+
+
+@pytest.fixture(scope="module")
+def control(tasks_dir: Path) -> Task:
+    return prepare("cartpole_control", tasks_dir)
+
+
+def test_lqr_on_the_linearised_model_beats_the_random_search_baseline(
+    control: Task, tmp_path: Path
+):
+    assert 0 < control.spec.baseline_score < 500
+    result = execute(control, render(default_config("lqr"), "control"), tmp_path / "lqr", FAST)
+    assert result.error is None, result.stderr[-2000:]
+    assert control.spec.baseline_score < result.score <= 500  # 500 steps, reward at most 1
+
+
+def test_the_controller_grader_names_malformed_gains(control: Task, tmp_path: Path):
+    from research_agent.tasks import grade
+
+    for bad, problem in [(np.zeros(4), "must be 5 gains"), (np.full(5, np.nan), "NaN")]:
+        np.save(tmp_path / "val_predictions.npy", bad)
+        result = grade(control, tmp_path / "val_predictions.npy", "val")
+        assert problem in result["error"]
