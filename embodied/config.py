@@ -12,6 +12,8 @@ from typing import Any
 from hydra.core.config_store import ConfigStore
 from omegaconf import II, MISSING
 
+import worldmodels.language.config  # noqa: F401  (the llm group's schemas: agent=helper)
+from planning.ray_executor import RaySettings
 from runkit.config import EnvConfig, RunConfig
 from worldmodels.config import TrainerConfig, WorldModelConfig
 
@@ -76,8 +78,35 @@ class WorldModelMPCAgentConfig:
 
 
 @dataclass
+class HelperAgentConfig:
+    """The helper of env=help_household (embodied.agents.helper); ``llm``: an ``llm`` group
+    config for the dialogue game's utterances, or null for plain templates."""
+
+    _target_: str = "embodied.agents.helper.HelperAgent"
+    mode: str = "infer"
+    num_particles: int = 512
+    rationality: float = 2.0
+    noise: float = 0.05
+    change_prob: float = 0.02
+    belief_slip: float = 0.1
+    confidence: float = 0.6
+    ask: bool = True
+    ask_cost: float = 3.0
+    max_questions: int = 1
+    answer_error: float = 0.05
+    llm: Any = None
+    dialogue: bool = True
+    memory_capacity: int = 256
+    memory_path: str | None = None
+    seed: int = II("run.seed")
+
+
+@dataclass
 class EpisodeConfig:
-    """``python -m embodied.episode``: run ``episodes`` episodes of ``agent`` in ``env``."""
+    """``python -m embodied.episode``: run ``episodes`` episodes of ``agent`` in ``env``.
+
+    ``executor=ray`` runs each episode as a Ray task (fresh env and agent) at ``ray.address``.
+    """
 
     run: RunConfig = field(default_factory=RunConfig)
     env: EnvConfig = field(default_factory=EnvConfig)
@@ -85,31 +114,20 @@ class EpisodeConfig:
     episodes: int = 1
     record: bool = True
     record_episodes: int = 1
-
-
-@dataclass
-class DeployConfig:
-    """``python -m embodied.deploy``: an agent in a fixed-rate control loop against a robot."""
-
-    run: RunConfig = field(default_factory=RunConfig)
-    robot: str = MISSING
-    agent: Any = None
-    checkpoint: str | None = None
-    bridge: str = "ros1"
-    rate_hz: float = 50.0
-    stale_after_s: float = 0.2
-    dry_run: bool = False
+    executor: str = "local"
+    ray: RaySettings = field(default_factory=RaySettings)
 
 
 def register_configs() -> None:
     """Store the schemas under the names the YAML files' defaults lists use."""
     cs = ConfigStore.instance()
     cs.store(name="episode_schema", node=EpisodeConfig)
-    cs.store(name="deploy_schema", node=DeployConfig)
     cs.store(group="agent", name="random_schema", node=RandomAgentConfig)
     cs.store(group="agent", name="mpc_sim_schema", node=SimulatorMPCAgentConfig)
     cs.store(group="agent", name="scripted_schema", node=ScriptedAgentConfig)
     cs.store(group="agent", name="wm_mpc_schema", node=WorldModelMPCAgentConfig)
+    cs.store(group="agent", name="helper_schema", node=HelperAgentConfig)
 
 
 register_configs()
+import embodied.deploy.config  # noqa: E402, F401  (the deploy schemas, and agent=kinematic_reach)

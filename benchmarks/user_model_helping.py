@@ -1,0 +1,126 @@
+"""Watch-And-Help style benchmark of the mental user model and the helper robot.
+
+In the same episodes (same seeds: same task, same layout) it runs the user alone ("none") and
+with four helpers: "random_goal" (sure of a random task), "oracle" (knows the task), "infer"
+(the mental user model, asking when a question is worth it) and "infer_no_ask" (inference
+only). Reports goal-inference accuracy against the fraction of the user's actions observed
+(from the episodes without a helper), success rates, speedup = steps alone / steps helped, and
+plots the goal posterior over time for sample episodes.
+Usage: python benchmarks/user_model_helping.py [--episodes N] [--plot PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from machine import machine_info
+
+from embodied.agents.helper import HelperAgent
+from embodied.envs.help_household import HelpHouseholdEnv
+from embodied.runner import run_episode
+from worldmodels.user_model.domain import TASK_NAMES
+
+HELPERS = {
+    "none": {"mode": "none"},
+    "random_goal": {"mode": "random_goal"},
+    "oracle": {"mode": "oracle"},
+    "infer": {"mode": "infer"},
+    "infer_no_ask": {"mode": "infer", "ask": False},
+}
+FRACTIONS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
+
+
+def accuracy_by_fraction(histories: list[tuple[list[np.ndarray], str]]) -> dict[str, float]:
+    """P(argmax posterior = true task) after ceil(f · n) of the n observed user actions."""
+    out = {}
+    for f in FRACTIONS:
+        hits = [
+            TASK_NAMES[int(np.argmax(h[int(np.ceil(f * (len(h) - 1)))]))] == truth
+            for h, truth in histories
+            if len(h) > 2
+        ]
+        out[f"{f:.1f}"] = float(np.mean(hits))
+    return out
+
+
+def plot_posteriors(path: Path, samples: list[tuple[list[np.ndarray], str]]) -> Path:
+    fig, axes = plt.subplots(1, len(samples), figsize=(4.5 * len(samples), 3.2), squeeze=False)
+    for ax, (history, truth) in zip(axes[0], samples, strict=True):
+        posterior = np.array(history)
+        for k, name in enumerate(TASK_NAMES):
+            ax.plot(posterior[:, k], lw=3 if name == truth else 1,
+                    label=name + (" (true)" if name == truth else ""))  # fmt: skip
+        ax.set_title(f"true task: {truth}", fontsize="small")
+        ax.set_xlabel("user actions observed")
+        ax.set_ylim(0, 1)
+    axes[0, 0].set_ylabel("P(task)")
+    axes[0, -1].legend(fontsize="x-small", loc="center right")
+    fig.suptitle("goal posterior of the mental user model while watching the user alone")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=80)
+    plt.close(fig)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--episodes", type=int, default=40)
+    parser.add_argument("--particles", type=int, default=512)
+    parser.add_argument(
+        "--plot", type=Path, default=Path("docs/benchmarks/user_model_posterior.png")
+    )
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    env = HelpHouseholdEnv()
+    seeds = range(1000, 1000 + args.episodes)
+    lengths: dict[str, list[int]] = {}
+    success: dict[str, list[bool]] = {}
+    histories: list[tuple[list[np.ndarray], str]] = []
+    questions: dict[str, float] = {}
+    seconds: dict[str, float] = {}
+    for name, options in HELPERS.items():
+        agent = HelperAgent(env, num_particles=args.particles, **options)
+        start = time.perf_counter()
+        asked = 0
+        for seed in seeds:
+            result = run_episode(env, agent, seed=seed)
+            lengths.setdefault(name, []).append(result.length)
+            success.setdefault(name, []).append(bool(result.success))
+            asked += agent.questions
+            if name == "none":
+                histories.append((list(agent.model.history), env.task.name))
+        seconds[name] = time.perf_counter() - start
+        questions[name] = asked / args.episodes
+    alone = np.array(lengths["none"], dtype=float)
+    speedup = {n: float(np.mean(alone / np.array(v))) for n, v in lengths.items()}
+    plot_posteriors(args.plot, histories[:3])
+    oracle_gain = speedup["oracle"] - 1.0
+    print(json.dumps({
+        "benchmark": "user_model_helping",
+        "machine": machine_info(torch.device("cpu")),
+        "episodes": args.episodes,
+        "particles": args.particles,
+        "goal_inference_accuracy_by_fraction_observed": accuracy_by_fraction(histories),
+        "success_rate": {n: float(np.mean(v)) for n, v in success.items()},
+        "mean_steps": {n: float(np.mean(v)) for n, v in lengths.items()},
+        "speedup": speedup,
+        "speedup_vs_oracle": {n: s / speedup["oracle"] for n, s in speedup.items()},
+        "gain_vs_oracle_gain": {n: (s - 1.0) / oracle_gain for n, s in speedup.items()},
+        "questions_per_episode": questions,
+        "seconds": seconds,
+        "plot": str(args.plot),
+    }, indent=1))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
