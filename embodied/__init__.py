@@ -2,6 +2,8 @@
 
 import embodied._gl  # noqa: F401  (sets MUJOCO_GL before mujoco is imported)
 from embodied.envs.cartpole import CartPoleEnv
+from embodied.envs.crowd import CrowdEnv
+from embodied.envs.help_household import HelpHouseholdEnv
 from embodied.envs.inverted_pendulum import InvertedPendulumEnv
 from embodied.envs.scene_env import SceneEnv
 from embodied.registry import env_spec, list_envs, make, register_env
@@ -22,6 +24,18 @@ register_env(
     "inverted-pendulum",
     InvertedPendulumEnv,
     description="Gymnasium's InvertedPendulum-v5 model and task (+1 while upright) on this API.",
+)
+
+register_env(
+    "help-household",
+    HelpHouseholdEnv,
+    description="a robot helps a simulated user with a hidden task and its own beliefs "
+    "in the household scene (symbolic commands; questions through env.ask)",
+)
+register_env(
+    "crowd",
+    CrowdEnv,
+    description="a mobile base crosses a hall among avatars moved by a mean-field population model",
 )
 
 SCENE_TASKS = {
