@@ -29,7 +29,9 @@ test: install
 	$(PY) -m pytest
 
 # Each benchmark prints one JSON object; docs/BENCHMARKS.md records them with the machine.
-BENCHMARKS := mppi_latency env_speed worldmodel_speed sco_speed least_core_speed llm_throughput research_search
+BENCHMARKS := mppi_latency env_speed worldmodel_speed sco_speed least_core_speed llm_throughput research_search \
+	ros_control_loop scaleout_throughput speedrun_chain user_model_helping hybrid_ode meanfield_meeting \
+	sample_efficiency
 
 bench: install
 	@for b in $(BENCHMARKS); do $(PY) benchmarks/$$b.py || exit 1; done
