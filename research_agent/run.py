@@ -30,6 +30,7 @@ from research_agent.operators import OperatorContext, make_operators
 from research_agent.report import plot_curve, score_curve, write_report
 from research_agent.sandbox import isolation_backend
 from research_agent.search import JOURNAL_FILE, make_policy, policy_name, run_search
+from research_agent.speedrun.tasks import is_speedrun, task_fsr
 from research_agent.tasks import Task, grade, load_task
 from runkit import hydra_entry_point, progress_bar, start_run
 
@@ -129,6 +130,9 @@ def finish(task: Task, tree: SearchTree, run_dir: Path, journal: Journal) -> dic
         "baseline_val_score": task.spec.baseline_score,
         "medal": task.spec.medal(test_score),
     }
+    if is_speedrun(task.spec.id):  # the speedrun metric: the fraction of the speedup recovered
+        metrics["val_fsr"] = task_fsr(task, metrics["best_val_score"])
+        metrics["test_fsr"] = task_fsr(task, test_score)
     plot = plot_curve(score_curve(journal.nodes(), task), task, run_dir / "score_vs_time.png")
     (run_dir / "tree.json").write_text(json.dumps(tree.to_dict(), indent=1, default=str))
     write_report(run_dir / "report.md", task, tree, metrics, plot)

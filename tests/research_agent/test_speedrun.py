@@ -125,6 +125,9 @@ def test_research_run_on_a_speedrun_task_end_to_end(smoke_task, tasks_dir, tmp_p
         assert (score is not None and score > 0) or execution["error"], execution["error"]
     if metrics["best_val_score"] is not None:  # a solution reached the target: timed on test too
         assert metrics["test_score"] is not None or "target" in metrics["test_error"]
+        assert metrics["val_fsr"] == pytest.approx(task_fsr(smoke_task, metrics["best_val_score"]))
+    else:
+        assert metrics["val_fsr"] is None
 
 
 @pytest.mark.parametrize("failure", ["timeout", "oom", "error"])
