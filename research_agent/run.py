@@ -131,8 +131,12 @@ def finish(task: Task, tree: SearchTree, run_dir: Path, journal: Journal) -> dic
         "medal": task.spec.medal(test_score),
     }
     if is_speedrun(task.spec.id):  # the speedrun metric: the fraction of the speedup recovered
-        metrics["val_fsr"] = task_fsr(task, metrics["best_val_score"])
-        metrics["test_fsr"] = task_fsr(task, test_score)
+        try:
+            metrics["val_fsr"] = task_fsr(task, metrics["best_val_score"])
+            metrics["test_fsr"] = task_fsr(task, test_score)
+        except ValueError as exc:  # its two records timed alike on this machine
+            log.warning("no FSR: %s", exc)
+            metrics["val_fsr"] = metrics["test_fsr"] = None
     plot = plot_curve(score_curve(journal.nodes(), task), task, run_dir / "score_vs_time.png")
     (run_dir / "tree.json").write_text(json.dumps(tree.to_dict(), indent=1, default=str))
     write_report(run_dir / "report.md", task, tree, metrics, plot)
