@@ -82,7 +82,7 @@ def optuna_search(task: Task, seconds: float, run_dir: Path, limits: Limits, see
             key: trial.suggest_categorical(f"{name}.{key}", list(choices))
             for key, choices in fam.choices.items()
         }
-        steps = [] if fam.template == "cnn" else FEATURE_ORDER
+        steps = FEATURE_ORDER if fam.template == "tabular" else []
         features = [s for s in steps if trial.suggest_categorical(s, [False, True])]
         config = {"model": name, "params": params, "features": features}
 
