@@ -78,10 +78,11 @@ def optuna_search(task: Task, seconds: float, run_dir: Path, limits: Limits, see
         trial = study.ask()
         name = trial.suggest_categorical("model", names)
         fam = family(name)
-        params: dict[str, Any] = {
-            key: trial.suggest_categorical(f"{name}.{key}", list(choices))
+        params: dict[str, Any] = dict(fam.defaults)  # settings without choices keep theirs
+        params.update(
+            (key, trial.suggest_categorical(f"{name}.{key}", list(choices)))
             for key, choices in fam.choices.items()
-        }
+        )
         steps = FEATURE_ORDER if fam.template == "tabular" else []
         features = [s for s in steps if trial.suggest_categorical(s, [False, True])]
         config = {"model": name, "params": params, "features": features}

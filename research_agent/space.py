@@ -169,7 +169,7 @@ def random_config(kind: TaskKind, image: bool, rng: np.random.Generator) -> Conf
     """A config drawn uniformly: family, each setting, each feature step on or off."""
     fams = families_for(kind, image)
     fam = fams[int(rng.integers(len(fams)))]
-    params = {k: v[int(rng.integers(len(v)))] for k, v in fam.choices.items()}
+    params = {**fam.defaults, **{k: v[int(rng.integers(len(v)))] for k, v in fam.choices.items()}}
     steps = [s for s in FEATURE_ORDER if rng.random() < 0.5]
     if fam.template != "tabular":
         steps = []

@@ -9,7 +9,7 @@ import pytest
 
 from research_agent.execution import execute
 from research_agent.solution import render
-from research_agent.space import default_config
+from research_agent.space import default_config, random_config
 from research_agent.tasks import Task, prepare
 from research_agent.tasks.simulated import HORIZON, dynamics_windows
 from tests.research_agent.conftest import FAST
@@ -63,3 +63,13 @@ def test_the_controller_grader_names_malformed_gains(control: Task, tmp_path: Pa
         np.save(tmp_path / "val_predictions.npy", bad)
         result = grade(control, tmp_path / "val_predictions.npy", "val")
         assert problem in result["error"]
+
+
+def test_random_controller_configs_keep_the_settings_without_choices(control: Task, tmp_path: Path):
+    rng = np.random.default_rng(0)
+    configs = [random_config("control", False, rng) for _ in range(8)]
+    searches = [c for c in configs if c["model"] == "random_search"]
+    assert searches and all(c["params"]["seed"] == 0 for c in searches)
+    small = {**searches[0], "params": {**searches[0]["params"], "iterations": 2, "episodes": 1}}
+    result = execute(control, render(small, "control"), tmp_path / "draft", FAST)
+    assert result.error is None, result.stderr[-2000:]
