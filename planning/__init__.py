@@ -2,7 +2,8 @@
 
 Tree search over discrete proposals (``Greedy``, ``MCTS``, ``Evolutionary``) works on a
 :class:`SearchDomain`; ``CEM`` and ``MPPI`` optimise batched action sequences scored by any
-function. This package imports nothing of the rest of the project.
+function; ``shortest_plan`` finds cheapest plans over discrete transitions (uniform cost, A*).
+This package imports nothing of the rest of the project.
 """
 
 from planning.budget import Budget
@@ -15,6 +16,7 @@ from planning.greedy import Greedy, GreedyConfig
 from planning.mcts import MCTS, MCTSConfig
 from planning.mppi import MPPI, MPPIConfig
 from planning.search_policy import SearchPolicy
+from planning.shortest_path import Plan, shortest_plan
 from planning.tree import Node, SearchTree
 
 __all__ = [
@@ -35,6 +37,7 @@ __all__ = [
     "MPPIConfig",
     "Node",
     "Parent",
+    "Plan",
     "ProcessExecutor",
     "SearchDomain",
     "SearchPolicy",
@@ -42,4 +45,5 @@ __all__ = [
     "ThreadExecutor",
     "load_state",
     "save_state",
+    "shortest_plan",
 ]

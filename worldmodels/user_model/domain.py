@@ -10,11 +10,12 @@ the action values built from it. Geometry matches the household scene of ``scene
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import dataclass, replace
 
 import numpy as np
+
+from planning.shortest_path import shortest_plan
 
 # location -> (x, y) where the user stands to reach it; "hub" holds no objects
 STAND: dict[str, tuple[float, float]] = {
@@ -219,11 +220,27 @@ def search_place(here: str, opened: frozenset[str] | set[str]) -> str:
     return min(closed or PLACES, key=lambda p: distance(here, p))
 
 
+def _fetch_step(
+    obj: str, belief: Belief, goal: Task, here: str, opened: frozenset[str]
+) -> tuple[float, str, frozenset[str]]:
+    """Seconds to bring ``obj`` to the goal's target from ``here``, where the agent ends up,
+    and the containers then open. An object the other agent holds is waited for (a fixed
+    delay); an unknown one is looked for with :func:`search_place`."""
+    source = belief[OBJECTS.index(obj)]
+    if source in AGENTS:
+        return 3.0 + distance(here, goal.target) / WALK_SPEED, goal.target, opened
+    if source == UNKNOWN:
+        source = search_place(here, opened)
+    now_open = set(opened)
+    cost = _fetch_cost(here, source, goal.target, now_open)
+    return cost, goal.target, frozenset(now_open)
+
+
 def plan_cost(world: World, agent: str, belief: Belief, goal: Task) -> float:
     """Seconds of the best plan by which ``agent`` reaches ``goal`` if ``belief`` is right.
 
-    Objects the belief puts at the target are done; an unknown object is looked for with
-    :func:`search_place`; an object the other agent holds is waited for (a fixed delay).
+    Objects the belief puts at the target are done; the order of the others is planned by the
+    planning core's uniform-cost search over (place, objects left, open containers).
     """
     here, held = world.location(agent), world.held_by(agent)
     todo = [o for o in goal.objects if belief[OBJECTS.index(o)] != goal.target and o != held]
@@ -237,23 +254,19 @@ def plan_cost(world: World, agent: str, belief: Belief, goal: Task) -> float:
             cost += ACTION_SECONDS["open"]
             opened.add(dest)
         here = dest
-    best = math.inf
-    for order in itertools.permutations(todo):
-        total, loc, ops = cost, here, set(opened)
-        for obj in order:
-            source = belief[OBJECTS.index(obj)]
-            if source in AGENTS:
-                total += 3.0  # wait for the other agent to put it down
-                source = goal.target
-                total += distance(loc, source) / WALK_SPEED
-                loc = source
-                continue
-            if source == UNKNOWN:
-                source = search_place(loc, ops)
-            total += _fetch_cost(loc, source, goal.target, ops)
-            loc = goal.target
-        best = min(best, total)
-    return best if todo else cost
+    if not todo:
+        return cost
+
+    def successors(state: tuple[str, frozenset[str], frozenset[str]]):
+        loc, left, now_open = state
+        for obj in left:
+            step, after, still_open = _fetch_step(obj, belief, goal, loc, now_open)
+            yield obj, (after, left - {obj}, still_open), step
+
+    plan = shortest_plan(
+        (here, frozenset(todo), frozenset(opened)), successors, lambda state: not state[1]
+    )
+    return math.inf if plan is None else cost + plan.cost
 
 
 def believed_world(world: World, agent: str, belief: Belief) -> World:
