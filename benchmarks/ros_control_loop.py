@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ import torch
 from machine import machine_info
 
 from embodied.deploy.launch import (
-    finish,
+    finish_session,
     free_port,
     ros_environment,
     start_app,
@@ -48,14 +47,7 @@ def session(root: Path, bridge: list[str], env: dict[str, str], rate: float, sec
         [*bridge, *robot, f"robot.rate_hz={rate}", f"duration_s={seconds}"],
         env,
     )
-    try:
-        deploy_metrics = finish(deploy, root / "deploy", timeout=seconds + 120)
-        sim.send_signal(signal.SIGINT)
-        sim_metrics = finish(sim, root / "sim")
-    finally:
-        stop(deploy)
-        stop(sim)
-    return deploy_metrics, sim_metrics
+    return finish_session(deploy, sim, root, timeout=seconds + 120)
 
 
 def summary(deploy: dict[str, Any], sim: dict[str, Any]) -> dict[str, Any]:

@@ -115,3 +115,17 @@ def finish(process: subprocess.Popen, run_dir: Path, timeout: float = 60.0) -> d
         output = (run_dir.parent / f"{run_dir.name}.out").read_text()
         raise RuntimeError(f"{process.args[2]} exited with code {code}:\n{output[-3000:]}")
     return json.loads((run_dir / "metrics.json").read_text())
+
+
+def finish_session(
+    deploy: subprocess.Popen, sim: subprocess.Popen, root: Path, timeout: float = 60.0
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Wait for the deploy app (run folder ``root/deploy``) to end, then stop the simulated
+    robot (``root/sim``) cleanly with SIGINT; both apps' metrics. Both are stopped either way."""
+    try:
+        metrics = finish(deploy, root / "deploy", timeout)
+        sim.send_signal(signal.SIGINT)  # a clean stop: it writes its metrics
+        return metrics, finish(sim, root / "sim")
+    finally:
+        stop(deploy)
+        stop(sim)

@@ -9,7 +9,7 @@ import pytest
 from hydra.utils import instantiate
 
 from embodied.deploy.app import make_twin, robot_env
-from embodied.deploy.launch import finish, start_app, stop
+from embodied.deploy.launch import finish, finish_session, start_app, stop
 from embodied.deploy.replay import replay_commands, replay_in_simulator
 from tests.embodied.deploy.nodes import Listener
 from tests.hydra_compose import compose_config
@@ -23,14 +23,7 @@ def reach_session(roscore, tmp_path_factory):
     root = tmp_path_factory.mktemp("reach")
     sim = start_app("embodied.deploy.sim_robot", root / "sim", ["run.seed=1"])
     deploy = start_app("embodied.deploy", root / "deploy", ["duration_s=3"])
-    try:
-        deploy_metrics = finish(deploy, root / "deploy")
-        sim.send_signal(signal.SIGINT)  # a clean stop: it writes its metrics
-        sim_metrics = finish(sim, root / "sim")
-    finally:
-        stop(deploy)
-        stop(sim)
-    return root, deploy_metrics, sim_metrics
+    return root, *finish_session(deploy, sim, root)
 
 
 def test_closed_loop_reaches_the_goal_through_ros(reach_session):

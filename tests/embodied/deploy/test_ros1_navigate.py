@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import signal
-
-from embodied.deploy.launch import finish, start_app, stop
+from embodied.deploy.launch import finish_session, start_app
 from tests.embodied.deploy.nodes import Listener
 
 
@@ -18,12 +16,8 @@ def test_mobile_base_takes_clamped_twists_and_stops_with_zero_velocity(ros_node,
         "embodied.deploy", tmp_path / "deploy", [*robot, "agent=random", "duration_s=2"]
     )
     try:
-        metrics = finish(deploy, tmp_path / "deploy")
-        sim.send_signal(signal.SIGINT)
-        sim_metrics = finish(sim, tmp_path / "sim")
+        metrics, sim_metrics = finish_session(deploy, sim, tmp_path)
     finally:
-        stop(deploy)
-        stop(sim)
         twists.close()
     received = [msg for _, msg in twists.snapshot()]
     assert metrics["commands_sent"] > 20 and metrics["rejected_total"] == 0

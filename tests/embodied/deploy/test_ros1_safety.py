@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from embodied.deploy.launch import finish, start_app, stop
+from embodied.deploy.launch import finish, finish_session, start_app, stop
 from tests.embodied.deploy.nodes import Listener
 
 STALE_S = 0.2
@@ -94,12 +94,8 @@ def test_dry_run_of_a_world_model_agent_logs_commands_and_sends_none(
         "embodied.deploy", tmp_path / "deploy", [*agent, "dry_run=true", "duration_s=2"]
     )
     try:
-        metrics = finish(deploy, tmp_path / "deploy")
-        sim.send_signal(signal.SIGINT)
-        sim_metrics = finish(sim, tmp_path / "sim")
+        metrics, sim_metrics = finish_session(deploy, sim, tmp_path)
     finally:
-        stop(deploy)
-        stop(sim)
         commands.close()
     assert metrics["agent"].endswith("WorldModelMPCAgent")
     assert commands.snapshot() == [] and sim_metrics["commands_received"] == 0

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import signal
 
 from websockets.sync.client import connect
 
-from embodied.deploy.launch import finish, start_app, stop
+from embodied.deploy.launch import finish_session, start_app, stop
 
 BAD_GOALS = [
     {"header": {}, "vector": {"x": "far", "y": 0.0, "z": 0.0}},  # malformed: not a number
@@ -30,9 +29,7 @@ def test_closed_loop_over_rosbridge_rejects_bad_json_messages(rosbridge_port, tm
             assert reply["op"] == "publish" and len(reply["msg"]["data"]) == 3
             for msg in BAD_GOALS:
                 client.send(json.dumps({"op": "publish", "topic": "/arm/goal_offset", "msg": msg}))
-        metrics = finish(deploy, tmp_path / "deploy")
-        sim.send_signal(signal.SIGINT)
-        sim_metrics = finish(sim, tmp_path / "sim")
+        metrics, sim_metrics = finish_session(deploy, sim, tmp_path)
     finally:
         stop(deploy)
         stop(sim)
