@@ -11,7 +11,6 @@ both records' measured times. The score is the wall time of a run that reaches t
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 from collections.abc import Callable
@@ -24,7 +23,7 @@ import yaml
 from research_agent.speedrun.corpus import VOCAB, build
 from research_agent.speedrun.presets import Preset, preset
 from research_agent.speedrun.records import CHAIN, num_records, record_code, record_name
-from research_agent.tasks.spec import Task, TaskSpec
+from research_agent.tasks.spec import Task, TaskSpec, publish, staging_folder
 
 HINTS = ("none", "pseudocode", "description")
 ID_PATTERN = re.compile(r"^speedrun(?:_(cpu|gpu|smoke))?_(\d+)(?:_(none|pseudocode|description))?$")
@@ -148,8 +147,7 @@ def prepare_speedrun(task_id: str, cache: Path, timer: RecordTimer | None = None
     root = cache / task_id
     if (root / "task.yaml").is_file():
         return Task.load(root)
-    tmp = root.with_name(f".{task_id}.{os.getpid()}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
+    tmp = staging_folder(root)
     write_folder(tmp, spec, index, hint)
     provisional = Task(tmp, task_spec(task_id, spec, index, 2.0, 1.0))
     timer = timer or sandbox_time
@@ -167,11 +165,7 @@ def prepare_speedrun(task_id: str, cache: Path, timer: RecordTimer | None = None
     (tmp / INFO_FILE).write_text(json.dumps(info, indent=1))
     final = task_spec(task_id, spec, index, t_record, max(0.0, min(t_next, t_record - 1e-6)))
     (tmp / "task.yaml").write_text(yaml.safe_dump(asdict(final), sort_keys=False))
-    if root.exists():  # another process prepared it meanwhile
-        shutil.rmtree(tmp)
-    else:
-        tmp.rename(root)
-    return Task.load(root)
+    return publish(tmp, root)
 
 
 def task_fsr(task: Task, t_agent: float | None) -> float | None:

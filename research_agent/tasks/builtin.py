@@ -20,7 +20,7 @@ import yaml
 from research_agent.solution import render
 from research_agent.space import default_config
 from research_agent.tasks.simulated import dynamics_windows, write_control_task
-from research_agent.tasks.spec import Task, TaskSpec
+from research_agent.tasks.spec import Task, TaskSpec, publish, staging_folder
 
 Arrays = tuple[np.ndarray, np.ndarray]
 BaselineScorer = Callable[[Task], float]
@@ -193,8 +193,7 @@ def prepare(
     if (root / "task.yaml").is_file():
         return Task.load(root)
     recipe = RECIPES[task_id]
-    tmp = root.with_name(f".{task_id}.{os.getpid()}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
+    tmp = staging_folder(root)
     for sub in ("public", "private", "starter"):
         (tmp / sub).mkdir(parents=True)
     if recipe.write_data is not None:
@@ -216,11 +215,7 @@ def prepare(
     scorer = score_baseline or _sandbox_baseline
     spec = replace(recipe.spec, baseline_score=scorer(task))
     (tmp / "task.yaml").write_text(yaml.safe_dump(asdict(spec), sort_keys=False))
-    if root.exists():  # another process prepared it meanwhile
-        shutil.rmtree(tmp)
-    else:
-        tmp.rename(root)
-    return Task.load(root)
+    return publish(tmp, root)
 
 
 def _sandbox_baseline(task: Task) -> float:

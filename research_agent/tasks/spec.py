@@ -11,6 +11,8 @@ Layout::
 
 from __future__ import annotations
 
+import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,3 +88,20 @@ class Task:
         root = Path(root)
         raw = yaml.safe_load((root / "task.yaml").read_text())
         return cls(root=root, spec=TaskSpec(**raw))
+
+
+def staging_folder(root: Path) -> Path:
+    """An empty folder beside ``root`` (private to this process) to write a task folder into."""
+    tmp = root.with_name(f".{root.name}.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    return tmp
+
+
+def publish(staged: Path, root: Path) -> Task:
+    """Move the written task folder ``staged`` to ``root`` in one step (or drop it when another
+    process published ``root`` meanwhile) and load it."""
+    if root.exists():
+        shutil.rmtree(staged)
+    else:
+        staged.rename(root)
+    return Task.load(root)
