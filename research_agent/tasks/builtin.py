@@ -229,9 +229,15 @@ def _sandbox_baseline(task: Task) -> float:
 
 def load_task(task_id_or_path: str, cache: Path | None = None) -> Task:
     """A built-in task by id (prepared on first use; ``speedrun_*`` ids are the speedrun
-    tasks), or a task folder by path."""
+    tasks), a task in another benchmark's layout (``mlgym:<task config yaml>``,
+    ``mlebench:<competition folder>``: see :mod:`research_agent.tasks.external`), or a task
+    folder by path."""
     if task_id_or_path in RECIPES:
         return prepare(task_id_or_path, cache)
+    from research_agent.tasks.external import is_external, load_external
+
+    if is_external(task_id_or_path):
+        return load_external(task_id_or_path, cache or default_cache())
     from research_agent.speedrun.tasks import is_speedrun, prepare_speedrun
 
     if is_speedrun(task_id_or_path) and not Path(task_id_or_path).exists():

@@ -29,7 +29,10 @@ def grade(
 ) -> dict[str, Any]:
     """The evaluation JSON of ``predictions`` on ``split`` ("val" or "test"), with "error" set
     instead of "score" when the predictions are missing or invalid. ``exec_time`` (the run's
-    wall time) goes to evaluators that take it (timed tasks such as the speedrun)."""
+    wall time) goes to evaluators that take it (timed tasks such as the speedrun). A task with
+    its own ``grader`` grades the submission found beside ``predictions`` (its workspace)."""
+    if task.grader is not None:
+        return task.grader.grade(predictions.parent, split)
     if not predictions.is_file() or predictions.is_symlink():
         return {"error": f"no {predictions.name} was written"}
     if predictions.stat().st_size > MAX_PREDICTION_BYTES:

@@ -15,6 +15,7 @@ import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 import yaml
 
@@ -59,12 +60,22 @@ class TaskSpec:
         return None
 
 
+class TaskGrader(Protocol):
+    """A task's own grader (an external task's evaluation script or grade function): the
+    evaluation JSON of the submission a solution left in ``workspace``, run outside the sandbox
+    (see :mod:`research_agent.tasks.external`)."""
+
+    def grade(self, workspace: Path, split: str) -> dict[str, Any]: ...
+
+
 @dataclass(frozen=True)
 class Task:
-    """A task folder and its spec."""
+    """A task folder and its spec; ``grader`` replaces ``evaluate.py`` on the held-out labels
+    for tasks that bring their own grader (MLGym, MLE-bench)."""
 
     root: Path
     spec: TaskSpec
+    grader: TaskGrader | None = field(default=None, compare=False, repr=False)
 
     @property
     def public_dir(self) -> Path:

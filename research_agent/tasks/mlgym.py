@@ -1,0 +1,345 @@
+"""MLGym tasks as research tasks: ``task=mlgym:<configs/tasks/<name>.yaml of an MLGym tree>``.
+
+An MLGym task config holds ``id``, ``name``, ``description`` (``{dataset_docs}`` is replaced by
+the datasets' descriptions), ``task_entrypoint``, ``dataset_configs`` (paths under the
+``configs/`` folder to dataset configs with ``name``, ``description``, ``data_path``,
+``is_local``), ``starter_code`` (paths under the tree's root, copied flat into the task's
+workspace), ``baseline_paths``, ``baseline_scores`` (a list of metric dicts),
+``evaluation_paths`` (workspace-relative: the first one is run),
+``training_timeout``, ``sample_submission``, ``secret_files`` and more. MLGym copies each local
+dataset into ``<workspace>/data`` and runs ``python evaluate.py --submission_file
+<workspace>/submission.csv``, which prints a JSON dict of metrics.
+
+Here the solution's sandbox sees the dataset files and the starter files (DATA_DIR, linked as
+``./data`` by the starter) except the secret ones: ``secret_files`` and the held-out answers by
+name (``answer*``, ``*ground_truth*``, ``test_labels*``, ``*_answers*``, ``*secret*``). The
+evaluation script runs outside the sandbox in a private copy of the MLGym workspace (its
+``/home/agent/workspace`` paths pointed there) holding every dataset file and the solution's
+``submission.csv``. The metric and its direction: ``metric`` / ``metric_direction`` keys when
+the config has them, else MLGym's own table of its tasks' priority metrics, else the first key
+of ``baseline_scores`` (direction guessed from its name). Only ``CSVSubmissionTasks`` are
+supported: the other entrypoints' graders import the solution's own code or checkpoints, which
+would then run outside the sandbox next to the answers.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from research_agent.solution import render
+from research_agent.space import default_config
+from research_agent.tasks.external import (
+    GRADER_TIMEOUT_S,
+    SUBMISSION,
+    ExternalTaskError,
+    SubmissionGrader,
+    TabularAdapter,
+    adapter_note,
+    build_view,
+    grader_python,
+    guess_direction,
+    link_or_copy,
+    read_yaml,
+    require,
+    run_grader,
+    score_of,
+    signature,
+    view_folder,
+    write_starter,
+    write_tabular_arrays,
+)
+from research_agent.tasks.spec import Task, TaskSpec
+
+log = logging.getLogger(__name__)
+CONTAINER_WORKSPACE = "/home/agent/workspace"
+SUPPORTED_ENTRYPOINTS = ("CSVSubmissionTasks",)
+SECRET_PATTERNS = ("answer*", "*ground_truth*", "test_labels*", "*_answers*", "*secret*")
+MEMORY_MB = 8192
+DEFAULT_TIMEOUT_S = 1800.0
+
+# MLGym's own priority metric and direction of its tasks (mlgym/evaluation/utils.py: TASKS)
+KNOWN_METRICS: dict[str, tuple[str, str]] = {
+    "regressionKaggleHousePrice": ("r2", "maximize"),
+    "3SATTime": ("Time", "minimize"),
+    "imageClassificationCifar10": ("accuracy", "maximize"),
+    "imageClassificationFMnist": ("accuracy", "maximize"),
+    "imageCaptioningCOCO": ("BLEU Score", "maximize"),
+    "languageModelingFineWeb": ("val_loss", "minimize"),
+    "naturalLanguageInferenceMNLI": ("validation_accuracy", "maximize"),
+    "battleOfSexes": ("Score", "maximize"),
+    "prisonersDilemma": ("Score", "maximize"),
+    "blotto": ("Score", "maximize"),
+    "rlBreakoutMinAtar": ("Reward Mean", "maximize"),
+    "rlMetaMazeMisc": ("Reward Mean", "maximize"),
+    "rlMountainCarContinuous": ("Reward Mean", "maximize"),
+}
+
+PRELUDE = """# MLGym layout: the task's files are in ./data (DATA_DIR); write ./submission.csv
+import os as _os
+
+if not _os.path.exists("data"):
+    _os.symlink(_os.environ.get("DATA_DIR", "/data"), "data")
+"""
+
+CONTRACT = (
+    "\n\nThe task's data files (and its starter files) are in DATA_DIR; the baseline program "
+    "links that folder as ./data. Write {submission} into OUTPUT_DIR (the working directory); "
+    "it is graded by the task's own evaluation script ({metric}, {better} is better) on "
+    "held-out answers."
+)
+
+SAMPLE_STARTER = '''"""Baseline: submit the sample submission as it is."""
+
+import os
+import shutil
+
+DATA = os.environ.get("DATA_DIR", "/data")
+OUT = os.environ.get("OUTPUT_DIR", ".")
+
+shutil.copy(os.path.join(DATA, "{name}"), os.path.join(OUT, "submission.csv"))
+'''
+
+
+@dataclass(frozen=True)
+class MLGymTask:
+    """What an MLGym task config (and its dataset configs) says, with paths resolved."""
+
+    id: str
+    config: Path
+    description: str
+    metric: str
+    direction: str
+    baseline_score: float | None
+    timeout_s: float
+    evaluation: Path
+    baseline: Path | None
+    sample_submission: Path | None
+    data_files: dict[str, Path] = field(default_factory=dict)
+    starter_files: dict[str, Path] = field(default_factory=dict)
+    secret: frozenset[str] = frozenset()
+
+
+def _strings(raw: dict[str, Any], key: str, path: Path) -> list[str]:
+    value = raw.get(key) or []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ExternalTaskError(f"{path}: key {key!r} must be a list of paths, got {value!r}")
+    return value
+
+
+def _config_dir(config: Path, dataset_configs: list[str]) -> Path:
+    """MLGym's CONFIG_DIR: the parent of ``config`` that the dataset config paths are under."""
+    parents = list(config.resolve().parents)
+    for parent in parents:
+        if dataset_configs and all((parent / p).is_file() for p in dataset_configs):
+            return parent
+    if dataset_configs:
+        raise ExternalTaskError(
+            f"{config}: key 'dataset_configs': {dataset_configs} not found under any parent "
+            "folder (MLGym resolves them under its configs/ folder)"
+        )
+    named = [p for p in parents if p.name == "configs"]
+    return named[0] if named else config.resolve().parent.parent
+
+
+def _files_under(folder: Path) -> dict[str, Path]:
+    return {str(p.relative_to(folder)): p for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _is_secret(relative: str, secret_files: list[str]) -> bool:
+    name = Path(relative).name.lower()
+    listed = {s.removeprefix("data/") for s in secret_files} | {Path(s).name for s in secret_files}
+    if relative in listed or Path(relative).name in listed:
+        return True
+    return any(fnmatch.fnmatch(name, pattern) for pattern in SECRET_PATTERNS)
+
+
+def read_mlgym(config: Path) -> MLGymTask:
+    """The MLGym task of the config file ``config``."""
+    if not config.is_file():
+        raise FileNotFoundError(
+            f"mlgym:{config}: no such file; expected an MLGym task config "
+            "(configs/tasks/<name>.yaml inside an MLGym tree, with its configs/datasets/ and data/)"
+        )
+    raw = read_yaml(config, "an MLGym task config")
+    task_id = require(raw, "id", config)
+    require(raw, "name", config)
+    description = require(raw, "description", config)
+    entry = raw.get("task_entrypoint", "CSVSubmissionTasks")
+    if entry not in SUPPORTED_ENTRYPOINTS:
+        raise ExternalTaskError(
+            f"{config}: task_entrypoint {entry!r} is not supported (only {SUPPORTED_ENTRYPOINTS}):"
+            " its evaluation imports the solution's code or checkpoints, which would run outside"
+            " the sandbox next to the held-out answers"
+        )
+    evaluation_paths = _strings(raw, "evaluation_paths", config)
+    if not evaluation_paths:
+        raise ExternalTaskError(f"{config}: missing required key 'evaluation_paths'")
+    dataset_configs = _strings(raw, "dataset_configs", config)
+    config_dir = _config_dir(config, dataset_configs)
+    repo = config_dir.parent
+    secret_files = _strings(raw, "secret_files", config)
+    docs, data_files, secret = "", {}, set()
+    for relative in dataset_configs:
+        dataset_file = config_dir / relative
+        dataset = read_yaml(dataset_file, "an MLGym dataset config")
+        name = require(dataset, "name", dataset_file)
+        docs += f"{name.upper()}:\n{require(dataset, 'description', dataset_file)}\n\n"
+        data_path = require(dataset, "data_path", dataset_file)
+        if not dataset.get("is_local", False):
+            log.warning("%s: dataset %s is not local (%s): solutions run offline", config, name,
+                        data_path)  # fmt: skip
+            continue
+        folder = repo / data_path
+        if not folder.is_dir():
+            raise ExternalTaskError(f"{dataset_file}: key 'data_path': {folder} is not a folder")
+        for rel, path in _files_under(folder).items():
+            data_files[rel] = path
+            if _is_secret(rel, secret_files):
+                secret.add(rel)
+    starter_files = {}
+    for relative in _strings(raw, "starter_code", config):
+        path = repo / relative
+        if not path.exists():
+            raise ExternalTaskError(f"{config}: key 'starter_code': {path} does not exist")
+        if path.is_dir():
+            starter_files.update({f"{path.name}/{k}": v for k, v in _files_under(path).items()})
+        else:
+            starter_files[path.name] = path
+
+    def in_workspace(key: str, relative: str) -> Path:
+        if relative in starter_files:
+            return starter_files[relative]
+        raise ExternalTaskError(
+            f"{config}: key {key!r}: {relative!r} is not among the starter_code files "
+            f"({sorted(starter_files)})"
+        )
+
+    evaluation = in_workspace("evaluation_paths", str(evaluation_paths[0]))
+    baselines = _strings(raw, "baseline_paths", config)
+    baseline = in_workspace("baseline_paths", baselines[0]) if baselines else None
+    sample = raw.get("sample_submission")
+    sample_path = repo / sample if isinstance(sample, str) else None
+    sample_path = sample_path or starter_files.get("sample_submission.csv")
+    if isinstance(sample, str) and not (repo / sample).is_file():
+        raise ExternalTaskError(f"{config}: key 'sample_submission': {repo / sample} not found")
+    scores = raw.get("baseline_scores") or []
+    if not isinstance(scores, list) or not all(isinstance(s, dict) for s in scores):
+        raise ExternalTaskError(f"{config}: key 'baseline_scores' must be a list of dicts")
+    known = KNOWN_METRICS.get(task_id)
+    metric = raw.get("metric") or (known[0] if known else None)
+    if metric is None and scores and scores[0]:
+        metric = next(iter(scores[0]))
+    if not isinstance(metric, str):
+        raise ExternalTaskError(
+            f"{config}: no metric: add baseline_scores (e.g. [{{accuracy: 0.76}}]) or a "
+            "'metric' key naming the evaluation JSON's score"
+        )
+    direction = raw.get("metric_direction") or (known[1] if known else guess_direction(metric))
+    baseline_score = scores[0].get(metric) if scores else None
+    timeout = raw.get("training_timeout") or DEFAULT_TIMEOUT_S
+    return MLGymTask(
+        id=task_id,
+        config=config,
+        description=description.replace("{dataset_docs}", docs),
+        metric=metric,
+        direction=direction,
+        baseline_score=None if baseline_score is None else float(baseline_score),
+        timeout_s=float(timeout),
+        evaluation=evaluation,
+        baseline=baseline,
+        sample_submission=sample_path,
+        data_files=data_files,
+        starter_files=starter_files,
+        secret=frozenset(secret),
+    )
+
+
+@dataclass(frozen=True)
+class MLGymGrader(SubmissionGrader):
+    """Runs the task's evaluation script on ``submission.csv`` in a private copy of its MLGym
+    workspace (every dataset file under ``data/``, the starter files), outside the sandbox."""
+
+    task: MLGymTask | None = None
+    timeout_s: float = GRADER_TIMEOUT_S
+
+    def run(self, submission: Path, folder: Path) -> dict[str, Any]:
+        assert self.task is not None
+        for relative, source in self.task.data_files.items():
+            target = folder / "data" / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(source.resolve())
+        for relative, source in self.task.starter_files.items():
+            target = folder / relative
+            if not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.symlink_to(source.resolve())
+        script = folder / self.task.evaluation.name
+        script.unlink(missing_ok=True)
+        code = self.task.evaluation.read_text().replace(CONTAINER_WORKSPACE, str(folder))
+        script.write_text(code)
+        argv = [grader_python(), str(script), "--submission_file", str(submission)]
+        return score_of(run_grader(argv, folder, self.timeout_s), self.metric)
+
+
+def with_prelude(code: str) -> str:
+    """``code`` with :data:`PRELUDE` after its ``from __future__`` imports."""
+    lines = code.splitlines(keepends=True)
+    last = max((i for i, line in enumerate(lines) if line.startswith("from __future__")),
+               default=-1)  # fmt: skip
+    return "".join([*lines[: last + 1], PRELUDE, "\n", *lines[last + 1 :]])
+
+
+def load_mlgym(config: Path, cache: Path) -> Task:
+    """The MLGym task of ``config`` as a task; its view folder goes under ``cache``."""
+    mlgym = read_mlgym(config)
+    root = view_folder(cache, "mlgym", mlgym.id, config)
+
+    def write(staged: Path) -> TaskSpec:
+        public = staged / "public"
+        for relative, source in mlgym.data_files.items():
+            if relative not in mlgym.secret:
+                link_or_copy(source, public / relative)
+        for relative, source in mlgym.starter_files.items():
+            if not (public / relative).exists():
+                link_or_copy(source, public / relative)
+        if mlgym.secret:
+            log.info("%s: kept out of the sandbox: %s", mlgym.id, sorted(mlgym.secret))
+        sample = mlgym.sample_submission
+        tabular = write_tabular_arrays(public, sample, staged) if sample else None
+        better = "higher" if mlgym.direction == "maximize" else "lower"
+        description = mlgym.description.strip() + CONTRACT.format(
+            submission=SUBMISSION, metric=mlgym.metric, better=better
+        )
+        if tabular is not None:
+            description += adapter_note(tabular)
+        if mlgym.baseline is not None:
+            write_starter(staged, with_prelude(mlgym.baseline.read_text()))
+        elif tabular is not None:
+            write_starter(staged, render(default_config("linear"), tabular.kind))
+        elif sample is not None:
+            if not (public / sample.name).exists():
+                link_or_copy(sample, public / sample.name)
+            write_starter(staged, SAMPLE_STARTER.format(name=sample.name))
+        return TaskSpec(
+            id=mlgym.id,
+            description=description,
+            kind="submission" if tabular is None else tabular.kind,
+            metric=mlgym.metric,
+            direction=mlgym.direction,
+            baseline_score=mlgym.baseline_score,
+            time_limit_s=mlgym.timeout_s,
+            memory_mb=MEMORY_MB,
+        )
+
+    sources = [config, *mlgym.data_files.values(), *mlgym.starter_files.values()]
+    raw = build_view(root, signature(sources), write)
+    tabular = TabularAdapter.load(root)
+    grader = MLGymGrader(metric=mlgym.metric, adapter=tabular, task=mlgym)
+    return Task(root, TaskSpec(**raw), grader)
+
+
+__all__ = ["MLGymGrader", "load_mlgym", "read_mlgym"]
