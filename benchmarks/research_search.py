@@ -1,7 +1,8 @@
 """Research agent: search policies vs the task baseline, Optuna TPE and random search.
 
 Every method gets the same wall-clock budget per built-in task and the same config space,
-sandbox and grader; the policies use the programmatic operators. Reports per task and method
+sandbox and grader, and starts from the task's baseline solution (its first solution); the
+policies use the programmatic operators. Reports per task and method
 the best validation score, the test score of that solution, the number of solutions run and,
 for the policies, the search overhead (time not spent executing solutions, as a fraction of
 the run). Prints one JSON object.
@@ -25,9 +26,11 @@ from research_agent.baselines import optuna_search, random_search
 from research_agent.domain import ResearchDomain
 from research_agent.execution import task_limits
 from research_agent.journal import Journal
+from research_agent.leaderboard import normalised_scores
 from research_agent.operators import ProgrammaticOperators
 from research_agent.sandbox import isolation_backend
 from research_agent.search import POLICIES, make_policy, run_search
+from research_agent.solution import read_config
 from research_agent.tasks import RECIPES, Task, grade, load_task
 
 TUNERS = {"random": random_search, "optuna_tpe": optuna_search}
@@ -41,7 +44,8 @@ def run_policy(name: str, task: Task, seconds: float, out: Path, seed: int) -> d
         Journal(out / "journal.jsonl"),
         task_limits(task),
     )
-    outcome = run_search(make_policy(name, {"seed": seed}), domain, out, None, seconds)
+    policy = make_policy(name, {"seed": seed})
+    outcome = run_search(policy, domain, out, None, seconds, start_from_baseline=True)
     best = outcome.tree.best_node()
     test = None
     if best is not None:
@@ -58,7 +62,8 @@ def run_policy(name: str, task: Task, seconds: float, out: Path, seed: int) -> d
 
 
 def run_tuner(name: str, task: Task, seconds: float, out: Path, seed: int) -> dict[str, Any]:
-    outcome = TUNERS[name](task, seconds, out, task_limits(task), seed)
+    initial = read_config(task.starter.read_text())  # every method starts from the baseline
+    outcome = TUNERS[name](task, seconds, out, task_limits(task), seed, initial)
     best = outcome.best(task)
     test = None
     if best is not None:
@@ -91,6 +96,36 @@ def mean_ranks(results: dict[str, dict[str, Any]], methods: list[str], key: str)
             for m, rank in zip(methods, rankdata(-np.array(signed)), strict=True):
                 ranks[m].append(float(rank))
     return {m: round(float(np.mean(r)), 2) for m, r in ranks.items()}
+
+
+def goal_measures(results: dict[str, dict[str, Any]], methods: list[str], key: str) -> dict:
+    """The issue's goal measures by ``key`` ("val" or "test"): each method's share of (task,
+    seed) runs strictly better than the task baseline, and its mean normalised score over the
+    runs, (score − baseline) / (best method's score − baseline), as on the leaderboard."""
+    beats: dict[str, list[bool]] = {m: [] for m in methods}
+    normalised: dict[str, list[float]] = {m: [] for m in methods}
+    for per_task in results.values():
+        spec = RECIPES[per_task["task"]].spec
+        for i, run in enumerate(per_task["runs"]):
+            base = run["baseline"][key]
+            for m in methods:
+                score = run[m][key]
+                beats[m].append(score is not None and spec.signed(score) > spec.signed(base))
+            name = f"{per_task['task']}/{i}"
+            row = normalised_scores(
+                {name: {m: run[m][key] for m in methods}},
+                {name: base},
+                {name: spec.direction == "maximize"},
+            )
+            for m, value in row.items():
+                if value is not None:
+                    normalised[m].append(value)
+    return {
+        "beats_baseline_fraction": {m: round(float(np.mean(b)), 3) for m, b in beats.items()},
+        "mean_normalised_score": {
+            m: round(float(np.mean(v)), 3) if v else None for m, v in normalised.items()
+        },
+    }
 
 
 def main() -> None:
@@ -128,6 +163,8 @@ def main() -> None:
         "tasks": results,
         "mean_rank_val": mean_ranks(results, ["baseline", *methods], "val"),
         "mean_rank_test": mean_ranks(results, ["baseline", *methods], "test"),
+        "goals_val": goal_measures(results, methods, "val"),
+        "goals_test": goal_measures(results, methods, "test"),
         "max_search_overhead_fraction": max(overheads),
     }
     print(json.dumps(report, indent=1))

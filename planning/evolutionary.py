@@ -108,7 +108,7 @@ class Evolutionary(SearchPolicy):
     def _integrate(self, node: Node, domain: SearchDomain) -> None:
         if node.is_buggy:
             return
-        members = self.islands[self.island_of[node.id]]
+        members = self.islands[self.island_of.get(node.id, 0)]  # initial nodes: island 0
         if members and node.score < np.mean([self.tree[m].score for m in members]):
             return
         members.append(node.id)

@@ -18,7 +18,7 @@ import numpy as np
 
 from planning.budget import Budget
 from planning.checkpoint import load_state, save_state
-from planning.domain import ExpansionJob, Operator, SearchDomain, is_terminal
+from planning.domain import Expansion, ExpansionJob, Operator, SearchDomain, is_terminal
 from planning.executors import Executor, InlineExecutor
 from planning.tree import Node, SearchTree
 
@@ -76,6 +76,15 @@ class SearchPolicy(ABC):
     def _load_extra_state(self, state: dict[str, Any]) -> None:
         """Restore what :meth:`_extra_state` returned (nothing by default)."""
         return None
+
+    def add_initial(self, expansion: Expansion, domain: SearchDomain) -> Node:
+        """Put a solution made outside the search (a task's baseline, a user's program) into
+        the still empty tree as a draft, which the policy then treats as its first draft."""
+        if len(self.tree):
+            raise ValueError(f"initial solutions go into an empty tree; it has {len(self.tree)}")
+        node = self.tree.add(expansion, "draft", (), self.num_steps)
+        self._integrate(node, domain)
+        return node
 
     def job_seed(self, node_id: int) -> int:
         """The seed handed to the domain for the job that creates ``node_id``."""

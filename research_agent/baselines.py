@@ -14,7 +14,14 @@ import numpy as np
 from research_agent.execution import ExecutionResult, execute
 from research_agent.sandbox import Limits
 from research_agent.solution import render
-from research_agent.space import FEATURE_ORDER, Config, families_for, family, random_config
+from research_agent.space import (
+    FEATURE_ORDER,
+    Config,
+    Family,
+    families_for,
+    family,
+    random_config,
+)
 from research_agent.tasks.spec import Task
 
 Tell = Callable[[Config, ExecutionResult], None]
@@ -54,25 +61,44 @@ def tune(
     return TuningOutcome(trials, time.monotonic() - start)
 
 
-def random_search(task: Task, seconds: float, run_dir: Path, limits: Limits, seed: int = 0):
-    """Uniform samples of the config space."""
+def random_search(
+    task: Task,
+    seconds: float,
+    run_dir: Path,
+    limits: Limits,
+    seed: int = 0,
+    initial: Config | None = None,
+):
+    """Uniform samples of the config space (after ``initial``, e.g. the baseline's config)."""
     rng = np.random.default_rng(seed)
+    queued = [] if initial is None else [initial]
 
     def propose() -> tuple[Config, Tell]:
-        return random_config(task.spec.kind, task.spec.image, rng), lambda c, r: None
+        config = queued.pop() if queued else random_config(task.spec.kind, task.spec.image, rng)
+        return config, lambda c, r: None
 
     return tune(task, propose, seconds, run_dir, limits)
 
 
-def optuna_search(task: Task, seconds: float, run_dir: Path, limits: Limits, seed: int = 0):
+def optuna_search(
+    task: Task,
+    seconds: float,
+    run_dir: Path,
+    limits: Limits,
+    seed: int = 0,
+    initial: Config | None = None,
+):
     """Optuna's TPE sampler over family, per-family settings and feature steps (failed runs
-    are reported as failed trials)."""
+    are reported as failed trials); ``initial`` (e.g. the baseline's config) is the first
+    trial."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     direction = "maximize" if task.spec.direction == "maximize" else "minimize"
     study = optuna.create_study(direction=direction, sampler=optuna.samplers.TPESampler(seed=seed))
     names = [f.name for f in families_for(task.spec.kind, task.spec.image)]
+    if initial is not None:
+        study.enqueue_trial(trial_params(initial))
 
     def propose() -> tuple[Config, Tell]:
         trial = study.ask()
@@ -83,8 +109,7 @@ def optuna_search(task: Task, seconds: float, run_dir: Path, limits: Limits, see
             (key, trial.suggest_categorical(f"{name}.{key}", list(choices)))
             for key, choices in fam.choices.items()
         )
-        steps = FEATURE_ORDER if fam.template == "tabular" else []
-        features = [s for s in steps if trial.suggest_categorical(s, [False, True])]
+        features = [s for s in feature_steps(fam) if trial.suggest_categorical(s, [False, True])]
         config = {"model": name, "params": params, "features": features}
 
         def tell(config: Config, result: ExecutionResult) -> None:
@@ -96,3 +121,18 @@ def optuna_search(task: Task, seconds: float, run_dir: Path, limits: Limits, see
         return config, tell
 
     return tune(task, propose, seconds, run_dir, limits)
+
+
+def feature_steps(fam: Family) -> tuple[str, ...]:
+    """The feature steps a config of ``fam`` may switch on (tabular families only)."""
+    return FEATURE_ORDER if fam.template == "tabular" else ()
+
+
+def trial_params(config: Config) -> dict[str, Any]:
+    """Optuna's parameters of ``config`` (the names :func:`optuna_search` suggests)."""
+    name = config["model"]
+    fam = family(name)
+    params: dict[str, Any] = {"model": name}
+    params.update((f"{name}.{key}", config["params"][key]) for key in fam.choices)
+    params.update((step, step in config["features"]) for step in feature_steps(fam))
+    return params

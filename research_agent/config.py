@@ -80,6 +80,7 @@ class ResearchConfig:
     ``task``: a built-in id or a task folder; ``llm``: the language model of ``operators=llm``;
     ``tasks_dir``: where built-in tasks are prepared (default ``$RESEARCH_TASKS_DIR`` or
     ~/.cache); ``resume``: continue the search state and journal found in the run folder.
+    ``start_from_baseline``: run the task's baseline solution first, as the first draft.
     ``executor``: local (``workers`` threads) or ray (``workers`` Ray tasks at a time, on the
     cluster at ``ray.address``; see :class:`planning.ray_executor.RaySettings`).
     """
@@ -96,6 +97,7 @@ class ResearchConfig:
     ray: RaySettings = field(default_factory=RaySettings)
     resume: bool = False
     tasks_dir: str | None = None
+    start_from_baseline: bool = True
 
 
 @dataclass

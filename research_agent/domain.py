@@ -22,6 +22,8 @@ from research_agent.operators.base import Candidate, Operators
 from research_agent.sandbox import Limits
 from research_agent.tasks.spec import Task
 
+BASELINE_KEY = "baseline"
+
 
 def job_key(job: ExpansionJob) -> str:
     """A name unique to the job within a run (and stable across a resume)."""
@@ -89,12 +91,29 @@ class ResearchDomain:
         """Journal ``job`` as a buggy execution that never finished (its worker was lost, e.g.
         a killed process or node) and return it as such; the candidate is proposed again."""
         result = ExecutionResult(None, -9, False, 0.0, "", error, "lost", error=error)
-        record = self._record(job, job_key(job), self._propose(job), result)
+        parents = tuple(p.id for p in job.parents)
+        record = self._record(job_key(job), job.operator, parents, self._propose(job), result)
         self.journal.append(record)
         return self.expansion(record)
 
+    def baseline(self) -> Expansion:
+        """The task's own baseline solution (its starter), run like any solution under the
+        key :data:`BASELINE_KEY` (replayed from the journal on resume)."""
+        if not self.task.starter.is_file():
+            raise FileNotFoundError(f"task {self.task.spec.id} has no baseline solution")
+        candidate = Candidate(self.task.starter.read_text(), "the task's baseline solution")
+        record = self.replay.get(BASELINE_KEY) or self._execute(
+            BASELINE_KEY, "draft", (), candidate
+        )
+        return self.expansion(record)
+
     def _run(self, job: ExpansionJob, key: str) -> Record:
-        candidate = self._propose(job)
+        parents = tuple(p.id for p in job.parents)
+        return self._execute(key, job.operator, parents, self._propose(job))
+
+    def _execute(
+        self, key: str, operator: str, parents: tuple[int, ...], candidate: Candidate
+    ) -> Record:
         gpu = self.gpus.acquire()
         try:
             result = execute(
@@ -102,19 +121,24 @@ class ResearchDomain:
             )
         finally:
             self.gpus.release(gpu)
-        record = self._record(job, key, candidate, result)
+        record = self._record(key, operator, parents, candidate, result)
         self.journal.append(record)
         return record
 
     def _record(
-        self, job: ExpansionJob, key: str, candidate: Candidate, result: ExecutionResult
+        self,
+        key: str,
+        operator: str,
+        parents: tuple[int, ...],
+        candidate: Candidate,
+        result: ExecutionResult,
     ) -> Record:
         execution: dict[str, Any] = result.to_dict()
         record: Record = {
             "kind": "execution",
             "key": key,
-            "operator": job.operator,
-            "parents": [p.id for p in job.parents],
+            "operator": operator,
+            "parents": list(parents),
             "code": candidate.code,
             "plan": candidate.plan,
             "metrics": {"val_score": result.score, "metric": self.task.spec.metric},

@@ -96,6 +96,7 @@ def research(cfg: DictConfig, output_dir: str | Path | None = None) -> dict[str,
             cfg.resume,
             on_step,
             executor,
+            cfg.start_from_baseline,
         )
     metrics = finish(task, outcome.tree, ctx.output_dir, outcome.journal)
     metrics.update(

@@ -73,11 +73,13 @@ def run_search(
     resume: bool = False,
     on_step: StepCallback | None = None,
     executor: Executor | None = None,
+    start_from_baseline: bool = False,
 ) -> SearchOutcome:
     """Search until the budget is spent; seconds spent before a resume count towards it.
 
     ``executor`` runs the solutions (default: ``workers`` threads); a job that comes back
-    without a solution is journalled as a buggy node."""
+    without a solution is journalled as a buggy node. With ``start_from_baseline`` the task's
+    baseline solution is run first and becomes the policy's first draft (node 0)."""
     state_path, journal = run_dir / STATE_FILE, domain.journal
     if (state_path.exists() or journal.path.exists()) and not resume:
         raise FileExistsError(
@@ -95,6 +97,29 @@ def run_search(
         return SearchOutcome(policy.tree, journal, spent, executed, 0)
     budget = Budget(budget_steps, remaining, steps=len(policy.tree))
     replayed = 0
+
+    def record(nodes: list[Node]) -> None:
+        """Journal the new nodes, count their execution time, save the policy's state."""
+        nonlocal replayed, executed
+        budget.tick(len(nodes))
+        for node in nodes:
+            if node.id not in recorded:
+                journal.append({"kind": "node", "id": node.id, "key": node.payload["key"]})
+            if node.payload["key"] in domain.replay:
+                replayed += 1
+            else:
+                executed += node.info["exec_time"]
+        state = {
+            "policy": policy.state_dict(),
+            "seconds": spent + budget.elapsed,
+            "executed_seconds": executed,
+        }
+        save_state(state_path, state)
+        if on_step is not None:
+            on_step(policy.tree, nodes)
+
+    if start_from_baseline and not len(policy.tree) and not budget.exhausted():
+        record([policy.add_initial(domain.baseline(), domain)])
     executor = executor or (ThreadExecutor(workers) if workers > 1 else InlineExecutor())
     with JournalledExecutor(executor, domain) as runner:
         while not budget.exhausted():
@@ -102,22 +127,5 @@ def run_search(
             nodes = policy.step(domain, runner, max_jobs=left)
             if not nodes:
                 break
-            budget.tick(len(nodes))
-            for node in nodes:
-                if node.id not in recorded:
-                    journal.append({"kind": "node", "id": node.id, "key": node.payload["key"]})
-                key = node.payload["key"]
-                if key in domain.replay:
-                    replayed += 1
-                else:
-                    executed += node.info["exec_time"]
-            seconds = spent + budget.elapsed
-            state = {
-                "policy": policy.state_dict(),
-                "seconds": seconds,
-                "executed_seconds": executed,
-            }
-            save_state(state_path, state)
-            if on_step is not None:
-                on_step(policy.tree, nodes)
+            record(nodes)
     return SearchOutcome(policy.tree, journal, spent + budget.elapsed, executed, replayed)

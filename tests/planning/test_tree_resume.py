@@ -3,6 +3,7 @@
 import pytest
 
 from planning.budget import Budget
+from planning.domain import Expansion
 from planning.evolutionary import Evolutionary, EvolutionaryConfig
 from planning.greedy import Greedy, GreedyConfig
 from planning.mcts import MCTS, MCTSConfig
@@ -72,3 +73,17 @@ def test_tree_round_trip_and_queries() -> None:
     assert len(tree.good_nodes()) + len(tree.buggy_nodes()) == len(tree)
     assert tree.best_node().score == max(n.score for n in tree.good_nodes())
     assert all(not n.parents and n.operator == "draft" for n in tree.draft_nodes())
+
+
+@pytest.mark.parametrize("policy_cls", [Greedy, MCTS, Evolutionary])
+def test_an_initial_solution_is_the_first_draft_and_gets_improved(policy_cls) -> None:
+    domain = ChoiceTree(depth=4, branching=3, seed=3)
+    start = domain.best_leaf()[:3]  # three levels of the best answer, found elsewhere
+    policy = policy_cls()
+    node = policy.add_initial(Expansion(start, domain.score(start)), domain)
+    assert node.id == 0 and node.operator == "draft" and policy.tree.draft_nodes() == [node]
+    with pytest.raises(ValueError, match="empty tree"):
+        policy.add_initial(Expansion(start, domain.score(start)), domain)
+    tree = policy.run(domain, Budget(max_steps=30))
+    assert tree.best_node().score >= domain.score(start)
+    assert any(n.parents == (0,) for n in tree.nodes)  # the policy built on it

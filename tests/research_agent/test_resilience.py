@@ -77,8 +77,9 @@ def test_hostile_solutions_are_recorded_buggy_and_the_run_goes_on(
     monkeypatch.setitem(BACKENDS, "hostile", hostile)
     overrides = ["task=wine", f"budget.steps={len(HOSTILE) + 2}", "workers=2",
                  f"search.num_drafts={len(HOSTILE) + 1}", "search.debug_prob=0",
-                 "operators.backend=hostile", "sandbox.time_limit_s=3",
-                 "sandbox.memory_mb=1536", "sandbox.nproc=32"]  # fmt: skip
+                 "operators.backend=hostile", "sandbox.time_limit_s=8",
+                 "sandbox.memory_mb=1536", "sandbox.nproc=32",
+                 "start_from_baseline=false"]  # fmt: skip
     metrics = research(research_cfg(tasks_dir, overrides), tmp_path)
     assert metrics["nodes"] == len(HOSTILE) + 2
     assert metrics["buggy_nodes"] == len(HOSTILE)
