@@ -6,7 +6,10 @@ noisy gradient flow of the game plus a private habit the modeller does not know;
 its long-run law. That law is compared with the classical equilibrium (online mirror descent and
 fictitious play on a grid): Wasserstein-1 distance and regularised NashConv, next to the model
 that knows only the game (no f_θ). open_spiel's crowd-modelling game is solved with its own
-fictitious play and mirror descent (NashConv, distance between their distributions).
+fictitious play and mirror descent (NashConv, distance between their distributions); a ring
+population model (known myopic moves + learned logits f_θ) is fitted to ``--agents`` agents
+drawn from fictitious play's distribution at each step, and compared with it (mean ring W₁ over
+the steps) and by the NashConv of its policy, next to the untrained (myopic) model.
 Prints one JSON object. Usage: python benchmarks/meanfield_meeting.py [--iterations 100]
 """
 
@@ -16,7 +19,6 @@ import argparse
 import json
 import time
 
-import numpy as np
 import torch
 from machine import machine_info
 
@@ -26,13 +28,22 @@ from worldmodels.meanfield.classical import (
     solve_on_grid,
     wasserstein_1d,
 )
-from worldmodels.meanfield.crowd_modelling import ring_wasserstein, solve_crowd_modelling
+from worldmodels.meanfield.crowd_modelling import (
+    evaluate_crowd_policy,
+    mean_ring_wasserstein,
+    solve_crowd_modelling,
+)
 from worldmodels.meanfield.games import ElFarolGame, MeanFieldGame, MeetingGame
 from worldmodels.meanfield.population import (
     ObservedPopulation,
     PopulationSDE,
     fit_population,
     stationary_particles,
+)
+from worldmodels.meanfield.ring_population import (
+    RingPopulationModel,
+    fit_ring_population,
+    sample_counts,
 )
 
 GAMES = {  # truth (with the habit), the modeller's game, grid, initial mean and spread
@@ -98,29 +109,59 @@ def run_game(
     return out
 
 
+def run_crowd_modelling(args: argparse.Namespace) -> dict:
+    """open_spiel's solvers on the crowd-modelling ring, and the ring population model fitted
+    to agents drawn from fictitious play's distribution."""
+    start = time.perf_counter()
+    crowd = {s: solve_crowd_modelling(s, args.crowd_solver_iterations)
+             for s in ("uniform", "fictitious_play", "mirror_descent")}  # fmt: skip
+    classical_s = time.perf_counter() - start
+    fp, md = crowd["fictitious_play"].distribution, crowd["mirror_descent"].distribution
+    horizon = len(fp) - 1  # open_spiel's last row (terminal states) is empty
+    counts = sample_counts(fp[:horizon], args.agents, args.seed)
+    torch.manual_seed(args.seed)
+    model = RingPopulationModel(len(fp[0]), horizon)
+    start = time.perf_counter()
+    history = fit_ring_population(model, counts, args.crowd_iterations)
+    fit_s = time.perf_counter() - start
+    observed = counts / counts.sum(1, keepdims=True)
+    out: dict = {f"nash_conv_{s}": c.nash_conv for s, c in crowd.items()}
+    out["mean_ring_w1_fp_to_md"] = mean_ring_wasserstein(fp, md)
+    out["observed_histograms"] = {"mean_ring_w1_to_fp": mean_ring_wasserstein(observed, fp)}
+    out["uniform"] = {"mean_ring_w1_to_fp": mean_ring_wasserstein(crowd["uniform"].distribution,
+                                                                  fp)}  # fmt: skip
+    myopic = RingPopulationModel(len(fp[0]), horizon, neural=False)
+    for name, ring in (("learned_model", model), ("known_moves_only", myopic)):
+        with torch.no_grad():
+            distributions, policies = ring.rollout()
+        evaluated = evaluate_crowd_policy(policies.numpy())
+        out[name] = {
+            "mean_ring_w1_to_fp": mean_ring_wasserstein(distributions.numpy(), fp),
+            "mean_ring_w1_to_md": mean_ring_wasserstein(distributions.numpy(), md),
+            "nash_conv": evaluated.nash_conv,
+            "max_gap_to_open_spiel_distribution": float(
+                abs(evaluated.distribution[:horizon] - distributions.numpy()[:horizon]).max()
+            ),
+        }
+    out["fit"] = {"nll_first": history[0], "nll_last": history[-1], "seconds": round(fit_s, 1)}
+    out["classical_seconds"] = round(classical_s, 1)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=42)
     parser.add_argument("--iterations", type=int, default=100)
     parser.add_argument("--particles", type=int, default=4000)
+    parser.add_argument("--crowd-solver-iterations", type=int, default=10)
+    parser.add_argument("--crowd-iterations", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     torch.set_num_threads(1)
     report: dict = {"benchmark": "meanfield_meeting", "settings": vars(args)}
     for name, spec in GAMES.items():
         report[name] = run_game(*spec, args)
-    start = time.perf_counter()
-    crowd = {
-        s: solve_crowd_modelling(s, 10) for s in ("uniform", "fictitious_play", "mirror_descent")
-    }
-    fp, md = crowd["fictitious_play"].distribution, crowd["mirror_descent"].distribution
-    report["crowd_modelling"] = {
-        **{f"nash_conv_{s}": c.nash_conv for s, c in crowd.items()},
-        "mean_ring_w1_fp_to_md": float(
-            np.mean([ring_wasserstein(a, b) for a, b in zip(fp, md, strict=True)])
-        ),
-        "seconds": round(time.perf_counter() - start, 1),
-    }
+    report["crowd_modelling"] = run_crowd_modelling(args)
     report["machine"] = machine_info(torch.device("cpu"))
     print(json.dumps(report, indent=1))
 

@@ -8,6 +8,11 @@ into short pieces fitted independently (multiple shooting): a far better-behaved
 oscillators, and cheaper to solve. The loss is the mean squared error scaled
 per dimension by the data's standard deviation, plus ``neural_penalty`` times the mean square
 of the neural term at the observed states (so the known part explains what it can).
+
+Training can run in stages (``known_warmup``: κ alone, the mechanistic fit; ``neural_warmup``:
+θ alone with κ frozen; then both). A hybrid's split into known and neural parts is not
+identified by data when f_θ can represent the known terms too; fitting θ first with κ at its
+prior values, then both, keeps the network from absorbing the known reactions.
 """
 
 from __future__ import annotations
@@ -73,6 +78,8 @@ class ODETrainConfig:
     log_every: int = 0  # 0: no history entries between the first and the last step
     window: float | None = None  # multiple shooting: fit windows of this duration
     known_lr_scale: float = 0.1  # κ moves this much slower than θ: the known values are a prior
+    known_warmup: int = 0  # first fit κ alone for this many iterations (the mechanistic model)
+    neural_warmup: int = 0  # then θ alone with κ frozen, before ``iterations`` joint ones
 
 
 def split_windows(trajectories: Sequence[Trajectory], window: float) -> list[Trajectory]:
@@ -119,11 +126,16 @@ def trajectory_loss(
     return torch.stack(errors).mean()
 
 
+STAGES = ("known", "neural", "joint")  # what each stage trains: κ, θ, or both
+
+
 def fit_field(
     field: HybridField, trajectories: Sequence[Trajectory], cfg: ODETrainConfig
 ) -> dict[str, list[float]]:
     """Train ``field``'s parameters (κ and θ) on ``trajectories``; return the loss history
-    (``step`` 0: before training; then after every ``log_every`` iterations and the last).
+    (``step`` 0: before training; then after every ``log_every`` iterations and each stage's
+    last). Stages run in order: ``known_warmup`` iterations of κ alone (f_θ switched off: the
+    mechanistic fit), ``neural_warmup`` of θ with κ frozen, then ``iterations`` of both.
 
     If a trial step makes the solver fail (step-size underflow: the field blew up), the
     parameters are restored; L-BFGS retries with half its step (up to ``MAX_RETRIES`` times),
@@ -135,34 +147,64 @@ def fit_field(
         raise ValueError(f"unknown optimizer {cfg.optimizer!r}; valid: {', '.join(OPTIMIZERS)}")
     if cfg.window is not None:
         trajectories = split_windows(trajectories, cfg.window)
-    generator = torch.Generator().manual_seed(cfg.seed)
     values = torch.cat([tr.values for tr in trajectories])
     scale = values.std(0).clamp_min(1e-6)
     y0 = nn.Parameter(torch.stack([tr.values[0] for tr in trajectories]).float())
     y0.requires_grad_(cfg.fit_initial)
     known = [p for p in field.known.parameters() if p.requires_grad] if field.known else []
     neural = [p for p in field.neural.parameters() if p.requires_grad] if field.neural else []
-    params = known + neural + ([y0] if cfg.fit_initial else [])
-    if not params:
+    if not known + neural and not cfg.fit_initial:
         raise ValueError("the field has no trainable parameters and fit_initial is off")
+    history: dict[str, list[float]] = {"step": [], "loss": []}
+    offset = 0
+    stages = zip(STAGES, (cfg.known_warmup, cfg.neural_warmup, cfg.iterations), strict=True)
+    for stage, iterations in stages:
+        groups = {"known": (known, []), "neural": ([], neural), "joint": (known, neural)}[stage]
+        if iterations <= 0 or (stage != "joint" and not any(groups)):
+            continue
+        # the known stage fits the mechanistic model alone: f_θ is switched off
+        part = HybridField(field.known, None) if stage == "known" else field
+        offset = _fit_stage(part, trajectories, y0, scale, groups, iterations, offset, cfg, history)
+        if "stopped" in history:
+            break
+    return history
+
+
+def _fit_stage(
+    field: HybridField,
+    trajectories: Sequence[Trajectory],
+    y0: nn.Parameter,
+    scale: Tensor,
+    groups: tuple[list[nn.Parameter], list[nn.Parameter]],
+    iterations: int,
+    offset: int,
+    cfg: ODETrainConfig,
+    history: dict[str, list[float]],
+) -> int:
+    """``iterations`` of the optimiser on the (known, neural) parameters in ``groups`` and
+    the initial states; appends to ``history`` (steps counted from ``offset``) and returns the
+    step count reached."""
+    known, neural = groups
+    params = known + neural + ([y0] if cfg.fit_initial else [])
+    generator = torch.Generator().manual_seed(cfg.seed + offset)
     if cfg.optimizer == "lbfgs":
         optimiser: torch.optim.Optimizer = torch.optim.LBFGS(
             params, lr=1.0, max_iter=cfg.lbfgs_steps, history_size=50,
             line_search_fn="strong_wolfe",
         )  # fmt: skip
     else:
-        groups = [{"params": known, "lr": cfg.learning_rate * cfg.known_lr_scale}]
-        groups.append({"params": neural + ([y0] if cfg.fit_initial else [])})
-        optimiser = torch.optim.Adam([g for g in groups if g["params"]], lr=cfg.learning_rate)
-    gamma = (cfg.final_learning_rate / cfg.learning_rate) ** (1.0 / max(cfg.iterations, 1))
+        parts = [{"params": known, "lr": cfg.learning_rate * cfg.known_lr_scale}]
+        parts.append({"params": neural + ([y0] if cfg.fit_initial else [])})
+        optimiser = torch.optim.Adam([g for g in parts if g["params"]], lr=cfg.learning_rate)
+    gamma = (cfg.final_learning_rate / cfg.learning_rate) ** (1.0 / max(iterations, 1))
     schedule = torch.optim.lr_scheduler.ExponentialLR(optimiser, gamma)
     full = cfg.batch_size is None or cfg.optimizer == "lbfgs"
     batch = len(trajectories) if full else min(cfg.batch_size, len(trajectories))
-    history: dict[str, list[float]] = {"step": [], "loss": []}
+    penalised = field.neural is not None and cfg.neural_penalty > 0
     evaluated: list[float] = []  # every loss evaluation; the first is the untrained loss
     good = math.nan  # the loss after the last completed iteration
     failures = 0
-    for step in range(cfg.iterations):
+    for step in range(offset, offset + iterations):
         pick = torch.randperm(len(trajectories), generator=generator)[:batch].tolist()
         chosen = [trajectories[i] for i in pick]
 
@@ -170,7 +212,7 @@ def fit_field(
             optimiser.zero_grad()
             loss = trajectory_loss(field, y0[pick], chosen, scale, cfg)
             total = loss
-            if field.neural is not None and cfg.neural_penalty > 0:
+            if penalised:
                 # the neural term at the observed states of the batch, in data units
                 seen = torch.cat([tr.values for tr in chosen]).to(y0)
                 neural_out = field.neural(seen.new_zeros(1), seen)
@@ -197,7 +239,7 @@ def fit_field(
                 continue
             history["stopped"] = [float(step)]
             history["step"].append(step)
-            history["loss"].append(good if step > 0 else evaluated[0])
+            history["loss"].append(good if evaluated and step > offset else _first(evaluated))
             log.warning("training stopped at iteration %d, parameters restored: %s", step, exc)
             break
         if cfg.optimizer == "adam":
@@ -208,8 +250,13 @@ def fit_field(
         if not math.isfinite(evaluated[-1]):
             raise FloatingPointError(f"the training loss became {evaluated[-1]} at step {step}")
         good = evaluated[-1]
-        last = step == cfg.iterations - 1
+        last = step == offset + iterations - 1
         if last or (cfg.log_every and (step + 1) % cfg.log_every == 0):
             history["step"].append(step + 1)
             history["loss"].append(evaluated[-1])
-    return history
+    return offset + iterations
+
+
+def _first(evaluated: list[float]) -> float:
+    """The untrained loss, or nan when the very first evaluation failed."""
+    return evaluated[0] if evaluated else math.nan

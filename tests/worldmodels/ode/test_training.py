@@ -85,3 +85,21 @@ def test_fit_field_rejects_empty_data():
     field = HybridField(None, MLPField(2))
     with pytest.raises(ValueError, match="at least one trajectory"):
         fit_field(field, [], ODETrainConfig(iterations=1))
+
+
+def test_staged_fit_trains_rates_then_network_then_both():
+    noisy, _ = _data(seed=1)
+    known = MassAction(ReactionNetwork(TRUE[:3]), dict(RATES, b=2.0), learn_rates=True)
+    neural = MLPField(2, 16)
+    field = HybridField(known, neural)
+    fast = dict(rtol=1e-4, atol=1e-5)
+    history = fit_field(field, noisy, ODETrainConfig(iterations=0, known_warmup=2, **fast))
+    assert history["step"] == [0, 2] and history["loss"][-1] < history["loss"][0]
+    assert known.rates()["b"] != pytest.approx(2.0, rel=1e-3)  # the mechanistic fit moved κ
+    assert all(torch.count_nonzero(p) == 0 for p in neural.net[-1].parameters())  # f_θ off
+    rates = known.rates()
+    fit_field(field, noisy, ODETrainConfig(iterations=0, neural_warmup=1, **fast))
+    assert known.rates() == rates  # κ frozen while θ fits
+    assert torch.count_nonzero(neural.net[-1].weight) > 0
+    history = fit_field(field, noisy, ODETrainConfig(iterations=1, known_warmup=1, **fast))
+    assert history["step"] == [0, 1, 2]  # steps count on across the stages
