@@ -72,6 +72,7 @@ class ResearchDomain:
         score = record["metrics"].get("val_score")
         info = {k: record[k] for k in ("key", "error", "stderr", "timed_out", "exit_code")}
         info.update(exec_time=record["exec_time"], analysis=record["analysis"], val_score=score)
+        info["grade_time"] = record.get("grade_time", 0.0)  # journals written before it: 0
         return Expansion(
             payload={"code": record["code"], "plan": record["plan"], "key": record["key"]},
             score=None if record["is_buggy"] else self.task.spec.signed(score),
@@ -143,6 +144,7 @@ class ResearchDomain:
             "plan": candidate.plan,
             "metrics": {"val_score": result.score, "metric": self.task.spec.metric},
             "exec_time": result.exec_time,
+            "grade_time": result.grade_time,
             "exit_code": result.exit_code,
             "timed_out": result.timed_out,
             "is_buggy": result.is_buggy,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ class ExecutionResult:
     files: list[str] = field(default_factory=list)
     evaluation: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    grade_time: float = 0.0  # seconds the grader took (outside the sandbox)
 
     @property
     def is_buggy(self) -> bool:
@@ -70,9 +72,11 @@ def execute(
     run = run_script(SCRIPT, workspace, task.public_dir, node_dir / "logs", limits, gpu, isolation)
     error = _failure(run, limits)
     evaluation: dict[str, Any] = {}
+    grading_started = time.perf_counter()
     if error is None:
         evaluation = grade(task, workspace / "val_predictions.npy", "val", run.seconds)
         error = evaluation.get("error")
+    grade_time = time.perf_counter() - grading_started
     files = sorted(str(p.relative_to(workspace)) for p in workspace.rglob("*") if p.is_file())
     return ExecutionResult(
         score=None if error else evaluation["score"],
@@ -85,4 +89,5 @@ def execute(
         files=files,
         evaluation=evaluation,
         error=error,
+        grade_time=grade_time,
     )

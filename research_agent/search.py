@@ -54,7 +54,8 @@ def policy_name(settings: Mapping[str, Any]) -> str:
 @dataclass
 class SearchOutcome:
     """What a finished (or budget-stopped) search leaves behind; the seconds include those
-    spent before a resume, ``replayed`` counts executions taken from the journal this time."""
+    spent before a resume, ``executed_seconds`` those spent running and grading solutions,
+    ``replayed`` counts executions taken from the journal this time."""
 
     tree: SearchTree
     journal: Journal
@@ -108,7 +109,7 @@ def run_search(
             if node.payload["key"] in domain.replay:
                 replayed += 1
             else:
-                executed += node.info["exec_time"]
+                executed += node.info["exec_time"] + node.info["grade_time"]
         state = {
             "policy": policy.state_dict(),
             "seconds": spent + budget.elapsed,
