@@ -14,7 +14,7 @@ import argparse
 import json
 import sys
 import time
-from typing import Any
+from typing import Any, SupportsFloat
 
 import gymnasium as gym
 import numpy as np
@@ -37,18 +37,39 @@ def make_env(env_id: str, modalities: list[str]) -> gym.Env:
         return make(env_id)
 
 
-def evaluate(env: gym.Env, act, episodes: int) -> float:
-    """Mean return of ``act`` over ``episodes`` episodes on the evaluation seeds."""
-    returns = []
-    for i in range(episodes):
-        obs, _ = env.reset(seed=EVAL_SEED + i)
-        done, total = False, 0.0
-        while not done:
-            obs, reward, terminated, truncated, _ = env.step(act(obs))
-            total += float(reward)
-            done = terminated or truncated
-        returns.append(total)
-    return float(np.mean(returns))
+class StepBudget(gym.Wrapper):
+    """Truncates the episode in which the run's ``steps``-th env step is taken."""
+
+    def __init__(self, env: gym.Env, steps: int) -> None:
+        super().__init__(env)
+        self.left = steps
+
+    def step(self, action: Any) -> tuple[Any, SupportsFloat, bool, bool, dict[str, Any]]:
+        obs, reward, terminated, truncated, info = self.env.step(action)
+        self.left -= 1
+        return obs, reward, terminated, truncated or self.left <= 0, info
+
+
+class SACPolicy:
+    """A trained SAC model's deterministic action, as an agent."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    def reset(self, seed: int | None = None) -> None:
+        pass
+
+    def act(self, obs: Any) -> np.ndarray:
+        return self.model.predict(obs, deterministic=True)[0]
+
+
+def evaluate(env: gym.Env, agent: Any, episodes: int) -> float:
+    """Mean return of ``agent`` (reset before each) over ``episodes`` on the evaluation seeds."""
+    return float(
+        np.mean(
+            [run_episode(env, agent, seed=EVAL_SEED + i).episode_return for i in range(episodes)]
+        )
+    )
 
 
 def train_wm_mpc(env: gym.Env, steps: int, seed: int, args: argparse.Namespace) -> Any:
@@ -65,12 +86,13 @@ def train_wm_mpc(env: gym.Env, steps: int, seed: int, args: argparse.Namespace) 
         device=args.device,
         seed=seed,
     )  # fmt: skip
+    budget = StepBudget(env, steps)
     episode = 0
-    while agent.total_steps < steps:
-        run_episode(env, agent, seed=seed * 1000 + episode)
+    while budget.left > 0:
+        run_episode(budget, agent, seed=seed * 1000 + episode)
         episode += 1
     agent.learn = False  # act greedily (no exploration noise, no updates) when evaluated
-    return agent.act
+    return agent
 
 
 def train_sac(env: gym.Env, steps: int, seed: int, args: argparse.Namespace) -> Any:
@@ -78,13 +100,11 @@ def train_sac(env: gym.Env, steps: int, seed: int, args: argparse.Namespace) -> 
 
     model = SAC("MultiInputPolicy", env, seed=seed, device=args.device, verbose=0)
     model.learn(total_timesteps=steps)
-    return lambda obs: model.predict(obs, deterministic=True)[0]
+    return SACPolicy(model)
 
 
 def train_random(env: gym.Env, steps: int, seed: int, args: argparse.Namespace) -> Any:
-    agent = RandomAgent(env)
-    agent.reset(seed)
-    return agent.act
+    return RandomAgent(env)
 
 
 TRAINERS = {"wm_mpc": train_wm_mpc, "sac": train_sac, "random": train_random}
@@ -119,8 +139,8 @@ def main() -> None:
             for seed in args.seeds:
                 torch.manual_seed(seed)
                 env = make_env(env_id, modalities)
-                act = TRAINERS[method](env, args.steps, seed, args)
-                runs[str(seed)] = evaluate(env, act, args.eval_episodes)
+                agent = TRAINERS[method](env, args.steps, seed, args)
+                runs[str(seed)] = evaluate(env, agent, args.eval_episodes)
                 env.close()
                 print(f"{env_id} {method} seed {seed}: {runs[str(seed)]:.1f}", file=sys.stderr)
             seconds[f"{env_id}/{method}"] = time.perf_counter() - start

@@ -54,6 +54,8 @@ class WorldModelMPCAgentConfig:
 
     checkpoint: a world-model checkpoint (a ``step_*`` folder or a training run's folder) to
     start from; without one a model is built from ``worldmodel`` and learned from scratch.
+    explore_std: exploration noise while learning, in [-1, 1] units of the action box; null
+    takes the std of the planner's final distribution (TD-MPC2).
     """
 
     _target_: str = "embodied.agents.WorldModelMPCAgent"
@@ -71,7 +73,7 @@ class WorldModelMPCAgentConfig:
     learn: bool = True
     seed_steps: int = 1000
     updates_per_step: int = 1
-    explore_std: float = 0.1
+    explore_std: float | None = None
     save_to: str | None = None
     device: str = II("run.device")
     seed: int = II("run.seed")

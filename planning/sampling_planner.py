@@ -152,6 +152,11 @@ class SamplingPlanner:
         self._mean, self._std = mean, std
         return mean.clone()
 
+    @property
+    def std(self) -> Tensor | None:
+        """The std ``[B, H, A]`` of the last plan's final distribution (None before a plan)."""
+        return self._std
+
     def reset(self) -> None:
         """Forget the warm start (call at the start of a new episode)."""
         self._mean = self._std = None

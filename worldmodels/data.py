@@ -1,4 +1,5 @@
-"""Episodes in memory, split into training and held-out sets, sampled as sub-trajectories."""
+"""Episodes in memory, split into training and held-out sets, sampled as sub-trajectories;
+the online replay buffer of agents that learn as they act."""
 
 from __future__ import annotations
 
@@ -128,3 +129,81 @@ class WindowSampler:
     def sample(self, batch_size: int) -> Batch:
         pick = torch.randint(len(self.step_starts), (batch_size,), generator=self.generator)
         return self.data.window(self.step_starts[pick], self.obs_starts[pick], self.horizon)
+
+
+class ReplayBuffer:
+    """Online experience, one transition at a time, sampled as windows of ``horizon`` actions.
+
+    Unlike :class:`EpisodeDataset` a step can be sampled as soon as it is added, so the data
+    of a long episode trains the model while the episode still runs (as a pendulum that stays
+    up for 1000 steps needs). Windows never cross an episode boundary. Storage grows by
+    doubling; sampling draws from a generator seeded with ``seed``.
+    """
+
+    def __init__(self, modalities: list[str], horizon: int, seed: int) -> None:
+        self.modalities, self.horizon = list(modalities), horizon
+        self.generator = torch.Generator().manual_seed(seed)
+        self._obs: dict[str, Tensor] = {}
+        self._step: dict[str, Tensor] = {}  # action, reward, terminated and obs_index per step
+        self._window: dict[str, Tensor] = {}  # "start": the steps that begin a full window
+        self.num_obs = self.num_steps = self.num_windows = 0
+        self._episode_start = 0  # first step of the current episode
+
+    @staticmethod
+    def _put(store: dict[str, Tensor], key: str, index: int, value: Tensor) -> None:
+        """``store[key][index] = value``, allocating or doubling ``store[key]`` as needed."""
+        buf = store.get(key)
+        if buf is None or index >= len(buf):
+            grown = torch.zeros((max(1024, 2 * index), *value.shape), dtype=value.dtype)
+            if buf is not None:
+                grown[: len(buf)] = buf
+            store[key] = buf = grown
+        buf[index] = value
+
+    def _add_obs(self, observation: Mapping[str, np.ndarray]) -> None:
+        for m in self.modalities:
+            self._put(self._obs, m, self.num_obs, torch.as_tensor(np.asarray(observation[m])))
+        self.num_obs += 1
+
+    def start_episode(self, observation: Mapping[str, np.ndarray]) -> None:
+        """Begin an episode at its first ``observation``."""
+        self._episode_start = self.num_steps
+        self._add_obs(observation)
+
+    def add(
+        self,
+        action: np.ndarray,
+        reward: float,
+        terminated: bool,
+        observation: Mapping[str, np.ndarray],
+    ) -> None:
+        """The transition by ``action`` to ``observation`` in the current episode."""
+        step = {
+            "action": torch.as_tensor(np.asarray(action, dtype=np.float32)),
+            "reward": torch.tensor(reward, dtype=torch.float32),
+            "terminated": torch.tensor(terminated),
+            "obs_index": torch.tensor(self.num_obs - 1),
+        }
+        for key, value in step.items():
+            self._put(self._step, key, self.num_steps, value)
+        self._add_obs(observation)
+        self.num_steps += 1
+        start = self.num_steps - self.horizon
+        if start >= self._episode_start:
+            self._put(self._window, "start", self.num_windows, torch.tensor(start))
+            self.num_windows += 1
+
+    def sample(self, batch_size: int) -> Batch:
+        """``batch_size`` uniformly drawn windows (at least one must exist)."""
+        if self.num_windows == 0:
+            raise ValueError(f"no episode is longer than the training horizon {self.horizon}")
+        pick = torch.randint(self.num_windows, (batch_size,), generator=self.generator)
+        steps = self._window["start"][pick][None] + torch.arange(self.horizon)[:, None]
+        obs_index = self._step["obs_index"][steps[0]]
+        obs = obs_index[None] + torch.arange(self.horizon + 1)[:, None]
+        return Batch(
+            {k: v[obs] for k, v in self._obs.items()},
+            self._step["action"][steps],
+            self._step["reward"][steps],
+            self._step["terminated"][steps],
+        )

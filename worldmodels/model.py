@@ -10,7 +10,7 @@ ensemble whose disagreement is exposed by ``uncertainty``.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 
 import torch
@@ -20,7 +20,7 @@ from worldmodels import twohot
 from worldmodels.config import WorldModelConfig
 from worldmodels.decoders import build_decoders
 from worldmodels.encoders import MultiModalEncoder, image_to_float
-from worldmodels.layers import SimNorm, ensemble_mlp, mlp
+from worldmodels.layers import EnsembleLinear, SimNorm, ensemble_mlp, mlp
 
 
 class WorldModel(nn.Module):
@@ -31,11 +31,23 @@ class WorldModel(nn.Module):
         cfg: WorldModelConfig,
         obs_shapes: Mapping[str, tuple[int, ...]],
         action_dim: int,
+        action_bounds: tuple[Sequence[float], Sequence[float]] | None = None,
     ) -> None:
         super().__init__()
         self.cfg = cfg
         self.obs_shapes = {k: tuple(int(d) for d in v) for k, v in obs_shapes.items()}
         self.action_dim = action_dim
+        self.action_bounds = (
+            None
+            if action_bounds is None
+            else tuple([float(x) for x in bound] for bound in action_bounds)
+        )
+        low, high = (
+            torch.as_tensor(b, dtype=torch.float32).expand(action_dim)
+            for b in (action_bounds or (-1.0, 1.0))
+        )
+        self.register_buffer("action_mid", (high + low) / 2, persistent=False)
+        self.register_buffer("action_half", (high - low) / 2, persistent=False)
         z, h, act = cfg.latent_dim, cfg.hidden_dim, cfg.activation
         za = z + action_dim
         self.encoder = MultiModalEncoder(cfg, self.obs_shapes)
@@ -48,14 +60,21 @@ class WorldModel(nn.Module):
         self.pi = mlp([z, h, h, 2 * action_dim], act)
         self.decoders = build_decoders(cfg, self.obs_shapes) if cfg.decoder else nn.ModuleDict()
         self.register_buffer("bins", torch.linspace(cfg.vmin, cfg.vmax, cfg.num_bins))
+        with torch.no_grad():  # TD-MPC2 starts reward and Q at exactly 0
+            for head in (self.reward_head[-1], self.q_heads[-1]):
+                head.weight.zero_()
 
     def spec(self) -> dict:
-        """What rebuilds this model: its config, observation shapes and action size."""
-        return {
+        """What rebuilds this model: its config, observation shapes and action size (and the
+        env's action bounds, for a model that acts in units of them)."""
+        spec = {
             "config": asdict(self.cfg),
             "obs_shapes": {k: list(v) for k, v in self.obs_shapes.items()},
             "action_dim": self.action_dim,
         }
+        if self.action_bounds is not None:
+            spec["action_bounds"] = [list(b) for b in self.action_bounds]
+        return spec
 
     @classmethod
     def from_spec(cls, spec: Mapping) -> WorldModel:
@@ -63,7 +82,20 @@ class WorldModel(nn.Module):
             WorldModelConfig(**spec["config"]),
             {k: tuple(v) for k, v in spec["obs_shapes"].items()},
             int(spec["action_dim"]),
+            spec.get("action_bounds"),
         )
+
+    # actions: the model's heads and its policy (tanh-squashed) act in [-1, 1] units of the
+    # ``action_bounds`` box (TD-MPC2 rescales every action space so); without bounds the unit
+    # is the env's own
+
+    def action_to_unit(self, action: Tensor) -> Tensor:
+        """Env action ``[..., A]`` in the model's units."""
+        return (action - self.action_mid) / self.action_half
+
+    def action_from_unit(self, action: Tensor) -> Tensor:
+        """Model-unit action ``[..., A]`` in the env's units."""
+        return self.action_mid + self.action_half * action
 
     def fit_normalizers(self, obs: Mapping[str, Tensor]) -> None:
         """Standardise each vector modality with the mean and std of ``obs[name][N, D]``."""
@@ -105,16 +137,35 @@ class WorldModel(nn.Module):
         """Logit that the state ``z`` (reached after an action) ends the episode, ``[...]``."""
         return self.termination_head(z).squeeze(-1)
 
-    def q_logits(self, z: Tensor, a: Tensor, heads: nn.Module | None = None) -> Tensor:
-        """Logits of every Q member (of ``heads``, default the online ones): ``[Q, ..., bins]``."""
+    def q_logits(
+        self,
+        z: Tensor,
+        a: Tensor,
+        heads: nn.Module | None = None,
+        members: Tensor | None = None,
+    ) -> Tensor:
+        """Logits of the Q members (of ``heads``, default the online ones; only those indexed by
+        ``members`` if given, ``M`` of them): ``[M, ..., bins]``."""
         za = torch.cat([z, a.to(z.dtype)], -1)
         lead = za.shape[:-1]
-        flat = za.reshape(1, -1, za.shape[-1]).expand(self.cfg.num_q, -1, -1)
-        return (heads or self.q_heads)(flat).reshape(self.cfg.num_q, *lead, -1)
+        count = self.cfg.num_q if members is None else len(members)
+        x = za.reshape(1, -1, za.shape[-1]).expand(count, -1, -1)
+        for layer in heads or self.q_heads:
+            if isinstance(layer, EnsembleLinear) and members is not None:
+                x = torch.baddbmm(layer.bias[members], x, layer.weight[members])
+            else:
+                x = layer(x)
+        return x.reshape(count, *lead, -1)
 
-    def q_values(self, z: Tensor, a: Tensor, heads: nn.Module | None = None) -> Tensor:
-        """Every Q member's value, ``[Q, ...]``."""
-        return twohot.decode(self.q_logits(z, a, heads), self.bins)
+    def q_values(
+        self,
+        z: Tensor,
+        a: Tensor,
+        heads: nn.Module | None = None,
+        members: Tensor | None = None,
+    ) -> Tensor:
+        """The value of each Q member (see :meth:`q_logits`), ``[M, ...]``."""
+        return twohot.decode(self.q_logits(z, a, heads, members), self.bins)
 
     def policy(self, z: Tensor, noise: Tensor | None = None) -> tuple[Tensor, Tensor]:
         """Squashed-Gaussian action and its log-probability (the mean action without ``noise``)."""

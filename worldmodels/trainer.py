@@ -93,16 +93,17 @@ class WorldModelTrainer:
         keep[torch.arange(batch_size, device=self.device), u.argmax(1)] = True
         return {name: keep[:, i] for i, name in enumerate(names)}
 
+    def _q_pair(self) -> Tensor:
+        """Indices of two random Q members (TD-MPC2 takes the min or mean of such a pair)."""
+        q = self.model.cfg.num_q
+        return torch.randperm(q, generator=self.generator, device=self.device)[:2]
+
     def td_target(
         self, next_z: Tensor, reward: Tensor, terminated: Tensor, noise: Tensor
     ) -> Tensor:
         """``r + discount·(1 − done)·min`` of two random target Q members at ``π(z')``."""
         action, _ = self.model.policy(next_z, noise)
-        q = self.model.q_values(next_z, action, self.target_q)
-        pick = torch.randperm(self.model.cfg.num_q, generator=self.generator, device=self.device)[
-            :2
-        ]
-        q = q[pick].min(0).values
+        q = self.model.q_values(next_z, action, self.target_q, self._q_pair()).min(0).values
         return reward + self.cfg.discount * (1 - terminated.float()) * q
 
     def model_loss(
@@ -159,12 +160,14 @@ class WorldModelTrainer:
         return loss
 
     def pi_loss(self, zs: Tensor, noise: Tensor) -> Tensor:
-        """SAC-style: maximise the scaled mean Q of the policy's action plus a little entropy."""
+        """SAC-style: maximise the scaled Q (mean of two random members) of the policy's action
+        plus a little entropy."""
         action, log_prob = self.model.policy(zs, noise)
-        q = self.model.q_values(zs, action).mean(0)
+        q = self.model.q_values(zs, action, members=self._q_pair()).mean(0)
         self.scale.update(q[0])
         rho = self.rho[: zs.shape[0]]
-        per_t = (self.cfg.entropy_coef * log_prob - q / self.scale.value).mean(1)
+        entropy_coef = self.cfg.entropy_coef * self.model.action_dim  # TD-MPC2's scaling
+        per_t = (entropy_coef * log_prob - q / self.scale.value).mean(1)
         return (per_t * rho).sum() / rho.sum()
 
     def update(self, batch: Batch) -> dict[str, Tensor]:

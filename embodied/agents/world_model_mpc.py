@@ -2,9 +2,13 @@
 
 Each control step encodes the observation, and the planning core (MPPI or CEM) optimises action
 sequences scored by the model (rewards, termination, terminal Q), seeded with trajectories of
-the model's policy prior. With ``learn=true`` the agent collects its own experience: random
-actions for ``seed_steps`` steps, then ``seed_steps`` pre-training updates, then
-``updates_per_step`` world-model updates per env step (collect → update → plan).
+the model's policy prior; it plans in [-1, 1] units of the env's action box, as TD-MPC2 does.
+With ``learn=true`` the agent collects its own experience into a replay buffer (each step
+trainable at once): random actions for ``seed_steps`` steps, then ``seed_steps`` pre-training
+updates, then ``updates_per_step`` world-model updates per env step (collect → update → plan),
+exploring with the planner's own final std. Observations enter the model raw (as in TD-MPC2):
+the encoder's normalisers stay as a checkpoint left them, since statistics fitted on the random
+seed data would misscale the states that a better policy reaches later.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from embodied.agents.planners import build_planner
 from runkit.device import resolve_device
 from worldmodels.checkpoint import load_world_model, save_checkpoint
 from worldmodels.config import TrainerConfig, WorldModelConfig
-from worldmodels.data import EpisodeDataset, WindowSampler
+from worldmodels.data import ReplayBuffer
 from worldmodels.model import WorldModel
 from worldmodels.trainer import WorldModelTrainer
 
@@ -29,7 +33,12 @@ log = logging.getLogger(__name__)
 
 
 class WorldModelMPCAgent:
-    """Plans with a world model loaded from ``checkpoint`` or built from ``worldmodel``."""
+    """Plans with a world model loaded from ``checkpoint`` or built from ``worldmodel``.
+
+    explore_std: while learning, the std of the Gaussian noise added to the planned action
+    (in the model's [-1, 1] action units); None (the default) takes the std of the planner's
+    final distribution, as TD-MPC2 does.
+    """
 
     def __init__(
         self,
@@ -47,7 +56,7 @@ class WorldModelMPCAgent:
         learn: bool = True,
         seed_steps: int = 1000,
         updates_per_step: int = 1,
-        explore_std: float = 0.1,
+        explore_std: float | None = None,
         save_to: str | None = None,
         device: str = "auto",
         seed: int = 0,
@@ -58,9 +67,10 @@ class WorldModelMPCAgent:
         self.action_space = env.action_space
         self.model = self._build_model(env, checkpoint, worldmodel).to(self.device)
         self.modalities = list(self.model.obs_shapes)
+        low, high = (self._to_unit(b) for b in (self.action_space.low, self.action_space.high))
         self.planner = build_planner(
             planner,
-            self.action_space,
+            gym.spaces.Box(low, high, dtype=np.float32),
             temperature,
             self.device,
             horizon=horizon,
@@ -71,18 +81,17 @@ class WorldModelMPCAgent:
             seed=seed,
         )
         self.generator = torch.Generator(self.device).manual_seed(seed)
-        self.rng = np.random.default_rng(seed)
         self.learn, self.seed_steps, self.updates_per_step = learn, seed_steps, updates_per_step
-        self.explore_std, self.save_to, self.seed = explore_std, save_to, seed
+        self.explore_std, self.save_to = explore_std, save_to
         trainer_cfg = (
             trainer if isinstance(trainer, TrainerConfig) else TrainerConfig(**(trainer or {}))
         )
+        self.discount = trainer_cfg.discount
         self.trainer = (
             WorldModelTrainer(self.model, trainer_cfg, self.device, seed) if learn else None
         )
-        self.episodes: list[dict[str, np.ndarray]] = []
-        self.current: dict[str, list] = {}
-        self.sampler: WindowSampler | None = None
+        self.replay = ReplayBuffer(self.modalities, trainer_cfg.horizon, seed)
+        self.recording = False  # whether the current episode's first observation is recorded
         self.total_steps = 0
         self.updates = 0
 
@@ -106,7 +115,8 @@ class WorldModelMPCAgent:
             if missing:
                 raise ValueError(f"the env observes no {missing}; it has {sorted(spaces.spaces)}")
             shapes = {m: spaces[m].shape for m in cfg.modalities}
-            model = WorldModel(cfg, shapes, env.action_space.shape[0])
+            bounds = (env.action_space.low.tolist(), env.action_space.high.tolist())
+            model = WorldModel(cfg, shapes, env.action_space.shape[0], bounds)
         if model.action_dim != env.action_space.shape[0]:
             raise ValueError(
                 f"the world model acts in {model.action_dim} dimensions, "
@@ -114,10 +124,15 @@ class WorldModelMPCAgent:
             )
         return model
 
+    def _to_unit(self, action: np.ndarray) -> np.ndarray:
+        """An env action in the model's action units."""
+        unit = self.model.action_to_unit(torch.as_tensor(action, device=self.device).float())
+        return unit.cpu().numpy()
+
     # ----- acting ------------------------------------------------------------------------------
     def reset(self, seed: int | None = None) -> None:
         self.planner.reset()
-        self._finish_episode()
+        self.recording = False
 
     def _tensors(self, observation: dict[str, Any]) -> dict[str, torch.Tensor]:
         return {
@@ -127,67 +142,46 @@ class WorldModelMPCAgent:
 
     @torch.no_grad()
     def act(self, observation: dict[str, Any]) -> np.ndarray:
-        if self.learn and not self.current:  # the first observation of a recorded episode
-            self.current = {m: [observation[m]] for m in self.modalities}
-            self.current.update(action=[], reward=[], terminated=[])
+        if self.learn and not self.recording:  # the first observation of a recorded episode
+            self.replay.start_episode(observation)
+            self.recording = True
         if self.learn and self.total_steps < self.seed_steps:
             return self.action_space.sample()
         self.model.eval()
         z = self.model.encode(self._tensors(observation))
         num, horizon = self.planner.config.num_policy_samples, self.planner.config.horizon
         plan = self.planner.plan(
-            lambda actions: self.model.score(z, actions),
+            lambda actions: self.model.score(z, actions, self.discount),
             lambda: self.model.policy_rollout(z, num, horizon, self.generator),
         )
-        action = plan[0, 0].cpu().numpy()
-        if self.learn and self.explore_std > 0:
-            action = action + self.explore_std * self.rng.standard_normal(action.shape)
+        action = plan[0, 0]
+        if self.learn:
+            std = self.planner.std[0, 0] if self.explore_std is None else self.explore_std
+            noise = torch.randn(action.shape, generator=self.generator, device=self.device)
+            action = action + std * noise
+        action = self.model.action_from_unit(action).cpu().numpy()
         return np.clip(action, self.action_space.low, self.action_space.high).astype(np.float32)
 
     # ----- learning ----------------------------------------------------------------------------
     def observe(
         self, observation: dict[str, Any], action: np.ndarray, reward: float, terminated: bool
     ) -> None:
-        """Record a transition; update the world model as the schedule says."""
+        """Record a transition (trainable at once); update the world model as the schedule says."""
         if not self.learn:
             return
-        for m in self.modalities:
-            self.current[m].append(observation[m])
-        self.current["action"].append(np.asarray(action, dtype=np.float32))
-        self.current["reward"].append(reward)
-        self.current["terminated"].append(terminated)
+        self.replay.add(self._to_unit(action), reward, terminated, observation)
         self.total_steps += 1
         if self.total_steps == self.seed_steps:
-            self._finish_episode()  # the seed data must be trainable now
             self._update(self.seed_steps)
         elif self.total_steps > self.seed_steps:
             self._update(self.updates_per_step)
 
-    def _finish_episode(self) -> None:
-        if self.current.get("action"):
-            episode = {k: np.asarray(v) for k, v in self.current.items()}
-            episode["reward"] = episode["reward"].astype(np.float32)
-            episode["terminated"] = episode["terminated"].astype(bool)
-            self.episodes.append(episode)
-            self._rebuild_sampler()
-        self.current = {}
-
-    def _rebuild_sampler(self) -> None:
-        horizon = self.trainer.cfg.horizon
-        usable = [e for e in self.episodes if len(e["action"]) >= horizon]
-        if not usable:
-            return
-        data = EpisodeDataset(usable, self.modalities)
-        if self.sampler is None:  # first data: fix the observation normalisation
-            self.model.fit_normalizers(data.obs)
-        self.sampler = WindowSampler(data, horizon, seed=self.seed + len(self.episodes))
-
     def _update(self, count: int) -> None:
-        if self.sampler is None:
+        if self.replay.num_windows == 0:
             return
         self.model.train()
         for _ in range(count):
-            batch = self.sampler.sample(self.trainer.cfg.batch_size).to(self.device)
+            batch = self.replay.sample(self.trainer.cfg.batch_size).to(self.device)
             self.trainer.update(batch)
             self.updates += 1
 

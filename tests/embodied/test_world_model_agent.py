@@ -61,3 +61,30 @@ def test_bad_agent_settings_name_the_problem():
     cfg = compose_config("episode", ["agent=wm_mpc", *SMALL, "agent.worldmodel.modalities=[rgb]"])
     with pytest.raises(InstantiationException, match="proprio"):
         instantiate(cfg.agent, env=env)
+
+
+def test_plans_and_learns_in_units_of_the_action_box():
+    from embodied import make
+    from embodied.agents.world_model_mpc import WorldModelMPCAgent
+
+    env = make("inverted-pendulum")  # actions in [-3, 3]
+    agent = WorldModelMPCAgent(
+        env,
+        worldmodel={"latent_dim": 16, "hidden_dim": 16, "encoder_dim": 16, "decoder": False},
+        trainer={"batch_size": 8},
+        num_samples=32,
+        num_elites=4,
+        iterations=2,
+        num_policy_samples=4,
+        seed_steps=10,
+        device="cpu",
+    )
+    assert agent.planner.action_low.tolist() == [-1.0] == (-agent.planner.action_high).tolist()
+    seed = 0
+    while agent.total_steps < 20:
+        run_episode(env, agent, seed=seed)
+        seed += 1
+    assert agent.updates > 10
+    assert agent.replay.sample(64).action.abs().max() <= 1.0  # stored in the model's units
+    action = agent.act(env.reset(seed=0)[0])
+    assert env.action_space.contains(action)

@@ -88,3 +88,24 @@ def test_ensemble_disagreement_is_the_uncertainty():
     u = ensemble.uncertainty(z, a)
     assert u.shape == (4,) and (u > 0).all()
     torch.testing.assert_close(ensemble.next(z, a).view(4, -1, 8).sum(-1), torch.ones(4, 4))
+
+
+def test_actions_in_units_of_the_bounds_survive_the_spec():
+    model = WorldModel(WorldModelConfig(**TINY), {"proprio": (5,)}, 2, ([-3.0, 0.0], [3.0, 1.0]))
+    a = torch.tensor([[3.0, 0.5], [-1.5, 0.0]])
+    unit = model.action_to_unit(a)
+    torch.testing.assert_close(unit, torch.tensor([[1.0, 0.0], [-0.5, -1.0]]))
+    torch.testing.assert_close(model.action_from_unit(unit), a)
+    torch.testing.assert_close(WorldModel.from_spec(model.spec()).action_to_unit(a), unit)
+    assert "action_bounds" not in make_model().spec()  # the specs of older checkpoints hold
+
+
+def test_chosen_q_members_match_the_whole_ensemble():
+    model = make_model()
+    z, a = model.encode({"proprio": torch.randn(3, 5)}), torch.rand(3, 2)
+    members = torch.tensor([3, 1])
+    for p in model.q_heads.parameters():  # the output layer starts at zero
+        torch.nn.init.normal_(p)
+    q = model.q_values(z, a)
+    assert q.shape == (5, 3) and not torch.allclose(q[3], q[1])
+    torch.testing.assert_close(model.q_values(z, a, members=members), q[members])
