@@ -16,11 +16,15 @@ import numpy as np
 import embodied
 from embodied.data.episodes import EpisodeWriter, load_dataset
 from embodied.data.rollout_collector import collect_state_episodes
+from embodied.data.vector_collector import collect_sensor_episodes
+from embodied.mujoco_env import MujocoEnv
 from planning.ray_executor import RaySettings, check_executor
 
 
 class SimulatorCollection:
-    """Collect ``num_episodes`` random-action episodes of ``env`` with MuJoCo's native rollout.
+    """Collect ``num_episodes`` random-action episodes of ``env`` with MuJoCo's native rollout
+    (smoothed actions), or, for scene envs, through Gymnasium on ``nthread`` envs (uniform
+    random actions, every observation kept); episodes last at most ``steps`` steps.
 
     With ``save_to`` the episodes are also written there as a dataset folder. With
     ``executor="ray"`` the episodes are split among ``workers`` Ray tasks (``ray``: the
@@ -68,10 +72,20 @@ class SimulatorCollection:
             )  # fmt: skip
             return
         env = embodied.make(self.env_id)
+        native = isinstance(env.unwrapped, MujocoEnv)
         try:
-            yield from collect_state_episodes(env, self.num_episodes, self.steps, **options)
+            if native:
+                yield from collect_state_episodes(env, self.num_episodes, self.steps, **options)
         finally:
             env.close()
+        if not native:  # a scene env: step it through Gymnasium, every observation kept
+            yield from collect_sensor_episodes(
+                self.env_id,
+                self.num_episodes,
+                num_envs=self.nthread,
+                seed=seed,
+                max_episode_steps=self.steps,
+            )
 
 
 class SavedEpisodes:

@@ -7,6 +7,7 @@ import embodied
 from embodied.data import (
     EpisodeWriter,
     SavedEpisodes,
+    SimulatorCollection,
     collect_sensor_episodes,
     collect_state_episodes,
     load_dataset,
@@ -82,3 +83,11 @@ def test_sensor_episodes_from_vector_envs_replay_in_a_fresh_env(tmp_path):
     writer.add(first)
     _, loaded = load_dataset(tmp_path)
     assert np.array_equal(loaded[0]["rgb"], first["rgb"])
+
+
+def test_the_simulator_source_collects_scene_envs_through_gymnasium():
+    episodes = list(SimulatorCollection("reach", num_episodes=3, steps=7).episodes(seed=2))
+    assert [len(e["action"]) for e in episodes] == [7, 7, 7]
+    assert episodes[0]["proprio"].shape[0] == 8 and "goal" in episodes[0]
+    again = list(SimulatorCollection("reach", num_episodes=3, steps=7).episodes(seed=2))
+    np.testing.assert_array_equal(again[2]["action"], episodes[2]["action"])
