@@ -7,7 +7,8 @@ noise in the first sample does not bias the field. With ``window`` set, trajecto
 into short pieces fitted independently (multiple shooting): a far better-behaved loss for
 oscillators, and cheaper to solve. The loss is the mean squared error scaled
 per dimension by the data's standard deviation, plus ``neural_penalty`` times the mean square
-of the neural term at the observed states (so the known part explains what it can).
+of the neural term at the observed states (so the known part explains what it can), plus
+``weight_decay`` times the sum of squares of θ.
 
 Training can run in stages (``known_warmup``: κ alone, the mechanistic fit; ``neural_warmup``:
 θ alone with κ frozen; then both). A hybrid's split into known and neural parts is not
@@ -80,6 +81,7 @@ class ODETrainConfig:
     known_lr_scale: float = 0.1  # κ moves this much slower than θ: the known values are a prior
     known_warmup: int = 0  # first fit κ alone for this many iterations (the mechanistic model)
     neural_warmup: int = 0  # then θ alone with κ frozen, before ``iterations`` joint ones
+    weight_decay: float = 0.0  # adds this times the sum of θ² to the objective (any optimiser)
 
 
 def split_windows(trajectories: Sequence[Trajectory], window: float) -> list[Trajectory]:
@@ -201,6 +203,7 @@ def _fit_stage(
     full = cfg.batch_size is None or cfg.optimizer == "lbfgs"
     batch = len(trajectories) if full else min(cfg.batch_size, len(trajectories))
     penalised = field.neural is not None and cfg.neural_penalty > 0
+    decayed = bool(neural) and cfg.weight_decay > 0
     evaluated: list[float] = []  # every loss evaluation; the first is the untrained loss
     good = math.nan  # the loss after the last completed iteration
     failures = 0
@@ -217,6 +220,8 @@ def _fit_stage(
                 seen = torch.cat([tr.values for tr in chosen]).to(y0)
                 neural_out = field.neural(seen.new_zeros(1), seen)
                 total = total + cfg.neural_penalty * ((neural_out / scale) ** 2).mean()
+            if decayed:
+                total = total + cfg.weight_decay * sum((p**2).sum() for p in neural)
             total.backward()
             if cfg.optimizer == "adam":
                 torch.nn.utils.clip_grad_norm_(params, cfg.grad_clip)

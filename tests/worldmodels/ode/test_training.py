@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 import torch
 
@@ -103,3 +105,16 @@ def test_staged_fit_trains_rates_then_network_then_both():
     assert torch.count_nonzero(neural.net[-1].weight) > 0
     history = fit_field(field, noisy, ODETrainConfig(iterations=1, known_warmup=1, **fast))
     assert history["step"] == [0, 1, 2]  # steps count on across the stages
+
+
+def test_weight_decay_shrinks_the_network():
+    noisy, _ = _data(seed=2)
+    known = MassAction(ReactionNetwork(TRUE[:3]), RATES, learn_rates=False)
+    norms = []
+    for decay in (0.0, 1e-2):
+        torch.manual_seed(0)
+        field = HybridField(known, MLPField(2, 16))
+        cfg = ODETrainConfig(iterations=1, rtol=1e-4, atol=1e-5, neural_penalty=0.0)
+        fit_field(field, noisy, replace(cfg, weight_decay=decay))
+        norms.append(sum(float((p**2).sum()) for p in field.neural.parameters()))
+    assert norms[1] < norms[0]
