@@ -149,6 +149,8 @@ class SamplingPlanner:
                 mean, std = (t.clone() for t in self._compiled(mean, std, noise, score_fn, prior))
                 if budget is not None:
                     budget.tick(iterations)
+        # a weighted mean of in-bounds samples can leave the bounds by a rounding error
+        mean = torch.clamp(mean, self.action_low, self.action_high)
         self._mean, self._std = mean, std
         return mean.clone()
 

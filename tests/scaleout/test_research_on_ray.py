@@ -25,7 +25,8 @@ from tests.research_agent.conftest import FAST
 from tests.research_agent.test_search import executions_per_key, research_cfg
 
 STEPS = ["task=wine", "budget.steps=5", "search.num_drafts=3", "workers=2", "run.seed=4"]
-VOLATILE = {"exec_time", "finished_at", "analysis", "stderr"}  # timings and timing prose
+# timings and timing prose
+VOLATILE = {"exec_time", "grade_time", "finished_at", "analysis", "stderr"}
 
 
 def journal_view(run_dir: Path) -> tuple[list[tuple[int, str]], dict[str, dict[str, Any]]]:

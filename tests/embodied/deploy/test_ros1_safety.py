@@ -91,7 +91,7 @@ def test_dry_run_of_a_world_model_agent_logs_commands_and_sends_none(
              "agent.num_elites=4", "agent.num_policy_samples=4", "agent.iterations=1"]  # fmt: skip
     sim = start_app("embodied.deploy.sim_robot", tmp_path / "sim", [])
     deploy = start_app(
-        "embodied.deploy", tmp_path / "deploy", [*agent, "dry_run=true", "duration_s=2"]
+        "embodied.deploy", tmp_path / "deploy", [*agent, "dry_run=true", "duration_s=3"]
     )
     try:
         metrics, sim_metrics = finish_session(deploy, sim, tmp_path)
