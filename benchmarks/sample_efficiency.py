@@ -3,9 +3,14 @@
 Both learn online for the same number of env steps with the same seeds, then act without
 exploration for ``--eval-episodes`` episodes on held-out seeds; a random agent gives the floor.
 ``--modalities rgb`` trains wm_mpc from 64×64 pixels only (SAC stays on state, as the reference).
-Prints one JSON object: per env, method and seed the mean evaluation return, and the summary.
+``--eval-every N`` also evaluates (on a separate env) at the first point of training at or after
+every N steps, for learning curves (wm_mpc between its episodes, SAC at once); ``--compile``
+compiles wm_mpc's scoring and losses on the CPU too (minutes of compilation, then about half the
+time per step). Prints one JSON object: per env, method and seed the mean evaluation return,
+the learning curves, and the summary.
 Usage: python benchmarks/sample_efficiency.py [--envs inverted-pendulum reach] [--steps 20000]
        [--seeds 0 1 2] [--methods wm_mpc sac random] [--modalities proprio goal]
+       [--eval-every 2500] [--compile]
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Callable
 from typing import Any, SupportsFloat
 
 import gymnasium as gym
@@ -35,6 +41,9 @@ def make_env(env_id: str, modalities: list[str]) -> gym.Env:
         return make(env_id, modalities=modalities)
     except TypeError:
         return make(env_id)
+
+
+Curve = Callable[[int, Any], None]  # called with (env steps so far, agent) to evaluate
 
 
 class StepBudget(gym.Wrapper):
@@ -72,7 +81,9 @@ def evaluate(env: gym.Env, agent: Any, episodes: int) -> float:
     )
 
 
-def train_wm_mpc(env: gym.Env, steps: int, seed: int, args: argparse.Namespace) -> Any:
+def train_wm_mpc(
+    env: gym.Env, steps: int, seed: int, args: argparse.Namespace, curve: Curve
+) -> Any:
     agent = WorldModelMPCAgent(
         env,
         worldmodel={"modalities": list(env.observation_space.spaces), "latent_dim": 64,
@@ -85,26 +96,58 @@ def train_wm_mpc(env: gym.Env, steps: int, seed: int, args: argparse.Namespace) 
         seed_steps=args.seed_steps,
         device=args.device,
         seed=seed,
+        compile=args.compile or None,
     )  # fmt: skip
     budget = StepBudget(env, steps)
     episode = 0
     while budget.left > 0:
         run_episode(budget, agent, seed=seed * 1000 + episode)
         episode += 1
-    agent.learn = False  # act greedily (no exploration noise, no updates) when evaluated
+        if budget.left > 0:
+            agent.learn = False  # act greedily (no exploration noise, no updates) when evaluated
+            curve(steps - budget.left, agent)
+            agent.learn = True
+    agent.learn = False
     return agent
 
 
-def train_sac(env: gym.Env, steps: int, seed: int, args: argparse.Namespace) -> Any:
+def train_sac(env: gym.Env, steps: int, seed: int, args: argparse.Namespace, curve: Curve) -> Any:
     from stable_baselines3 import SAC
+    from stable_baselines3.common.callbacks import BaseCallback
+
+    class Evaluate(BaseCallback):
+        def _on_step(self) -> bool:
+            curve(self.num_timesteps, SACPolicy(self.model))
+            return True
 
     model = SAC("MultiInputPolicy", env, seed=seed, device=args.device, verbose=0)
-    model.learn(total_timesteps=steps)
+    model.learn(total_timesteps=steps, callback=Evaluate())
     return SACPolicy(model)
 
 
-def train_random(env: gym.Env, steps: int, seed: int, args: argparse.Namespace) -> Any:
+def train_random(
+    env: gym.Env, steps: int, seed: int, args: argparse.Namespace, curve: Curve
+) -> Any:
     return RandomAgent(env)
+
+
+def curve_recorder(
+    env_id: str, modalities: list[str], every: int | None, episodes: int, points: list
+) -> Curve:
+    """A :data:`Curve` that appends ``[steps, mean return]`` to ``points`` at the first call at
+    or after each multiple of ``every`` (never, when ``every`` is None), evaluating on an env of
+    its own."""
+    state = {"next": every, "env": None}
+
+    def record(steps: int, agent: Any) -> None:
+        if every is None or steps < state["next"]:
+            return
+        state["env"] = state["env"] or make_env(env_id, modalities)
+        points.append([steps, evaluate(state["env"], agent, episodes)])
+        print(f"  {steps} steps: {points[-1][1]:.1f}", file=sys.stderr, flush=True)
+        state["next"] = (steps // every + 1) * every
+
+    return record
 
 
 TRAINERS = {"wm_mpc": train_wm_mpc, "sac": train_sac, "random": train_random}
@@ -126,21 +169,28 @@ def main() -> None:
     parser.add_argument("--num-policy-samples", type=int, default=16)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--eval-every", type=int, help="env steps between learning-curve points")
+    parser.add_argument("--compile", action="store_true", help="compile wm_mpc on the CPU too")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     results: dict[str, dict[str, dict[str, float]]] = {}
+    curves: dict[str, dict[str, dict[str, list]]] = {}
     seconds: dict[str, float] = {}
     for env_id in args.envs:
-        results[env_id] = {}
+        results[env_id], curves[env_id] = {}, {}
         for method in args.methods:
             modalities = args.modalities if method == "wm_mpc" else ["proprio", "goal"]
-            runs = {}
+            runs, curves[env_id][method] = {}, {}
             start = time.perf_counter()
             for seed in args.seeds:
                 torch.manual_seed(seed)
                 env = make_env(env_id, modalities)
-                agent = TRAINERS[method](env, args.steps, seed, args)
+                points = curves[env_id][method].setdefault(str(seed), [])
+                record = curve_recorder(env_id, modalities, args.eval_every,
+                                        args.eval_episodes, points)  # fmt: skip
+                agent = TRAINERS[method](env, args.steps, seed, args, record)
                 runs[str(seed)] = evaluate(env, agent, args.eval_episodes)
+                points.append([args.steps, runs[str(seed)]])
                 env.close()
                 print(f"{env_id} {method} seed {seed}: {runs[str(seed)]:.1f}", file=sys.stderr)
             seconds[f"{env_id}/{method}"] = time.perf_counter() - start
@@ -155,6 +205,7 @@ def main() -> None:
         "settings": vars(args),
         "mean_return": summary,
         "returns": results,
+        "curves": curves,
         "seconds": seconds,
     }
     print(json.dumps(report, indent=1))

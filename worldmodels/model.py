@@ -157,6 +157,10 @@ class WorldModel(nn.Module):
                 x = layer(x)
         return x.reshape(count, *lead, -1)
 
+    def q_pair(self, generator: torch.Generator | None = None) -> Tensor:
+        """Indices of two random Q members (TD-MPC2 takes the min or the mean of such a pair)."""
+        return torch.randperm(self.cfg.num_q, generator=generator, device=self.bins.device)[:2]
+
     def q_values(
         self,
         z: Tensor,
@@ -212,8 +216,11 @@ class WorldModel(nn.Module):
 
     # planner interface
 
-    def value(self, z: Tensor, actions: Tensor, discount: float = 0.99) -> Tensor:
-        """Discounted rewards along ``actions[M, H, A]`` from ``z[M, Z]`` plus the terminal Q."""
+    def value(
+        self, z: Tensor, actions: Tensor, discount: float = 0.99, members: Tensor | None = None
+    ) -> Tensor:
+        """Discounted rewards along ``actions[M, H, A]`` from ``z[M, Z]`` plus the terminal Q:
+        the mean of the Q members indexed by ``members`` (default all of them)."""
         ret = torch.zeros(z.shape[0], device=z.device)
         weight = torch.ones(z.shape[0], device=z.device)
         for t in range(actions.shape[1]):
@@ -221,13 +228,16 @@ class WorldModel(nn.Module):
             ret = ret + weight * self.reward(z, a)
             z = self.next(z, a)
             weight = weight * discount * (1 - torch.sigmoid(self.termination_logit(z).float()))
-        return ret + weight * self.q_values(z, self.policy(z)[0]).mean(0)
+        return ret + weight * self.q_values(z, self.policy(z)[0], members=members).mean(0)
 
-    def score(self, z: Tensor, actions: Tensor, discount: float = 0.99) -> Tensor:
-        """Planner score: ``z[B, Z]``, ``actions[B, N, H, A]`` -> returns ``[B, N]``."""
+    def score(
+        self, z: Tensor, actions: Tensor, discount: float = 0.99, members: Tensor | None = None
+    ) -> Tensor:
+        """Planner score: ``z[B, Z]``, ``actions[B, N, H, A]`` -> returns ``[B, N]`` (see
+        :meth:`value`)."""
         b, n = actions.shape[:2]
         zs = z.unsqueeze(1).expand(-1, n, -1).reshape(b * n, -1)
-        return self.value(zs, actions.flatten(0, 1), discount).view(b, n)
+        return self.value(zs, actions.flatten(0, 1), discount, members).view(b, n)
 
     def policy_rollout(
         self, z: Tensor, num: int, horizon: int, generator: torch.Generator | None = None

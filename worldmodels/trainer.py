@@ -37,7 +37,8 @@ class RunningScale(nn.Module):
         self.value.lerp_((q[1] - q[0]).clamp(min=1.0), self.tau)
 
 
-def _auto(flag: bool | None, device: torch.device) -> bool:
+def on_unless_cpu(flag: bool | None, device: torch.device) -> bool:
+    """``flag``, or (when it is None) whether ``device`` is a CUDA device."""
     return device.type == "cuda" if flag is None else flag
 
 
@@ -65,8 +66,8 @@ class WorldModelTrainer:
         )
         self.pi_optim = torch.optim.Adam(pi, lr=cfg.learning_rate, eps=1e-5)
         self.rho = cfg.rho ** torch.arange(cfg.horizon + 1, device=device, dtype=torch.float32)
-        self.amp = _auto(cfg.amp, device)
-        self.compiled = _auto(cfg.compile, device)
+        self.amp = on_unless_cpu(cfg.amp, device)
+        self.compiled = on_unless_cpu(cfg.compile, device)
         self._model_loss: Callable[..., Any] = (
             torch.compile(self.model_loss) if self.compiled else self.model_loss
         )
@@ -93,17 +94,16 @@ class WorldModelTrainer:
         keep[torch.arange(batch_size, device=self.device), u.argmax(1)] = True
         return {name: keep[:, i] for i, name in enumerate(names)}
 
-    def _q_pair(self) -> Tensor:
-        """Indices of two random Q members (TD-MPC2 takes the min or mean of such a pair)."""
-        q = self.model.cfg.num_q
-        return torch.randperm(q, generator=self.generator, device=self.device)[:2]
-
     def td_target(
         self, next_z: Tensor, reward: Tensor, terminated: Tensor, noise: Tensor
     ) -> Tensor:
         """``r + discount·(1 − done)·min`` of two random target Q members at ``π(z')``."""
         action, _ = self.model.policy(next_z, noise)
-        q = self.model.q_values(next_z, action, self.target_q, self._q_pair()).min(0).values
+        q = (
+            self.model.q_values(next_z, action, self.target_q, self.model.q_pair(self.generator))
+            .min(0)
+            .values
+        )
         return reward + self.cfg.discount * (1 - terminated.float()) * q
 
     def model_loss(
@@ -163,7 +163,7 @@ class WorldModelTrainer:
         """SAC-style: maximise the scaled Q (mean of two random members) of the policy's action
         plus a little entropy."""
         action, log_prob = self.model.policy(zs, noise)
-        q = self.model.q_values(zs, action, members=self._q_pair()).mean(0)
+        q = self.model.q_values(zs, action, members=self.model.q_pair(self.generator)).mean(0)
         self.scale.update(q[0])
         rho = self.rho[: zs.shape[0]]
         entropy_coef = self.cfg.entropy_coef * self.model.action_dim  # TD-MPC2's scaling

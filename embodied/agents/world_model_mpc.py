@@ -14,6 +14,7 @@ seed data would misscale the states that a better policy reaches later.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from worldmodels.checkpoint import load_world_model, save_checkpoint
 from worldmodels.config import TrainerConfig, WorldModelConfig
 from worldmodels.data import ReplayBuffer
 from worldmodels.model import WorldModel
-from worldmodels.trainer import WorldModelTrainer
+from worldmodels.trainer import WorldModelTrainer, on_unless_cpu
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,10 @@ class WorldModelMPCAgent:
     explore_std: while learning, the std of the Gaussian noise added to the planned action
     (in the model's [-1, 1] action units); None (the default) takes the std of the planner's
     final distribution, as TD-MPC2 does.
+    compile: ``torch.compile`` the planner's scoring and (unless ``trainer.compile`` says
+    otherwise) the training losses; None (the default) compiles on CUDA only. On a CPU it
+    costs a few minutes of compilation and then halves the time per step, which pays off over
+    runs of thousands of steps.
     """
 
     def __init__(
@@ -60,6 +65,7 @@ class WorldModelMPCAgent:
         save_to: str | None = None,
         device: str = "auto",
         seed: int = 0,
+        compile: bool | None = None,
     ) -> None:
         if checkpoint is None and not learn:
             raise ValueError("agent.checkpoint is required when agent.learn=false")
@@ -87,6 +93,12 @@ class WorldModelMPCAgent:
             trainer if isinstance(trainer, TrainerConfig) else TrainerConfig(**(trainer or {}))
         )
         self.discount = trainer_cfg.discount
+        compiled = on_unless_cpu(compile, self.device)
+        if trainer_cfg.compile is None:
+            trainer_cfg = replace(trainer_cfg, compile=compiled)
+        self._score = (
+            torch.compile(self.model.score, dynamic=False) if compiled else self.model.score
+        )
         self.trainer = (
             WorldModelTrainer(self.model, trainer_cfg, self.device, seed) if learn else None
         )
@@ -151,7 +163,11 @@ class WorldModelMPCAgent:
         z = self.model.encode(self._tensors(observation))
         num, horizon = self.planner.config.num_policy_samples, self.planner.config.horizon
         plan = self.planner.plan(
-            lambda actions: self.model.score(z, actions, self.discount),
+            # the terminal value is the mean of two random Q members, drawn per score, as in
+            # TD-MPC2
+            lambda actions: self._score(
+                z, actions, self.discount, self.model.q_pair(self.generator)
+            ),
             lambda: self.model.policy_rollout(z, num, horizon, self.generator),
         )
         action = plan[0, 0]

@@ -88,3 +88,21 @@ def test_plans_and_learns_in_units_of_the_action_box():
     assert agent.replay.sample(64).action.abs().max() <= 1.0  # stored in the model's units
     action = agent.act(env.reset(seed=0)[0])
     assert env.action_space.contains(action)
+
+
+@pytest.mark.slow
+def test_compiled_scoring_matches_the_eager_model():
+    cfg = compose_config(
+        "episode", ["agent=wm_mpc", *SMALL, "agent.compile=true", "agent.trainer.compile=false"]
+    )
+    env = build_env(cfg.env, render=False)
+    agent = instantiate(cfg.agent, env=env)
+    assert not agent.trainer.compiled  # trainer.compile=false overrides the agent's flag
+    agent.model.eval()
+    with torch.no_grad():
+        observation, _ = env.reset(seed=0)
+        z = agent.model.encode(agent._tensors(observation))
+        actions = torch.rand(1, 32, 3, 1) * 2 - 1
+        pair = torch.tensor([0, 3])
+        compiled = agent._score(z, actions, 0.99, pair)
+        torch.testing.assert_close(compiled, agent.model.score(z, actions, 0.99, pair))

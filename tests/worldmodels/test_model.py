@@ -109,3 +109,22 @@ def test_chosen_q_members_match_the_whole_ensemble():
     q = model.q_values(z, a)
     assert q.shape == (5, 3) and not torch.allclose(q[3], q[1])
     torch.testing.assert_close(model.q_values(z, a, members=members), q[members])
+
+
+def test_planning_value_averages_the_chosen_q_members():
+    model = make_model().eval()
+    for p in model.q_heads.parameters():
+        torch.nn.init.normal_(p)
+    z, actions = model.encode({"proprio": torch.randn(4, 5)}), torch.rand(4, 3, 2) * 2 - 1
+    pair = model.q_pair(torch.Generator().manual_seed(0))
+    assert pair.shape == (2,) and pair.unique().numel() == 2
+    with torch.no_grad():
+        everyone, chosen = model.value(z, actions), model.value(z, actions, members=pair)
+        # the same rewards and discounts, only the terminal Q differs: recompute it by hand
+        last = z
+        weight = torch.ones(4)
+        for t in range(3):
+            last = model.next(last, actions[:, t])
+            weight = weight * 0.99 * (1 - torch.sigmoid(model.termination_logit(last)))
+        q = model.q_values(last, model.policy(last)[0])
+    torch.testing.assert_close(chosen - everyone, weight * (q[pair].mean(0) - q.mean(0)))
