@@ -3,7 +3,7 @@ hybrid mechanistic + neural vector fields (torchdiffeq; adaptive solvers, adjoin
 their training on irregularly sampled noisy trajectories, period estimation, and controlled
 hybrid dynamics usable by the sampling planners (MPPI, CEM)."""
 
-from worldmodels.ode.fields import HybridField, MLPField, integrate
+from worldmodels.ode.fields import HybridField, MLPField, StoichiometricField, integrate
 from worldmodels.ode.period import estimate_period, period_error
 from worldmodels.ode.reactions import (
     MassAction,
@@ -22,6 +22,7 @@ __all__ = [
     "Reaction",
     "ReactionNetwork",
     "ReactionSyntaxError",
+    "StoichiometricField",
     "Trajectory",
     "estimate_period",
     "fit_field",

@@ -1,7 +1,9 @@
 """Vector fields ``dy/dt = h_known(t, y; κ) + f_θ(t, y)`` and their integration with torchdiffeq.
 
 ``MLPField`` is the neural term f_θ (a pure neural ODE on its own); ``HybridField`` adds it to a
-known mechanistic field whose parameters κ train alongside θ. ``integrate`` solves with an
+known mechanistic field whose parameters κ train alongside θ. ``StoichiometricField`` is a
+residual that knows the stoichiometry of the missing reactions but not their kinetics:
+``f_θ = r_θ(y) · S`` with learned rates ``r_θ ≥ 0``. ``integrate`` solves with an
 adaptive solver and, with ``adjoint=True``, back-propagates with the adjoint method (memory
 constant in the number of solver steps).
 """
@@ -9,11 +11,15 @@ constant in the number of solver steps).
 from __future__ import annotations
 
 import itertools
+import math
 from typing import Any
 
 import torch
 from torch import Tensor, nn
+from torch.nn import functional as F
 from torchdiffeq import odeint, odeint_adjoint
+
+KINETICS = ("softplus", "power_law")  # the rate forms of StoichiometricField
 
 
 class MLPField(nn.Module):
@@ -56,6 +62,78 @@ class MLPField(nn.Module):
         if self.time_input:
             parts.append(t.expand(*y.shape[:-1], 1))
         return self.net(torch.cat(parts, -1)) * self.out_scale
+
+
+class StoichiometricField(nn.Module):
+    """f_θ(t, y) = r_θ(t, y) · S: reactions of known net stoichiometry ``S[reactions, dim]`` whose
+    rates ``r_θ ≥ 0`` are unknown functions of the state, learned.
+
+    This uses more prior knowledge than a free residual (an :class:`MLPField` with ``dim``
+    outputs): the modeller names which reactions are missing (or a set of candidate
+    stoichiometric directions), though not their rate laws. Each rate is ``rate_scale`` times
+
+    - ``kinetics="softplus"``: the softplus of an :class:`MLPField` of ``(y − shift) / scale``
+      plus a constant offset; or
+    - ``kinetics="power_law"``: ``exp(offset + orders · log y + g_θ(log y))`` with learned
+      reaction orders and an MLP ``g_θ`` on the log-concentrations (``y`` clamped at
+      ``min_concentration``): every mass-action or generalised-mass-action (power-law) rate is
+      the ``g_θ = 0`` case, which biases the fit towards such laws without fixing one; the
+      inputs are then not shifted or scaled (``shift``/``scale`` are ignored), the model
+      assumes positive concentrations.
+
+    The last layer and the orders start at zero, so every rate starts at ``initial_rate ·
+    rate_scale`` (positive: neither form reaches 0) and f_θ at that times the sum of the rows of
+    ``S``. ``rates`` returns ``r_θ`` itself.
+    """
+
+    def __init__(
+        self,
+        stoichiometry: Tensor,
+        hidden: int = 64,
+        layers: int = 2,
+        shift: Tensor | None = None,
+        scale: Tensor | None = None,
+        rate_scale: Tensor | float = 1.0,
+        initial_rate: float = 1e-2,
+        kinetics: str = "softplus",
+        min_concentration: float = 1e-6,
+        time_input: bool = False,
+    ) -> None:
+        super().__init__()
+        if stoichiometry.dim() != 2 or stoichiometry.shape[0] < 1:
+            raise ValueError(
+                f"stoichiometry must be [reactions >= 1, dim], got {tuple(stoichiometry.shape)}"
+            )
+        if initial_rate <= 0:
+            raise ValueError(
+                f"initial_rate must be > 0 (the rates are positive), got {initial_rate}"
+            )
+        if kinetics not in KINETICS:
+            raise ValueError(f"unknown kinetics {kinetics!r}; valid: {', '.join(KINETICS)}")
+        reactions, dim = stoichiometry.shape
+        self.kinetics, self.min_concentration = kinetics, min_concentration
+        if kinetics == "power_law":
+            shift = scale = None
+            self.orders = nn.Parameter(torch.zeros(reactions, dim))
+            offset = math.log(initial_rate)
+        else:  # softplus⁻¹(initial_rate): the pre-activation that the zero last layer starts from
+            offset = initial_rate + math.log(-math.expm1(-initial_rate))
+        self.rate_net = MLPField(dim, hidden, layers, shift, scale, time_input=time_input,
+                                 out_dim=reactions)  # fmt: skip
+        self.register_buffer("stoichiometry", stoichiometry.float())
+        self.register_buffer("rate_scale", torch.as_tensor(rate_scale, dtype=torch.float32))
+        self.register_buffer("offset", torch.tensor(offset, dtype=torch.float32))
+
+    def rates(self, t: Tensor, y: Tensor) -> Tensor:
+        """The learned reaction rates ``r_θ(t, y) ≥ 0``, ``[..., reactions]``."""
+        if self.kinetics == "power_law":
+            log_y = y.clamp_min(self.min_concentration).log()
+            log_rate = self.offset + log_y @ self.orders.T + self.rate_net(t, log_y)
+            return log_rate.exp() * self.rate_scale
+        return F.softplus(self.rate_net(t, y) + self.offset) * self.rate_scale
+
+    def forward(self, t: Tensor, y: Tensor) -> Tensor:
+        return self.rates(t, y) @ self.stoichiometry
 
 
 class HybridField(nn.Module):

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from worldmodels.ode.brusselator import brusselator
-from worldmodels.ode.fields import HybridField, MLPField, integrate
+from worldmodels.ode.fields import KINETICS, HybridField, MLPField, StoichiometricField, integrate
 from worldmodels.ode.period import estimate_period, period_error
 
 
@@ -60,3 +60,35 @@ def test_brusselator_oscillates_with_its_known_period():
         path = integrate(brusselator(), torch.tensor([1.0, 1.0]), t)
     # a = 1, b = 3: the limit cycle's period is about 7.16
     assert estimate_period(t.numpy(), path[:, 0].numpy()) == pytest.approx(7.157, rel=2e-3)
+
+
+@pytest.mark.parametrize("kinetics", KINETICS)
+def test_stoichiometric_residual_is_s_times_non_negative_rates(kinetics):
+    torch.manual_seed(0)
+    s = torch.tensor([[1.0, -1.0], [0.0, 2.0]])  # two reactions over two species
+    field = StoichiometricField(s, hidden=8, rate_scale=2.0, initial_rate=0.5, kinetics=kinetics)
+    y = torch.rand(6, 2) * 3 + 0.1
+    t = torch.zeros(1)
+    torch.testing.assert_close(field.rates(t, y), torch.full((6, 2), 1.0))  # 0.5 · 2 at first
+    torch.nn.init.normal_(field.rate_net.net[-1].weight, std=3.0)  # any parameters
+    rates = field.rates(t, y)
+    assert rates.shape == (6, 2) and bool((rates >= 0).all())
+    torch.testing.assert_close(field(t, y), rates @ s)
+
+
+def test_power_law_kinetics_contain_mass_action():
+    field = StoichiometricField(torch.tensor([[1.0, -1.0]]), hidden=4, kinetics="power_law")
+    with torch.no_grad():
+        field.orders.copy_(torch.tensor([[2.0, 1.0]]))  # 2 X + Y -> 3 X, with g_θ = 0
+    y = torch.rand(5, 2) + 0.2
+    expected = 1e-2 * y[:, :1] ** 2 * y[:, 1:]  # the initial rate is the rate constant
+    torch.testing.assert_close(field.rates(torch.zeros(1), y), expected)
+
+
+def test_stoichiometric_residual_rejects_bad_settings():
+    with pytest.raises(ValueError, match="reactions >= 1"):
+        StoichiometricField(torch.ones(2))
+    with pytest.raises(ValueError, match="initial_rate must be > 0"):
+        StoichiometricField(torch.ones(1, 2), initial_rate=0.0)
+    with pytest.raises(ValueError, match="unknown kinetics 'hill'"):
+        StoichiometricField(torch.ones(1, 2), kinetics="hill")
