@@ -117,7 +117,8 @@ def train_sac(env: gym.Env, steps: int, seed: int, args: argparse.Namespace, cur
 
     class Evaluate(BaseCallback):
         def _on_step(self) -> bool:
-            curve(self.num_timesteps, SACPolicy(self.model))
+            if self.num_timesteps < steps:  # the final evaluation covers the last step
+                curve(self.num_timesteps, SACPolicy(self.model))
             return True
 
     model = SAC("MultiInputPolicy", env, seed=seed, device=args.device, verbose=0)
