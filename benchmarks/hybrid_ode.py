@@ -86,7 +86,7 @@ def build(
     ``rates``, learned except in ``hybrid_fixed_rates``. The neural ODE's network has 64 units
     per layer and outputs in units of the data's spread; the hybrids' residual has
     ``hybrid_hidden`` units and outputs ``hybrid_out_scale`` times that: a free 2-output MLP,
-    or in ``hybrid_stoichiometric`` the non-negative rates (softplus, starting at
+    or in ``hybrid_stoichiometric`` the non-negative rates (``kinetics``, starting at
     ``initial_rate`` times the mean spread) of reactions with the stoichiometry of ``missing``
     (reaction strings; their rate names are ignored): the modeller knows which reaction is
     missing, not its rate law."""
@@ -142,6 +142,7 @@ def run_seed(args: argparse.Namespace, seed: int, kinds: tuple[str, ...] = KINDS
                      weight_decay=args.hybrid_weight_decay)  # fmt: skip
     # then every model's last --final-iterations on --final-window pieces (0: whole trajectories)
     final = replace(cfg, iterations=args.final_iterations, window=args.final_window or None)
+    staged_final = replace(final, weight_decay=staged.weight_decay)
     initial_rates = perturbed_rates(args.rate_perturbation, seed + 2)
     results = {}
     for kind in kinds:
@@ -152,8 +153,7 @@ def run_seed(args: argparse.Namespace, seed: int, kinds: tuple[str, ...] = KINDS
         start = time.perf_counter()
         history = fit_field(model, train, staged if kind in STAGED else cfg)
         if args.final_iterations and "stopped" not in history:
-            hybrid_final = replace(final, weight_decay=staged.weight_decay)
-            history = fit_field(model, train, hybrid_final if kind in STAGED else final)
+            history = fit_field(model, train, staged_final if kind in STAGED else final)
         seconds = time.perf_counter() - start
         rmse, period = _evaluate(model, test_start, long_t, reference, period_t)
         results[kind] = {

@@ -132,23 +132,35 @@ def train_random(
     return RandomAgent(env)
 
 
-def curve_recorder(
-    env_id: str, modalities: list[str], every: int | None, episodes: int, points: list
-) -> Curve:
+class CurveRecorder:
     """A :data:`Curve` that appends ``[steps, mean return]`` to ``points`` at the first call at
     or after each multiple of ``every`` (never, when ``every`` is None), evaluating on an env of
     its own."""
-    state = {"next": every, "env": None}
 
-    def record(steps: int, agent: Any) -> None:
-        if every is None or steps < state["next"]:
+    def __init__(
+        self, env_id: str, modalities: list[str], every: int | None, episodes: int
+    ) -> None:
+        self.env_id, self.modalities, self.every, self.episodes = (
+            env_id,
+            modalities,
+            every,
+            episodes,
+        )
+        self.next = every
+        self.env: gym.Env | None = None
+        self.points: list[list[float]] = []
+
+    def __call__(self, steps: int, agent: Any) -> None:
+        if self.every is None or steps < self.next:
             return
-        state["env"] = state["env"] or make_env(env_id, modalities)
-        points.append([steps, evaluate(state["env"], agent, episodes)])
-        print(f"  {steps} steps: {points[-1][1]:.1f}", file=sys.stderr, flush=True)
-        state["next"] = (steps // every + 1) * every
+        self.env = self.env or make_env(self.env_id, self.modalities)
+        self.points.append([steps, evaluate(self.env, agent, self.episodes)])
+        print(f"  {steps} steps: {self.points[-1][1]:.1f}", file=sys.stderr, flush=True)
+        self.next = (steps // self.every + 1) * self.every
 
-    return record
+    def close(self) -> None:
+        if self.env is not None:
+            self.env.close()
 
 
 TRAINERS = {"wm_mpc": train_wm_mpc, "sac": train_sac, "random": train_random}
@@ -186,12 +198,12 @@ def main() -> None:
             for seed in args.seeds:
                 torch.manual_seed(seed)
                 env = make_env(env_id, modalities)
-                points = curves[env_id][method].setdefault(str(seed), [])
-                record = curve_recorder(env_id, modalities, args.eval_every,
-                                        args.eval_episodes, points)  # fmt: skip
+                record = CurveRecorder(env_id, modalities, args.eval_every, args.eval_episodes)
                 agent = TRAINERS[method](env, args.steps, seed, args, record)
                 runs[str(seed)] = evaluate(env, agent, args.eval_episodes)
-                points.append([args.steps, runs[str(seed)]])
+                record.points.append([args.steps, runs[str(seed)]])
+                curves[env_id][method][str(seed)] = record.points
+                record.close()
                 env.close()
                 print(f"{env_id} {method} seed {seed}: {runs[str(seed)]:.1f}", file=sys.stderr)
             seconds[f"{env_id}/{method}"] = time.perf_counter() - start

@@ -37,7 +37,7 @@ class RunningScale(nn.Module):
         self.value.lerp_((q[1] - q[0]).clamp(min=1.0), self.tau)
 
 
-def on_unless_cpu(flag: bool | None, device: torch.device) -> bool:
+def on_with_cuda(flag: bool | None, device: torch.device) -> bool:
     """``flag``, or (when it is None) whether ``device`` is a CUDA device."""
     return device.type == "cuda" if flag is None else flag
 
@@ -66,8 +66,8 @@ class WorldModelTrainer:
         )
         self.pi_optim = torch.optim.Adam(pi, lr=cfg.learning_rate, eps=1e-5)
         self.rho = cfg.rho ** torch.arange(cfg.horizon + 1, device=device, dtype=torch.float32)
-        self.amp = on_unless_cpu(cfg.amp, device)
-        self.compiled = on_unless_cpu(cfg.compile, device)
+        self.amp = on_with_cuda(cfg.amp, device)
+        self.compiled = on_with_cuda(cfg.compile, device)
         self._model_loss: Callable[..., Any] = (
             torch.compile(self.model_loss) if self.compiled else self.model_loss
         )

@@ -28,7 +28,7 @@ from worldmodels.checkpoint import load_world_model, save_checkpoint
 from worldmodels.config import TrainerConfig, WorldModelConfig
 from worldmodels.data import ReplayBuffer
 from worldmodels.model import WorldModel
-from worldmodels.trainer import WorldModelTrainer, on_unless_cpu
+from worldmodels.trainer import WorldModelTrainer, on_with_cuda
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ class WorldModelMPCAgent:
             trainer if isinstance(trainer, TrainerConfig) else TrainerConfig(**(trainer or {}))
         )
         self.discount = trainer_cfg.discount
-        compiled = on_unless_cpu(compile, self.device)
+        compiled = on_with_cuda(compile, self.device)
         if trainer_cfg.compile is None:
             trainer_cfg = replace(trainer_cfg, compile=compiled)
         self._score = (
