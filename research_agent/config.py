@@ -81,6 +81,8 @@ class ResearchConfig:
     ``tasks_dir``: where built-in tasks are prepared (default ``$RESEARCH_TASKS_DIR`` or
     ~/.cache); ``resume``: continue the search state and journal found in the run folder.
     ``start_from_baseline``: run the task's baseline solution first, as the first draft.
+    ``novelty_tries``: how many times an operator is asked for a solution not yet tried in the
+    run before a repeat is run (1: every proposal is run as it comes).
     ``executor``: local (``workers`` threads) or ray (``workers`` Ray tasks at a time, on the
     cluster at ``ray.address``; see :class:`planning.ray_executor.RaySettings`).
     """
@@ -98,6 +100,7 @@ class ResearchConfig:
     resume: bool = False
     tasks_dir: str | None = None
     start_from_baseline: bool = True
+    novelty_tries: int = 8
 
 
 @dataclass

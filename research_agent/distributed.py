@@ -41,6 +41,9 @@ class JournalledExecutor(Executor):
 
     def map(self, fn: ExpandFn, jobs: Sequence[ExpansionJob]) -> list[Expansion]:
         results = self.inner.map(fn, jobs)
+        for result in results:  # remote workers remember on their copies of the domain
+            if result.payload is not None:
+                self.domain.remember(result.payload["code"])
         return [
             self.domain.failed(job, r.info.get("error", "unknown failure"))
             if r.payload is None

@@ -2,12 +2,16 @@
 
 Each expansion is identified by its job key (operator, parent ids, seed). A finished execution
 is appended to the journal at once, and an execution already in the journal (a resumed run)
-is replayed from there instead of being run again.
+is replayed from there instead of being run again. A proposed solution whose code was already
+proposed in the run is proposed again (the operator draws on from the job's generator, up to
+``novelty_tries`` times), so the budget goes to solutions not yet tried; a repeat is run only
+when no novel one came up.
 """
 
 from __future__ import annotations
 
 import queue
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +65,15 @@ class ResearchDomain:
     gpus: GpuPool = field(default_factory=lambda: GpuPool(0))
     isolation: str | None = None
     replay: dict[str, Record] = field(default_factory=dict)
+    novelty_tries: int = 8
+    _seen: set[str] = field(default_factory=set, init=False, repr=False)
+    _seen_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.novelty_tries < 1:
+            raise ValueError(
+                f"novelty_tries must be >= 1 (1: no retries), got {self.novelty_tries}"
+            )
 
     def expand(self, job: ExpansionJob) -> Expansion:
         key = job_key(job)
@@ -69,6 +82,7 @@ class ResearchDomain:
 
     def expansion(self, record: Record) -> Expansion:
         """The planning-core view of an execution record."""
+        self.remember(record["code"])  # replayed ones too: a resumed run does not repeat them
         score = record["metrics"].get("val_score")
         info = {k: record[k] for k in ("key", "error", "stderr", "timed_out", "exit_code")}
         info.update(exec_time=record["exec_time"], analysis=record["analysis"], val_score=score)
@@ -80,8 +94,44 @@ class ResearchDomain:
             info=info,
         )
 
-    def _propose(self, job: ExpansionJob) -> Candidate:
+    def __getstate__(self) -> dict[str, Any]:  # shipped to Ray workers: a lock does not pickle
+        state = dict(self.__dict__)
+        del state["_seen_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _seen_lock=threading.Lock())
+
+    def resume_from(self, executions: dict[str, Record]) -> None:
+        """Replay ``executions`` (a journal's, by job key) instead of running those jobs again;
+        their solutions count as tried."""
+        self.replay = executions
+        for record in executions.values():
+            self.remember(record["code"])
+
+    def remember(self, code: str) -> bool:
+        """Mark ``code`` as proposed in this run; False when it already was."""
+        with self._seen_lock:
+            novel = code not in self._seen
+            self._seen.add(code)
+            return novel
+
+    def _propose_novel(self, job: ExpansionJob) -> Candidate:
+        """The job's candidate, or a later draw of its operator when that code was proposed
+        before; a deterministic operator (same code twice running) is not asked again."""
         rng = np.random.default_rng(job.seed)
+        previous = None
+        for attempt in range(self.novelty_tries):
+            candidate = self._operate(job, rng)
+            if self.remember(candidate.code):
+                note = f" (draw {attempt + 1}: the earlier ones repeated tried solutions)"
+                return Candidate(candidate.code, candidate.plan + (note if attempt else ""))
+            if candidate.code == previous:
+                break
+            previous = candidate.code
+        return Candidate(candidate.code, f"{candidate.plan} (a repeat of a tried solution)")
+
+    def _operate(self, job: ExpansionJob, rng: np.random.Generator) -> Candidate:
         if job.operator == "draft":
             return self.operators.draft(self.task, rng)
         if job.operator == "crossover":
@@ -93,7 +143,8 @@ class ResearchDomain:
         a killed process or node) and return it as such; the candidate is proposed again."""
         result = ExecutionResult(None, -9, False, 0.0, "", error, "lost", error=error)
         parents = tuple(p.id for p in job.parents)
-        record = self._record(job_key(job), job.operator, parents, self._propose(job), result)
+        candidate = self._operate(job, np.random.default_rng(job.seed))
+        record = self._record(job_key(job), job.operator, parents, candidate, result)
         self.journal.append(record)
         return self.expansion(record)
 
@@ -103,6 +154,7 @@ class ResearchDomain:
         if not self.task.starter.is_file():
             raise FileNotFoundError(f"task {self.task.spec.id} has no baseline solution")
         candidate = Candidate(self.task.starter.read_text(), "the task's baseline solution")
+        self.remember(candidate.code)
         record = self.replay.get(BASELINE_KEY) or self._execute(
             BASELINE_KEY, "draft", (), candidate
         )
@@ -110,7 +162,7 @@ class ResearchDomain:
 
     def _run(self, job: ExpansionJob, key: str) -> Record:
         parents = tuple(p.id for p in job.parents)
-        return self._execute(key, job.operator, parents, self._propose(job))
+        return self._execute(key, job.operator, parents, self._propose_novel(job))
 
     def _execute(
         self, key: str, operator: str, parents: tuple[int, ...], candidate: Candidate

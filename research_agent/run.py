@@ -59,6 +59,7 @@ def build_domain(cfg: DictConfig, task: Task, run_dir: Path) -> ResearchDomain:
         limits=limits,
         gpus=GpuPool(gpus),
         isolation=None if sandbox.isolation == "auto" else sandbox.isolation,
+        novelty_tries=cfg.novelty_tries,
     )
 
 

@@ -91,7 +91,7 @@ def run_search(
         state = load_state(state_path)
         policy.load_state_dict(state["policy"])
         spent, executed = state["seconds"], state["executed_seconds"]
-    domain.replay = journal.executions()
+    domain.resume_from(journal.executions())
     recorded = {r["id"] for r in journal.records() if r.get("kind") == "node"}
     remaining = None if budget_seconds is None else budget_seconds - spent
     if remaining is not None and remaining <= 0:

@@ -8,11 +8,15 @@ from pathlib import Path
 import pytest
 from omegaconf import DictConfig, OmegaConf
 
+from planning.domain import ExpansionJob
+from research_agent.domain import ResearchDomain
 from research_agent.journal import Journal
+from research_agent.operators import ProgrammaticOperators
 from research_agent.run import build_domain, research
 from research_agent.search import STATE_FILE, make_policy, policy_name, run_search
 from research_agent.tasks import Task
 from tests.hydra_compose import compose_config
+from tests.research_agent.conftest import FAST
 
 POLICY_SETTINGS = {
     "greedy": ["search.num_drafts=2"],
@@ -116,3 +120,26 @@ def test_torn_journal_line_is_skipped_and_terminated(tmp_path: Path):
     journal = Journal(journal.path)
     journal.append({"kind": "node", "id": 1, "key": "b"})
     assert [r["id"] for r in journal.records()] == [0, 1]
+
+
+def test_a_repeated_proposal_is_drawn_again_and_a_resume_counts_the_journal(wine: Task, tmp_path):
+
+    def domain(tries: int) -> ResearchDomain:
+        journal = Journal(tmp_path / f"journal_{tries}.jsonl")
+        return ResearchDomain(
+            wine, ProgrammaticOperators(), tmp_path, journal, FAST, novelty_tries=tries
+        )
+
+    job = ExpansionJob("draft", (), seed=7)
+    novel = domain(8)
+    first, second = novel._propose_novel(job), novel._propose_novel(job)
+    assert first.code != second.code and "draw 2" in second.plan
+    once = domain(1)
+    assert once._propose_novel(job).code == first.code
+    repeat = once._propose_novel(job)
+    assert repeat.code == first.code and "a repeat of a tried solution" in repeat.plan
+    resumed = domain(8)
+    resumed.resume_from({"draft-0": {"code": first.code}})
+    assert resumed._propose_novel(job).code == second.code
+    with pytest.raises(ValueError, match="novelty_tries"):
+        domain(0)
