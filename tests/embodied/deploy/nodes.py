@@ -30,5 +30,16 @@ class Listener:
             assert time.monotonic() < deadline, f"fewer than {count} messages on {self.sub.name}"
             time.sleep(0.02)
 
+    def wait_for_silence(self, quiet_s: float, timeout: float = 20.0) -> None:
+        """Until no message has arrived for ``quiet_s`` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            messages = self.snapshot()
+            last = messages[-1][0] if messages else -float("inf")
+            if time.monotonic() - last >= quiet_s:
+                return
+            assert time.monotonic() < deadline, f"{self.sub.name} never fell silent"
+            time.sleep(0.02)
+
     def close(self) -> None:
         self.sub.unregister()
