@@ -27,7 +27,7 @@ from research_agent.domain import ResearchDomain
 from research_agent.execution import task_limits
 from research_agent.journal import Journal
 from research_agent.leaderboard import normalised_scores
-from research_agent.operators import ProgrammaticOperators
+from research_agent.operators import OperatorContext, make_operators
 from research_agent.sandbox import isolation_backend
 from research_agent.search import POLICIES, make_policy, run_search
 from research_agent.solution import read_config
@@ -37,13 +37,9 @@ TUNERS = {"random": random_search, "optuna_tpe": optuna_search}
 
 
 def run_policy(name: str, task: Task, seconds: float, out: Path, seed: int) -> dict[str, Any]:
-    domain = ResearchDomain(
-        task,
-        ProgrammaticOperators(),
-        out / "nodes",
-        Journal(out / "journal.jsonl"),
-        task_limits(task),
-    )
+    journal = Journal(out / "journal.jsonl")
+    operators = make_operators("programmatic", OperatorContext(journal))
+    domain = ResearchDomain(task, operators, out / "nodes", journal, task_limits(task))
     policy = make_policy(name, {"seed": seed})
     outcome = run_search(policy, domain, out, None, seconds, start_from_baseline=True)
     best = outcome.tree.best_node()

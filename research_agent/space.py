@@ -165,9 +165,13 @@ def default_config(name: str, features: list[str] | None = None) -> Config:
     }
 
 
-def random_config(kind: TaskKind, image: bool, rng: np.random.Generator) -> Config:
-    """A config drawn uniformly: family, each setting, each feature step on or off."""
+def random_config(
+    kind: TaskKind, image: bool, rng: np.random.Generator, avoid: frozenset[str] = frozenset()
+) -> Config:
+    """A config drawn uniformly: family (one not in ``avoid`` while there is one), each
+    setting, each feature step on or off."""
     fams = families_for(kind, image)
+    fams = [f for f in fams if f.name not in avoid] or fams
     fam = fams[int(rng.integers(len(fams)))]
     params = {**fam.defaults, **{k: v[int(rng.integers(len(v)))] for k, v in fam.choices.items()}}
     steps = [s for s in FEATURE_ORDER if rng.random() < 0.5]

@@ -19,6 +19,7 @@ from research_agent.operators.diagnosis import diagnose
 from research_agent.operators.llm import LLMOperators
 from research_agent.operators.memory import SearchMemory
 from research_agent.operators.programmatic import ProgrammaticOperators
+from research_agent.space import FAMILIES
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,9 @@ class OperatorContext:
 
 
 def _programmatic(context: OperatorContext, **options: Any) -> Operators:
-    return ProgrammaticOperators(**options)
+    # every earlier draft is recalled, so the drafts go through all families of a task
+    recall = SearchMemory(context.journal, len(FAMILIES))
+    return ProgrammaticOperators(recall=recall, **options)
 
 
 def _llm(context: OperatorContext, memory_size: int = 5, **options: Any) -> Operators:

@@ -1,6 +1,8 @@
 """Operators without a language model: templates, structured config edits and debug rules.
 
-* draft: a random config of a family that fits the task, rendered from its template.
+* draft: a random config of a family that fits the task, rendered from its template; with a
+  memory of the run, of a family the earlier drafts (the baseline among them) have not used
+  while there is one, as aira-dojo's draft prompt asks for a solution unlike the earlier drafts.
 * improve: ``edits`` structured edits of the parent's ``CONFIG`` block (a setting moved to a
   neighbouring choice, a feature step toggled, or another family of the same template).
 * debug: a rule per failure kind (timeout -> cheaper settings, OOM -> smaller batches and
@@ -10,7 +12,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -18,6 +20,7 @@ import numpy as np
 from planning.domain import Parent
 from research_agent.operators.base import Candidate
 from research_agent.operators.diagnosis import diagnose
+from research_agent.operators.memory import SearchMemory
 from research_agent.solution import ConfigBlockError, read_config, render, write_config
 from research_agent.space import (
     FEATURE_ORDER,
@@ -41,10 +44,22 @@ class ProgrammaticOperators:
     edits: int = 1
     family_prob: float = 0.15
     feature_prob: float = 0.25
+    recall: SearchMemory = field(default_factory=lambda: SearchMemory(None))
 
     def draft(self, task: Task, rng: np.random.Generator) -> Candidate:
-        config = random_config(task.spec.kind, task.spec.image, rng)
+        drafted = self._drafted_families()
+        config = random_config(task.spec.kind, task.spec.image, rng, drafted)
         return self._candidate(task, config, f"draft: {_describe(config)}")
+
+    def _drafted_families(self) -> frozenset[str]:
+        """The model families of the drafts the memory recalls (unreadable ones skipped)."""
+        names = set()
+        for record in self.recall.recall("sibling", None):
+            try:
+                names.add(read_config(record["code"])["model"])
+            except (ConfigBlockError, KeyError, TypeError):
+                continue
+        return frozenset(names)
 
     def improve(self, task: Task, parent: Parent, rng: np.random.Generator) -> Candidate:
         try:

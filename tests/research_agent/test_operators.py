@@ -4,9 +4,15 @@ import numpy as np
 import pytest
 
 from planning.domain import Parent
-from research_agent.operators import ProgrammaticOperators, diagnose, make_operators
+from research_agent.journal import Journal
+from research_agent.operators import (
+    OperatorContext,
+    ProgrammaticOperators,
+    diagnose,
+    make_operators,
+)
 from research_agent.solution import ConfigBlockError, read_config, render, write_config
-from research_agent.space import default_config
+from research_agent.space import default_config, families_for
 from research_agent.tasks import Task
 
 OPS = ProgrammaticOperators()
@@ -27,6 +33,28 @@ def test_config_block_round_trips_and_leaves_the_body_alone():
     assert edited.split("KIND =", 1)[1] == body
     with pytest.raises(ConfigBlockError):
         read_config("x = 1\n")
+
+
+def test_drafts_with_a_memory_go_through_the_families_the_earlier_drafts_missed(
+    wine: Task, tmp_path
+):
+    journal = Journal(tmp_path / "journal.jsonl")
+    ops = make_operators("programmatic", OperatorContext(journal))
+    baseline = wine.starter.read_text()
+    families = [read_config(baseline)["model"]]
+    rng = np.random.default_rng(0)
+    for node in range(len(families_for("classification")) + 1):
+        code = baseline if node == 0 else ops.draft(wine, rng).code
+        if node:
+            families.append(read_config(code)["model"])
+        journal.append({"kind": "execution", "key": f"k{node}", "parents": [], "code": code})
+        journal.append({"kind": "node", "id": node, "key": f"k{node}"})
+    tabular = [f.name for f in families_for("classification")]
+    assert sorted(families[: len(tabular)]) == sorted(tabular)  # each family once, then again
+    assert families[-1] in tabular
+    # without a memory a draft is a uniform draw: the first six drafts repeat a family
+    memoryless = [ProgrammaticOperators().draft(wine, rng).code for _ in range(len(tabular))]
+    assert len({read_config(code)["model"] for code in memoryless}) < len(tabular)
 
 
 def test_draft_and_improve_stay_in_the_config_space(wine: Task):
