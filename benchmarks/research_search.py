@@ -6,7 +6,7 @@ policies use the programmatic operators. Reports per task and method
 the best validation score, the test score of that solution, the number of solutions run and,
 for the policies, the search overhead (time not spent executing solutions, as a fraction of
 the run). Prints one JSON object.
-Usage: python benchmarks/research_search.py [--seconds S] [--tasks a,b] [--long]
+Usage: python benchmarks/research_search.py [--seconds S] [--tasks a,b] [--seeds N] [--first-seed K] [--long]
 """
 
 from __future__ import annotations
@@ -48,8 +48,8 @@ def run_policy(name: str, task: Task, seconds: float, out: Path, seed: int) -> d
         workspace = out / "nodes" / best.payload["key"] / "workspace"
         test = grade(task, workspace / "test_predictions.npy", "test").get("score")
     return {
-        "val": None if best is None else best.info["val_score"],
-        "test": test,
+        "val": None if best is None else rounded(best.info["val_score"]),
+        "test": rounded(test),
         "solutions": len(outcome.tree),
         "buggy": len(outcome.tree.buggy_nodes()),
         "seconds": round(outcome.seconds, 2),
@@ -66,8 +66,8 @@ def run_tuner(name: str, task: Task, seconds: float, out: Path, seed: int) -> di
         predictions = out / f"trial_{best[0]}" / "workspace" / "test_predictions.npy"
         test = grade(task, predictions, "test").get("score")
     return {
-        "val": None if best is None else best[1].score,
-        "test": test,
+        "val": None if best is None else rounded(best[1].score),
+        "test": rounded(test),
         "solutions": len(outcome.trials),
         "buggy": sum(r.score is None for _, r in outcome.trials),
         "seconds": round(outcome.seconds, 2),
@@ -76,7 +76,14 @@ def run_tuner(name: str, task: Task, seconds: float, out: Path, seed: int) -> di
 
 def baseline(task: Task) -> dict[str, Any]:
     predictions = task.root / "baseline_run" / "workspace" / "test_predictions.npy"
-    return {"val": task.spec.baseline_score, "test": grade(task, predictions, "test").get("score")}
+    test = grade(task, predictions, "test").get("score")
+    return {"val": rounded(task.spec.baseline_score), "test": rounded(test)}
+
+
+def rounded(score: float | None) -> float | None:
+    """``score`` to 12 significant digits: a refit of the same model that differs from the
+    baseline by rounding noise (1e-17) neither beats nor trails it."""
+    return None if score is None else float(f"{score:.12g}")
 
 
 def mean_ranks(results: dict[str, dict[str, Any]], methods: list[str], key: str) -> dict:
@@ -129,6 +136,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=None, help="budget per task and method")
     parser.add_argument("--tasks", default=",".join(RECIPES))
     parser.add_argument("--seeds", type=int, default=None)
+    parser.add_argument(
+        "--first-seed", type=int, default=0, help="seeds first-seed, first-seed+1, ..."
+    )
     parser.add_argument("--long", action="store_true", help="60 s per method, 3 seeds")
     args = parser.parse_args()
     seconds = args.seconds or (60.0 if args.long else 10.0)
@@ -139,7 +149,7 @@ def main() -> None:
         for task_id in args.tasks.split(","):
             task = load_task(task_id)
             runs = []
-            for seed in range(seeds):
+            for seed in range(args.first_seed, args.first_seed + seeds):
                 run: dict[str, Any] = {"baseline": baseline(task)}
                 for method in methods:
                     out = Path(tmp) / task_id / f"{method}_{seed}"
@@ -155,7 +165,7 @@ def main() -> None:
         "machine": machine_info(torch.device("cpu")),
         "isolation": isolation_backend(),
         "seconds_per_task_and_method": seconds,
-        "seeds": seeds,
+        "seeds": list(range(args.first_seed, args.first_seed + seeds)),
         "tasks": results,
         "mean_rank_val": mean_ranks(results, ["baseline", *methods], "val"),
         "mean_rank_test": mean_ranks(results, ["baseline", *methods], "test"),
