@@ -6,7 +6,8 @@ policies use the programmatic operators. Reports per task and method
 the best validation score, the test score of that solution, the number of solutions run and,
 for the policies, the search overhead (time not spent executing solutions, as a fraction of
 the run). Prints one JSON object.
-Usage: python benchmarks/research_search.py [--seconds S] [--tasks a,b] [--seeds N] [--first-seed K] [--long]
+Usage: python benchmarks/research_search.py [--seconds S] [--tasks a,b] [--seeds N]
+    [--first-seed K] [--long]
 """
 
 from __future__ import annotations
