@@ -50,7 +50,8 @@ class OperatorsConfig:
 
 @dataclass
 class ProgrammaticOperatorsConfig(OperatorsConfig):
-    """Template drafts, ``edits`` structured config edits per improve, rule-based debugging."""
+    """Template drafts (each of a model family the earlier drafts have not used while there is
+    one), ``edits`` structured config edits per improve, rule-based debugging."""
 
     backend: str = "programmatic"
     edits: int = 1
