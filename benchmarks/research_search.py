@@ -143,14 +143,15 @@ def main() -> None:
     parser.add_argument("--long", action="store_true", help="60 s per method, 3 seeds")
     args = parser.parse_args()
     seconds = args.seconds or (60.0 if args.long else 10.0)
-    seeds = args.seeds or (3 if args.long else 1)
+    count = args.seeds or (3 if args.long else 1)
+    seeds = list(range(args.first_seed, args.first_seed + count))
     methods = [*POLICIES, *TUNERS]
     results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="research_bench_") as tmp:
         for task_id in args.tasks.split(","):
             task = load_task(task_id)
             runs = []
-            for seed in range(args.first_seed, args.first_seed + seeds):
+            for seed in seeds:
                 run: dict[str, Any] = {"baseline": baseline(task)}
                 for method in methods:
                     out = Path(tmp) / task_id / f"{method}_{seed}"
@@ -166,7 +167,7 @@ def main() -> None:
         "machine": machine_info(torch.device("cpu")),
         "isolation": isolation_backend(),
         "seconds_per_task_and_method": seconds,
-        "seeds": list(range(args.first_seed, args.first_seed + seeds)),
+        "seeds": seeds,
         "tasks": results,
         "mean_rank_val": mean_ranks(results, ["baseline", *methods], "val"),
         "mean_rank_test": mean_ranks(results, ["baseline", *methods], "test"),

@@ -31,7 +31,7 @@ class OperatorContext:
 
 
 def _programmatic(context: OperatorContext, **options: Any) -> Operators:
-    # every earlier draft is recalled, so the drafts go through all families of a task
+    # the last len(FAMILIES) drafts are recalled: more than any task has families
     recall = SearchMemory(context.journal, len(FAMILIES))
     return ProgrammaticOperators(recall=recall, **options)
 

@@ -40,13 +40,10 @@ def test_drafts_with_a_memory_go_through_the_families_the_earlier_drafts_missed(
 ):
     journal = Journal(tmp_path / "journal.jsonl")
     ops = make_operators("programmatic", OperatorContext(journal))
-    baseline = wine.starter.read_text()
-    families = [read_config(baseline)["model"]]
-    rng = np.random.default_rng(0)
+    families, rng = [], np.random.default_rng(0)
     for node in range(len(families_for("classification")) + 1):
-        code = baseline if node == 0 else ops.draft(wine, rng).code
-        if node:
-            families.append(read_config(code)["model"])
+        code = wine.starter.read_text() if node == 0 else ops.draft(wine, rng).code
+        families.append(read_config(code)["model"])
         journal.append({"kind": "execution", "key": f"k{node}", "parents": [], "code": code})
         journal.append({"kind": "node", "id": node, "key": f"k{node}"})
     tabular = [f.name for f in families_for("classification")]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 
 class Listener:
@@ -25,20 +26,22 @@ class Listener:
             return list(self.messages)
 
     def wait_for(self, count: int, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
-        while len(self.snapshot()) < count:
-            assert time.monotonic() < deadline, f"fewer than {count} messages on {self.sub.name}"
-            time.sleep(0.02)
+        self._poll(lambda: len(self.snapshot()) >= count, f"fewer than {count} messages", timeout)
 
     def wait_for_silence(self, quiet_s: float, timeout: float = 20.0) -> None:
         """Until no message has arrived for ``quiet_s`` seconds."""
-        deadline = time.monotonic() + timeout
-        while True:
+
+        def quiet() -> bool:
             messages = self.snapshot()
             last = messages[-1][0] if messages else -float("inf")
-            if time.monotonic() - last >= quiet_s:
-                return
-            assert time.monotonic() < deadline, f"{self.sub.name} never fell silent"
+            return time.monotonic() - last >= quiet_s
+
+        self._poll(quiet, "no silence", timeout)
+
+    def _poll(self, done: Callable[[], bool], failure: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not done():
+            assert time.monotonic() < deadline, f"{failure} on {self.sub.name}"
             time.sleep(0.02)
 
     def close(self) -> None:
