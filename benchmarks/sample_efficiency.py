@@ -2,7 +2,9 @@
 
 Both learn online for the same number of env steps with the same seeds, then act without
 exploration for ``--eval-episodes`` episodes on held-out seeds; a random agent gives the floor.
-``--modalities rgb`` trains wm_mpc from 64×64 pixels only (SAC stays on state, as the reference).
+``--modalities rgb`` trains wm_mpc from 64×64 pixels only (SAC stays on state, as the reference);
+``--pixels 64`` does so on the envs without an rgb modality (their camera's images), and
+``--frame-stack 3`` stacks the last 3 frames so that a velocity can be seen.
 ``--eval-every N`` also evaluates (on a separate env) at the first point of training at or after
 every N steps, for learning curves (wm_mpc between its episodes, SAC at once); ``--compile``
 compiles wm_mpc's scoring and losses on the CPU too (minutes of compilation, then about half the
@@ -10,7 +12,7 @@ time per step). Prints one JSON object: per env, method and seed the mean evalua
 the learning curves, and the summary.
 Usage: python benchmarks/sample_efficiency.py [--envs inverted-pendulum reach] [--steps 20000]
        [--seeds 0 1 2] [--methods wm_mpc sac random] [--modalities proprio goal]
-       [--eval-every 2500] [--compile]
+       [--pixels 64] [--frame-stack 3] [--eval-every 2500] [--compile]
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any, SupportsFloat
 
 import gymnasium as gym
@@ -30,17 +33,25 @@ from machine import machine_info
 from embodied import make
 from embodied.agents.random_agent import RandomAgent
 from embodied.agents.world_model_mpc import WorldModelMPCAgent
+from embodied.pixels import PixelObservation
 from embodied.runner import run_episode
 
 EVAL_SEED = 10_000  # evaluation episodes use seeds no training episode used
 
 
-def make_env(env_id: str, modalities: list[str]) -> gym.Env:
-    """``env_id`` observing ``modalities`` (scene envs), or its own state (the others)."""
+def make_env(
+    env_id: str, modalities: list[str], frames: int = 1, pixels: int | None = None
+) -> gym.Env:
+    """``env_id`` observing ``modalities`` (scene envs), or its own state (the others); with
+    ``pixels``, only its camera's ``pixels``×``pixels`` images; the last ``frames`` images
+    stacked."""
     try:
-        return make(env_id, modalities=modalities)
+        env = make(env_id, modalities=modalities)
     except TypeError:
-        return make(env_id)
+        env = make(env_id)
+    if pixels is not None or frames > 1:
+        env = PixelObservation(env, frames, pixels)
+    return env
 
 
 Curve = Callable[[int, Any], None]  # called with (env steps so far, agent) to evaluate
@@ -137,15 +148,8 @@ class CurveRecorder:
     or after each multiple of ``every`` (never, when ``every`` is None), evaluating on an env of
     its own."""
 
-    def __init__(
-        self, env_id: str, modalities: list[str], every: int | None, episodes: int
-    ) -> None:
-        self.env_id, self.modalities, self.every, self.episodes = (
-            env_id,
-            modalities,
-            every,
-            episodes,
-        )
+    def __init__(self, make_env: Callable[[], gym.Env], every: int | None, episodes: int) -> None:
+        self.make_env, self.every, self.episodes = make_env, every, episodes
         self.next = every
         self.env: gym.Env | None = None
         self.points: list[list[float]] = []
@@ -153,7 +157,7 @@ class CurveRecorder:
     def __call__(self, steps: int, agent: Any) -> None:
         if self.every is None or steps < self.next:
             return
-        self.env = self.env or make_env(self.env_id, self.modalities)
+        self.env = self.env or self.make_env()
         self.points.append([steps, evaluate(self.env, agent, self.episodes)])
         print(f"  {steps} steps: {self.points[-1][1]:.1f}", file=sys.stderr, flush=True)
         self.next = (steps // self.every + 1) * self.every
@@ -174,6 +178,8 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--eval-episodes", type=int, default=5)
     parser.add_argument("--modalities", nargs="+", default=["proprio", "goal"])
+    parser.add_argument("--pixels", type=int, help="wm_mpc observes only camera images this size")
+    parser.add_argument("--frame-stack", type=int, default=1, help="wm_mpc's stacked rgb frames")
     parser.add_argument("--seed-steps", type=int, default=1000)
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--num-samples", type=int, default=256)
@@ -192,13 +198,15 @@ def main() -> None:
     for env_id in args.envs:
         results[env_id], curves[env_id] = {}, {}
         for method in args.methods:
+            pixel_args = (args.frame_stack, args.pixels) if method == "wm_mpc" else (1, None)
             modalities = args.modalities if method == "wm_mpc" else ["proprio", "goal"]
+            env_factory = partial(make_env, env_id, modalities, *pixel_args)
             runs, curves[env_id][method] = {}, {}
             start = time.perf_counter()
             for seed in args.seeds:
                 torch.manual_seed(seed)
-                env = make_env(env_id, modalities)
-                record = CurveRecorder(env_id, modalities, args.eval_every, args.eval_episodes)
+                env = env_factory()
+                record = CurveRecorder(env_factory, args.eval_every, args.eval_episodes)
                 agent = TRAINERS[method](env, args.steps, seed, args, record)
                 runs[str(seed)] = evaluate(env, agent, args.eval_episodes)
                 record.points.append([args.steps, runs[str(seed)]])

@@ -45,7 +45,7 @@ class MujocoEnv(gym.Env[dict[str, np.ndarray], np.ndarray]):
         self.max_episode_steps = max_episode_steps
         self.render_mode = render_mode
         self.width, self.height, self.camera = width, height, camera
-        self._renderer: mujoco.Renderer | None = None
+        self._renderers: dict[tuple[int, int], mujoco.Renderer] = {}
         self._elapsed = 0
         low, high = self.model.actuator_ctrlrange.T.astype(np.float32)
         self.action_space = gym.spaces.Box(low=low, high=high, dtype=np.float32)
@@ -110,15 +110,21 @@ class MujocoEnv(gym.Env[dict[str, np.ndarray], np.ndarray]):
     def render(self) -> np.ndarray | None:
         if self.render_mode != "rgb_array":
             return None
-        if self._renderer is None:
-            self._renderer = mujoco.Renderer(self.model, height=self.height, width=self.width)
-        self._renderer.update_scene(self.data, camera=self.camera)
-        return self._renderer.render()
+        return self.camera_image(self.width, self.height)
+
+    def camera_image(self, width: int, height: int) -> np.ndarray:
+        """The current state seen from the env's camera, ``[height, width, 3]`` uint8."""
+        renderer = self._renderers.get((width, height))
+        if renderer is None:
+            renderer = mujoco.Renderer(self.model, height=height, width=width)
+            self._renderers[width, height] = renderer
+        renderer.update_scene(self.data, camera=self.camera)
+        return renderer.render()
 
     def close(self) -> None:
-        if self._renderer is not None:
-            self._renderer.close()
-            self._renderer = None
+        for renderer in self._renderers.values():
+            renderer.close()
+        self._renderers.clear()
 
     # ----- simulator state, for planning with the simulator itself ----------------------------
     STATE_SPEC = mujoco.mjtState.mjSTATE_FULLPHYSICS

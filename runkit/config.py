@@ -29,6 +29,9 @@ class EnvConfig:
 
     Shared by every entry point that names an environment (episodes, world-model training), so
     ``env=<option>`` means the same everywhere; the options are in configs/env/.
+    ``pixels=N`` makes the env observe only its camera's N×N images (``{"rgb": ...}``), and
+    ``frame_stack=K`` stacks the last K rgb frames along the channels (``embodied.pixels``);
+    ``width``/``height`` are the size of the recorded videos.
     """
 
     id: str = MISSING
@@ -36,6 +39,8 @@ class EnvConfig:
     frame_skip: int | None = None
     width: int = 320
     height: int = 240
+    pixels: int | None = None
+    frame_stack: int = 1
     options: dict[str, Any] = field(default_factory=dict)
 
 

@@ -42,10 +42,14 @@ class Standardize(nn.Module):
 
 
 def image_to_float(x: Tensor) -> Tensor:
-    """``[N, H, W, C]`` uint8 or ``[N, H, W]`` float to ``[N, C, H, W]`` float in about [0, 1]."""
+    """``[N, H, W, C]`` uint8 or ``[N, H, W]`` float to ``[N, C, H, W]`` float in about [0, 1].
+
+    Converted before the permute, while the pixels are contiguous (several times faster on a
+    CPU than converting the permuted view); the result is a channels-last view.
+    """
     x = x.unsqueeze(-1) if x.dim() == 3 else x
-    x = x.permute(0, 3, 1, 2)
-    return x.float() / 255.0 if x.dtype == torch.uint8 else x.float()
+    x = x.float().mul_(1.0 / 255.0) if x.dtype == torch.uint8 else x.float()
+    return x.permute(0, 3, 1, 2)
 
 
 class ImageEncoder(nn.Module):
