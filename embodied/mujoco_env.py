@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -14,6 +15,10 @@ import embodied._gl  # noqa: F401  (before any rendering)
 
 class MujocoEnv(gym.Env[dict[str, np.ndarray], np.ndarray]):
     """A Gymnasium env over an MJCF model; subclasses define reset, observation and reward.
+
+    ``camera``: a camera of the model (name or id; -1 is MuJoCo's default free camera), or
+    the settings (e.g. ``{"distance": 2.04}``) of a free camera that, unless they say otherwise,
+    looks at the geoms' median from the model's extent: Gymnasium's ``default_camera_config``.
 
     The task hooks ``proprio_from_physics`` and ``outcome_from_physics`` are vectorised over
     leading batch dimensions, so one task definition serves the real step, batched data
@@ -30,7 +35,7 @@ class MujocoEnv(gym.Env[dict[str, np.ndarray], np.ndarray]):
         render_mode: str | None = None,
         width: int = 320,
         height: int = 240,
-        camera: str = "fixed",
+        camera: str | int | Mapping[str, float] = "fixed",
     ) -> None:
         if render_mode not in (None, *self.metadata["render_modes"]):
             raise ValueError(f"render_mode={render_mode!r}; valid: None, 'rgb_array'")
@@ -46,6 +51,16 @@ class MujocoEnv(gym.Env[dict[str, np.ndarray], np.ndarray]):
         self.render_mode = render_mode
         self.width, self.height, self.camera = width, height, camera
         self._renderers: dict[tuple[int, int], mujoco.Renderer] = {}
+        self._view: str | int | mujoco.MjvCamera = camera
+        if isinstance(camera, Mapping):  # Gymnasium's free camera: on the geoms' median
+            self._view = mujoco.MjvCamera()
+            mujoco.mj_forward(self.model, self.data)
+            self._view.lookat[:] = np.median(self.data.geom_xpos, axis=0)
+            self._view.distance = self.model.stat.extent
+            for key, value in camera.items():
+                if not hasattr(self._view, key):
+                    raise ValueError(f"camera setting {key!r} is not one of MjvCamera's fields")
+                setattr(self._view, key, value)
         self._elapsed = 0
         low, high = self.model.actuator_ctrlrange.T.astype(np.float32)
         self.action_space = gym.spaces.Box(low=low, high=high, dtype=np.float32)
@@ -118,7 +133,7 @@ class MujocoEnv(gym.Env[dict[str, np.ndarray], np.ndarray]):
         if renderer is None:
             renderer = mujoco.Renderer(self.model, height=height, width=width)
             self._renderers[width, height] = renderer
-        renderer.update_scene(self.data, camera=self.camera)
+        renderer.update_scene(self.data, camera=self._view)
         return renderer.render()
 
     def close(self) -> None:

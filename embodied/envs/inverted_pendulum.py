@@ -37,7 +37,7 @@ class InvertedPendulumEnv(MujocoEnv):
             render_mode,
             width,
             height,
-            camera=-1,
+            camera={"distance": 2.04},  # Gymnasium v5's default camera: the free one, closer
         )
         self.reset_noise_scale = reset_noise_scale
         high = np.full(4, np.inf, dtype=np.float32)

@@ -6,6 +6,8 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import embodied
+from embodied.envs.inverted_pendulum import GYMNASIUM_ASSETS
+from embodied.mujoco_env import MujocoEnv
 
 
 @pytest.mark.parametrize("env_id", embodied.list_envs())
@@ -38,3 +40,25 @@ def test_vectorised_reward_matches_the_real_step():
         again, _ = env.outcome_from_physics(qpos, qvel, np.array([action]))
         assert reward == pytest.approx(float(again))
     assert 0.0 <= reward <= 1.0
+
+
+def test_the_pendulum_renders_what_gymnasiums_own_env_renders():
+    import mujoco
+
+    theirs = gym.make("InvertedPendulum-v5", render_mode="rgb_array", width=64, height=64,
+                      reset_noise_scale=0.0)  # fmt: skip
+    theirs.reset(seed=0)
+    theirs.render()  # its camera looks at where the geoms are at its first render: at rest
+    ours = embodied.make("inverted-pendulum", render_mode="rgb_array", width=64, height=64)
+    ours.reset(seed=0)
+    for _ in range(8):
+        theirs.step(np.array([1.0], dtype=np.float32))
+    ours.data.qpos[:], ours.data.qvel[:] = theirs.unwrapped.data.qpos, theirs.unwrapped.data.qvel
+    mujoco.mj_forward(ours.model, ours.data)
+    difference = np.abs(theirs.render().astype(int) - ours.render())
+    assert difference.max() <= 2  # the same picture, to the renderer's rounding
+    assert ours.camera_image(32, 32).shape == (32, 32, 3)
+    with pytest.raises(ValueError, match="'zoom' is not one of MjvCamera's fields"):
+        MujocoEnv(GYMNASIUM_ASSETS / "inverted_pendulum.xml", 2, 10, camera={"zoom": 2.0})
+    theirs.close()
+    ours.close()
