@@ -51,12 +51,19 @@ class OperatorsConfig:
 @dataclass
 class ProgrammaticOperatorsConfig(OperatorsConfig):
     """Template drafts (each of a model family the earlier drafts have not used while there is
-    one), ``edits`` structured config edits per improve, rule-based debugging."""
+    one), ``edits`` structured config edits per improve, rule-based debugging.
+
+    An edit switches the model family with ``family_prob`` (``stalled_family_prob`` once
+    ``stall_after`` children of the parent have not beaten it), starting from that family's best
+    solution so far; it toggles a feature step with ``feature_prob``, else moves one setting.
+    """
 
     backend: str = "programmatic"
     edits: int = 1
     family_prob: float = 0.15
     feature_prob: float = 0.25
+    stall_after: int = 3
+    stalled_family_prob: float = 0.5
 
 
 @dataclass

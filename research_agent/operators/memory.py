@@ -46,6 +46,16 @@ class SearchMemory:
             current = nodes.get(parents[0]) if parents else None
         return chain
 
+    def scored(self) -> list[Record]:
+        """Every execution of the run that got a validation score, in node order."""
+        if self.journal is None:
+            return []
+        return [
+            r
+            for r in self.journal.nodes()
+            if not r["is_buggy"] and r["metrics"].get("val_score") is not None
+        ]
+
 
 def summarise(record: Record) -> dict[str, Any]:
     """The part of an execution record a prompt shows."""

@@ -4,7 +4,11 @@
   memory of the run, of a family the earlier drafts (the baseline among them) have not used
   while there is one, as aira-dojo's draft prompt asks for a solution unlike the earlier drafts.
 * improve: ``edits`` structured edits of the parent's ``CONFIG`` block (a setting moved to a
-  neighbouring choice, a feature step toggled, or another family of the same template).
+  neighbouring choice, a feature step toggled, or another family of the same template). With a
+  memory, a switch of family starts from that family's best solution so far (and steps one
+  setting from it), families that scored better are switched to more often, and once
+  ``stall_after`` children of the parent have not beaten it, switches become
+  ``stalled_family_prob`` likely: a hill that local edits cannot climb is left for another.
 * debug: a rule per failure kind (timeout -> cheaper settings, OOM -> smaller batches and
   ensembles, NaN -> imputation, anything else -> the template re-rendered around the config).
 * crossover: each part of the config taken from one parent or the other.
@@ -44,6 +48,8 @@ class ProgrammaticOperators:
     edits: int = 1
     family_prob: float = 0.15
     feature_prob: float = 0.25
+    stall_after: int = 3
+    stalled_family_prob: float = 0.5
     recall: SearchMemory = field(default_factory=lambda: SearchMemory(None))
 
     def draft(self, task: Task, rng: np.random.Generator) -> Candidate:
@@ -66,8 +72,10 @@ class ProgrammaticOperators:
             config = read_config(parent.payload["code"])
         except ConfigBlockError as exc:
             return _with_plan(self.draft(task, rng), f"parent unreadable ({exc}); ")
-        changes = [self._edit(task, config, rng) for _ in range(self.edits)]
-        plan = f"improve node {parent.id}: " + "; ".join(changes)
+        stalled = self._stalled(task, parent)
+        family_prob = self.stalled_family_prob if stalled else self.family_prob
+        changes = [self._edit(task, config, rng, family_prob) for _ in range(self.edits)]
+        plan = f"improve node {parent.id}{' (stalled)' if stalled else ''}: " + "; ".join(changes)
         return Candidate(write_config(parent.payload["code"], config), plan)
 
     def debug(self, task: Task, parent: Parent, rng: np.random.Generator) -> Candidate:
@@ -121,28 +129,83 @@ class ProgrammaticOperators:
             return Candidate(write_config(starter, {**config, "params": params}), plan)
         return Candidate(render(config, task.spec.kind, task.spec.image), plan)
 
-    def _edit(self, task: Task, config: Config, rng: np.random.Generator) -> str:
+    def _stalled(self, task: Task, parent: Parent) -> bool:
+        """Whether the memory recalls ``stall_after`` children of ``parent``, none better."""
+        children = self.recall.recall("sibling", parent.id)
+        if len(children) < self.stall_after or parent.info.get("val_score") is None:
+            return False
+        bar = task.spec.signed(parent.info["val_score"])
+        return not any(
+            not c["is_buggy"]
+            and c["metrics"].get("val_score") is not None
+            and task.spec.signed(c["metrics"]["val_score"]) > bar
+            for c in children
+        )
+
+    def _best_of_families(self, task: Task) -> dict[str, tuple[float, int, Config]]:
+        """Per model family, the (signed score, node id, config) of its best solution so far."""
+        best: dict[str, tuple[float, int, Config]] = {}
+        for record in self.recall.scored():
+            try:
+                config = read_config(record["code"])
+                name = family(config["model"]).name
+            except (ConfigBlockError, KeyError, TypeError):
+                continue
+            score = task.spec.signed(record["metrics"]["val_score"])
+            if name not in best or score > best[name][0]:
+                best[name] = (score, record["id"], config)
+        return best
+
+    def _switch_family(self, task: Task, config: Config, rng: np.random.Generator) -> str | None:
+        """Move ``config`` to another family of its template; None when there is none.
+
+        Families are drawn with weight 1/rank of their best score so far (the untried ones
+        share the last rank); one with a solution so far takes that solution's config, one step
+        away.
+        """
         fam = family(config["model"])
+        options = [
+            f
+            for f in families_for(task.spec.kind, task.spec.image)
+            if f.template == fam.template and f.name != fam.name
+        ]
+        if not options:
+            return None
+        best = self._best_of_families(task)
+        tried = sorted((f for f in options if f.name in best), key=lambda f: -best[f.name][0])
+        untried = [f for f in options if f.name not in best]
+        ranks = [*range(1, len(tried) + 1), *[len(tried) + 1] * len(untried)]
+        weights = 1.0 / np.array(ranks)
+        new = [*tried, *untried][int(rng.choice(len(ranks), p=weights / weights.sum()))]
+        if new.name not in best:
+            config.update(model=new.name, params=dict(new.defaults))
+            return f"model {fam.name} -> {new.name}"
+        _, node, recalled = best[new.name]
+        config.update(model=new.name, params={**new.defaults, **recalled["params"]})
+        config["features"] = list(recalled["features"])
+        return f"model {fam.name} -> {new.name} (node {node}'s config), {_step(config, rng)}"
+
+    def _edit(
+        self, task: Task, config: Config, rng: np.random.Generator, family_prob: float
+    ) -> str:
         roll = rng.random()
-        if roll < self.family_prob:
-            options = [
-                f
-                for f in families_for(task.spec.kind, task.spec.image)
-                if f.template == fam.template and f.name != fam.name
-            ]
-            if options:
-                new = options[int(rng.integers(len(options)))]
-                config.update(model=new.name, params=dict(new.defaults))
-                return f"model {fam.name} -> {new.name}"
-        if roll < self.family_prob + self.feature_prob and fam.template == "tabular":
+        if roll < family_prob and (switched := self._switch_family(task, config, rng)):
+            return switched
+        if roll < family_prob + self.feature_prob and family(config["model"]).template == "tabular":
             step = FEATURE_ORDER[int(rng.integers(len(FEATURE_ORDER)))]
             steps = set(config["features"]) ^ {step}
             config["features"] = canonical_features(steps)
             return f"feature {step} {'on' if step in steps else 'off'}"
-        name = list(fam.choices)[int(rng.integers(len(fam.choices)))]
-        old = config["params"].get(name, fam.defaults[name])
-        config["params"][name] = _neighbour(fam.choices[name], old, rng)
-        return f"{name} {old} -> {config['params'][name]}"
+        return _step(config, rng)
+
+
+def _step(config: Config, rng: np.random.Generator) -> str:
+    """One setting of ``config`` moved to a neighbouring choice; what changed."""
+    fam = family(config["model"])
+    name = list(fam.choices)[int(rng.integers(len(fam.choices)))]
+    old = config["params"].get(name, fam.defaults[name])
+    config["params"][name] = _neighbour(fam.choices[name], old, rng)
+    return f"{name} {old} -> {config['params'][name]}"
 
 
 def _neighbour(choices: tuple[Any, ...], value: Any, rng: np.random.Generator) -> Any:

@@ -101,3 +101,50 @@ def test_crossover_merges_the_parents_config_blocks(wine: Task):
 def test_unknown_backend_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown operators backend"):
         make_operators("gpt")
+
+
+def record(journal: Journal, node: int, config: dict, score: float, parents: list[int]) -> None:
+    code = render(config, "classification")
+    metrics = {"val_score": score}
+    journal.append(
+        {"kind": "execution", "key": f"k{node}", "parents": parents, "code": code,
+         "metrics": metrics, "is_buggy": False}
+    )  # fmt: skip
+    journal.append({"kind": "node", "id": node, "key": f"k{node}"})
+
+
+def test_improves_of_a_stalled_node_switch_family_from_that_familys_best_solution(
+    wine: Task, tmp_path
+):
+    journal = Journal(tmp_path / "journal.jsonl")
+    ops = make_operators("programmatic", OperatorContext(journal))
+    best = default_config("linear")
+    svm = {**default_config("svm", ["standardize"]), "params": {"C": 10.0, "gamma": 0.1}}
+    record(journal, 0, best, 0.9, [])
+    record(journal, 1, svm, 0.7, [])
+    record(journal, 2, default_config("knn"), 0.5, [])
+    record(journal, 3, {**best, "params": {"C": 10.0}}, 0.8, [0])
+    record(journal, 4, {**best, "params": {"C": 0.1}}, 0.85, [0])
+    top = Parent(0, {"code": render(best, "classification"), "plan": ""}, 0.9, False)
+    top.info["val_score"] = 0.9
+
+    def switches(count: int) -> list[dict]:
+        rng = np.random.default_rng(0)
+        children = [ops.improve(wine, top, rng) for _ in range(count)]
+        return [read_config(c.code) for c in children if "model linear ->" in c.plan]
+
+    # two children that did not beat it: not stalled yet, switches at family_prob (0.15)
+    assert 10 <= len(switches(200)) <= 50
+    record(journal, 5, {**best, "features": ["impute"]}, 0.88, [0])
+    stalled = switches(200)  # three: stalled, switches at stalled_family_prob (0.5)
+    assert 80 <= len(stalled) <= 120
+    assert ops.improve(wine, top, np.random.default_rng(0)).plan.startswith(
+        "improve node 0 (stalled)"
+    )
+    to_svm = [c for c in stalled if c["model"] == "svm"]
+    to_knn = [c for c in stalled if c["model"] == "knn"]
+    assert len(to_svm) > len(to_knn) > 0  # the better family is drawn more often
+    for child in to_svm:  # node 1's config, one setting moved
+        assert child["features"] == ["standardize"]
+        moved = [k for k in svm["params"] if child["params"][k] != svm["params"][k]]
+        assert len(moved) == 1
