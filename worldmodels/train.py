@@ -95,6 +95,12 @@ def train(
 
 def run(cfg: DictConfig, output_dir: str | None = None) -> dict[str, Any]:
     """Train, evaluate and checkpoint as ``cfg`` says; return the metrics written."""
+    if cfg.env.pixels is not None or cfg.env.frame_stack != 1:
+        raise ValueError(
+            "env.pixels and env.frame_stack apply to the episode entry point (embodied.episode); "
+            "worldmodels.train takes its observations from the data source (image episodes: "
+            "data with rgb among its modalities)"
+        )
     ctx = start_run(cfg, output_dir)
     if cfg.cpu_threads is not None:
         torch.set_num_threads(cfg.cpu_threads)

@@ -121,3 +121,10 @@ def test_bad_override_is_named(override, key):
         compose_config("train_worldmodel", [override])
     text = str(info.value) + str(info.value.__cause__)
     assert key in text
+
+
+def test_pixel_env_settings_are_refused_with_where_they_apply(tmp_path):
+    cfg = compose_config("train_worldmodel", [*SMALL, "steps=1", "env.pixels=64"])
+    with pytest.raises(ValueError, match=r"env\.pixels and env\.frame_stack apply to the episode"):
+        run(cfg, str(tmp_path))
+    assert not (tmp_path / "metrics.json").exists()
