@@ -30,7 +30,15 @@ class Journal:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self._start_cache()
         self._end_torn_line()
+
+    def _start_cache(self) -> None:
+        # the records parsed so far and the byte offset up to which they were read: the file
+        # only grows, so a read parses just the lines appended since the last one
+        self._read_lock = threading.Lock()
+        self._parsed: list[Record] = []
+        self._offset = 0
 
     def __getstate__(self) -> dict[str, Any]:
         return {"path": self.path}  # a lock does not pickle: each process gets its own
@@ -38,6 +46,7 @@ class Journal:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.path = state["path"]
         self._lock = threading.Lock()
+        self._start_cache()
 
     def _end_torn_line(self) -> None:
         """Terminate a last line left unfinished by a crash, so the next record starts clean."""
@@ -61,26 +70,34 @@ class Journal:
 
     def records(self) -> list[Record]:
         """Every complete record, in order (a line torn by a crash is skipped)."""
-        if not self.path.is_file():
-            return []
-        out = []
-        for line in self.path.read_bytes().splitlines():
-            try:
-                out.append(json.loads(line))
-            except json.JSONDecodeError:
-                continue
-        return out
+        with self._read_lock:
+            size = self.path.stat().st_size if self.path.is_file() else 0
+            if size < self._offset:  # the file was replaced: read it again from the start
+                self._parsed, self._offset = [], 0
+            if size > self._offset:
+                with self.path.open("rb") as f:
+                    f.seek(self._offset)
+                    chunk = f.read(size - self._offset)
+                complete = chunk.rfind(b"\n") + 1  # a line still being written waits
+                for line in chunk[:complete].splitlines():
+                    try:
+                        self._parsed.append(json.loads(line))
+                    except json.JSONDecodeError:
+                        continue
+                self._offset += complete
+            return [dict(record) for record in self._parsed]
 
-    def executions(self) -> dict[str, Record]:
+    def executions(self, records: list[Record] | None = None) -> dict[str, Record]:
         """Execution records by job key (the first one of a key wins)."""
         found: dict[str, Record] = {}
-        for record in self.records():
+        for record in self.records() if records is None else records:
             if record.get("kind") == "execution":
                 found.setdefault(record["key"], record)
         return found
 
     def nodes(self) -> list[Record]:
         """Execution records joined with their node ids, ordered by node id."""
-        executions = self.executions()
-        ids = {r["id"]: r["key"] for r in self.records() if r.get("kind") == "node"}
+        records = self.records()
+        executions = self.executions(records)
+        ids = {r["id"]: r["key"] for r in records if r.get("kind") == "node"}
         return [{**executions[ids[i]], "id": i} for i in sorted(ids) if ids[i] in executions]

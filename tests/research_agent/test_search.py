@@ -122,6 +122,25 @@ def test_torn_journal_line_is_skipped_and_terminated(tmp_path: Path):
     assert [r["id"] for r in journal.records()] == [0, 1]
 
 
+def test_journal_reads_see_appends_from_other_writers_but_not_a_line_being_written(
+    tmp_path: Path,
+):
+    reader, writer = Journal(tmp_path / "j.jsonl"), Journal(tmp_path / "j.jsonl")
+    writer.append({"kind": "node", "id": 0, "key": "a"})
+    assert [r["id"] for r in reader.records()] == [0]
+    with writer.path.open("a") as f:  # another process, half-way through its line
+        f.write('{"kind": "node", "id": 1, ')
+        f.flush()
+        assert [r["id"] for r in reader.records()] == [0]
+        f.write('"key": "b"}\n')
+    assert [r["id"] for r in reader.records()] == [0, 1]
+    reader.records()[0]["id"] = 99  # what a caller does to its copy stays with it
+    assert [n["id"] for n in reader.nodes()] == []  # no executions: nothing to join
+    assert [r["id"] for r in reader.records()] == [0, 1]
+    writer.path.write_text('{"kind": "node", "id": 5, "key": "c"}\n')  # replaced by a shorter file
+    assert [r["id"] for r in reader.records()] == [5]
+
+
 def test_a_repeated_proposal_is_drawn_again_and_a_resume_counts_the_journal(wine: Task, tmp_path):
 
     def domain(tries: int) -> ResearchDomain:
