@@ -51,6 +51,10 @@ class ProgrammaticOperators:
     stall_after: int = 3
     stalled_family_prob: float = 0.5
     recall: SearchMemory = field(default_factory=lambda: SearchMemory(None))
+    # config blocks of the recalled solutions by code (None: unreadable), parsed once per run
+    _recalled_configs: dict[str, Config | None] = field(
+        default_factory=dict, init=False, repr=False
+    )
 
     def draft(self, task: Task, rng: np.random.Generator) -> Candidate:
         drafted = self._drafted_families()
@@ -59,13 +63,8 @@ class ProgrammaticOperators:
 
     def _drafted_families(self) -> frozenset[str]:
         """The model families of the drafts the memory recalls (unreadable ones skipped)."""
-        names = set()
-        for record in self.recall.recall("sibling", None):
-            try:
-                names.add(read_config(record["code"])["model"])
-            except (ConfigBlockError, KeyError, TypeError):
-                continue
-        return frozenset(names)
+        configs = (self._recalled_config(r["code"]) for r in self.recall.recall("sibling", None))
+        return frozenset(config["model"] for config in configs if config is not None)
 
     def improve(self, task: Task, parent: Parent, rng: np.random.Generator) -> Candidate:
         try:
@@ -146,15 +145,25 @@ class ProgrammaticOperators:
         """Per model family, the (signed score, node id, config) of its best solution so far."""
         best: dict[str, tuple[float, int, Config]] = {}
         for record in self.recall.scored():
-            try:
-                config = read_config(record["code"])
-                name = family(config["model"]).name
-            except (ConfigBlockError, KeyError, TypeError):
+            config = self._recalled_config(record["code"])
+            if config is None:
                 continue
+            name = config["model"]
             score = task.spec.signed(record["metrics"]["val_score"])
             if name not in best or score > best[name][0]:
                 best[name] = (score, record["id"], config)
         return best
+
+    def _recalled_config(self, code: str) -> Config | None:
+        """The config block of a recalled solution (None when unreadable), parsed once."""
+        if code not in self._recalled_configs:
+            try:
+                config = read_config(code)
+                family(config["model"])
+            except (ConfigBlockError, KeyError, TypeError):
+                config = None
+            self._recalled_configs[code] = config
+        return self._recalled_configs[code]
 
     def _switch_family(self, task: Task, config: Config, rng: np.random.Generator) -> str | None:
         """Move ``config`` to another family of its template; None when there is none.
