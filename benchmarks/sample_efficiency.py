@@ -33,7 +33,7 @@ from machine import machine_info
 from embodied import make
 from embodied.agents.random_agent import RandomAgent
 from embodied.agents.world_model_mpc import WorldModelMPCAgent
-from embodied.pixels import PixelObservation
+from embodied.pixels import with_pixels
 from embodied.runner import run_episode
 
 EVAL_SEED = 10_000  # evaluation episodes use seeds no training episode used
@@ -49,9 +49,7 @@ def make_env(
         env = make(env_id, modalities=modalities)
     except TypeError:
         env = make(env_id)
-    if pixels is not None or frames > 1:
-        env = PixelObservation(env, frames, pixels)
-    return env
+    return with_pixels(env, frames, pixels)
 
 
 Curve = Callable[[int, Any], None]  # called with (env steps so far, agent) to evaluate

@@ -19,7 +19,7 @@ from omegaconf import DictConfig, OmegaConf
 
 import embodied
 import embodied.config
-from embodied.pixels import PixelObservation
+from embodied.pixels import with_pixels
 from embodied.runner import EpisodeResult, run_episode
 from embodied.video import write_video
 from planning.ray_executor import RaySettings, check_executor
@@ -38,10 +38,7 @@ def build_env(cfg: EnvConfig | DictConfig, render: bool) -> gym.Env:
             options[key] = cfg[key]
     if render:
         options.update(render_mode="rgb_array", width=cfg.width, height=cfg.height)
-    env = embodied.make(cfg.id, **options)
-    if cfg.pixels is not None or cfg.frame_stack != 1:
-        env = PixelObservation(env, cfg.frame_stack, cfg.pixels)
-    return env
+    return with_pixels(embodied.make(cfg.id, **options), cfg.frame_stack, cfg.pixels)
 
 
 def run(cfg: DictConfig, output_dir: str | Path | None = None) -> dict[str, Any]:

@@ -70,3 +70,11 @@ class PixelObservation(gym.Wrapper):
         obs = self._frame(obs)
         self._stack.append(np.asarray(obs["rgb"], dtype=np.uint8))
         return self._stacked(obs), reward, terminated, truncated, info
+
+
+def with_pixels(env: gym.Env, frames: int = 1, size: int | None = None) -> gym.Env:
+    """``env`` under a :class:`PixelObservation` of ``frames`` and ``size``, or ``env`` itself
+    when those ask for nothing (one frame of the env's own observation)."""
+    if size is None and frames == 1:
+        return env
+    return PixelObservation(env, frames, size)

@@ -50,11 +50,12 @@ class SearchMemory:
         """Every execution of the run that got a validation score, in node order."""
         if self.journal is None:
             return []
-        return [
-            r
-            for r in self.journal.nodes()
-            if not r["is_buggy"] and r["metrics"].get("val_score") is not None
-        ]
+        return [r for r in self.journal.nodes() if val_score(r) is not None]
+
+
+def val_score(record: Record) -> float | None:
+    """The validation score of an execution record; None when it is buggy or has none."""
+    return None if record.get("is_buggy") else record.get("metrics", {}).get("val_score")
 
 
 def summarise(record: Record) -> dict[str, Any]:

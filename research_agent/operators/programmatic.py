@@ -24,7 +24,7 @@ import numpy as np
 from planning.domain import Parent
 from research_agent.operators.base import Candidate
 from research_agent.operators.diagnosis import diagnose
-from research_agent.operators.memory import SearchMemory
+from research_agent.operators.memory import SearchMemory, val_score
 from research_agent.solution import ConfigBlockError, read_config, render, write_config
 from research_agent.space import (
     FEATURE_ORDER,
@@ -134,12 +134,8 @@ class ProgrammaticOperators:
         if len(children) < self.stall_after or parent.info.get("val_score") is None:
             return False
         bar = task.spec.signed(parent.info["val_score"])
-        return not any(
-            not c["is_buggy"]
-            and c["metrics"].get("val_score") is not None
-            and task.spec.signed(c["metrics"]["val_score"]) > bar
-            for c in children
-        )
+        scores = [val_score(c) for c in children]
+        return not any(s is not None and task.spec.signed(s) > bar for s in scores)
 
     def _best_of_families(self, task: Task) -> dict[str, tuple[float, int, Config]]:
         """Per model family, the (signed score, node id, config) of its best solution so far."""
@@ -149,7 +145,7 @@ class ProgrammaticOperators:
             if config is None:
                 continue
             name = config["model"]
-            score = task.spec.signed(record["metrics"]["val_score"])
+            score = task.spec.signed(val_score(record))
             if name not in best or score > best[name][0]:
                 best[name] = (score, record["id"], config)
         return best
