@@ -72,7 +72,8 @@ def robot_arm(name: str = "arm") -> Parts:
         joints=(Joint(f"{prefix}yaw", range=(-3.1, 3.1), damping=0.5),),
         children=(arm_chain(prefix, pos=(0.0, 0.0, 0.15)),))  # fmt: skip
     joints = ("yaw", "shoulder", "elbow")
-    camera = Camera("overview", pos=(1.3, -1.3, 1.1), forward=(-1.0, 1.0, -0.75))
+    # from above and behind the base: the whole reachable half-disc (radius 0.75 m) in view
+    camera = Camera("overview", pos=(-0.4, 0.0, 1.8), forward=(0.8, 0.0, -1.7))
     return Parts(
         base,
         _servos(prefix, joints, 1.6),

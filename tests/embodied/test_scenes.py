@@ -121,6 +121,32 @@ def test_reach_reward_is_minus_the_distance():
     assert reward == pytest.approx(-np.linalg.norm(obs["goal"]), abs=1e-5)
 
 
+def test_reach_camera_sees_goal_and_fingertip_anywhere_in_the_workspace():
+    """Learning from 64×64 pixels needs both in view: every goal, the fingertip at the goal
+    configurations (the forearm may cover it from above) and stretched out at any yaw."""
+    env = embodied.make("reach", modalities=["rgb"])
+    sim, task = env.unwrapped.sim, env.unwrapped.task
+    names = sim.scene.body_names()
+    goal_label, tip_label = names.index("goal") + 1, names.index("arm_fingertip") + 1
+    camera = sim.scene.embodiment("arm").camera
+
+    def pixels_of(label: int) -> int:
+        return int((sim.render(camera, 64, 64, ["segmentation"])["segmentation"] == label).sum())
+
+    tips = []
+    for seed in range(20):
+        env.reset(seed=seed)
+        assert pixels_of(goal_label) >= 4, seed
+        sim.set_body_pose("goal", np.array([0.0, 0.0, -1.0]))  # under the floor: it hides the tip
+        sim.set_joint_positions(task.robot.joints, task.scripted_action())
+        tips.append(pixels_of(tip_label))
+    assert np.mean(np.array(tips) >= 2) >= 0.9, tips
+    for yaw in np.linspace(-1.6, 1.6, 9):  # the yaw servo's range
+        sim.set_joint_positions(task.robot.joints, [yaw, 0.0, 0.0])  # horizontal, fully out
+        assert pixels_of(tip_label) >= 2, yaw
+    env.close()
+
+
 # ----- bad input ------------------------------------------------------------------------------
 def test_unknown_env_modality_backend_and_camera_list_what_is_valid():
     with pytest.raises(KeyError, match="navigate-pybullet"):
