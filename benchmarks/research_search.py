@@ -32,7 +32,7 @@ from research_agent.operators import OperatorContext, make_operators
 from research_agent.sandbox import isolation_backend
 from research_agent.search import POLICIES, make_policy, run_search
 from research_agent.solution import read_config
-from research_agent.tasks import RECIPES, Task, grade, load_task
+from research_agent.tasks import RECIPES, Task, gain_over_baseline, grade, load_task
 
 TUNERS = {"random": random_search, "optuna_tpe": optuna_search}
 
@@ -44,13 +44,15 @@ def run_policy(name: str, task: Task, seconds: float, out: Path, seed: int) -> d
     policy = make_policy(name, {"seed": seed})
     outcome = run_search(policy, domain, out, None, seconds, start_from_baseline=True)
     best = outcome.tree.best_node()
-    test = None
+    test = gain = None
     if best is not None:
         workspace = out / "nodes" / best.payload["key"] / "workspace"
         test = grade(task, workspace / "test_predictions.npy", "test").get("score")
+        gain = gain_interval(task, workspace)
     return {
         "val": None if best is None else rounded(best.info["val_score"]),
         "test": rounded(test),
+        "val_gain_ci95": gain,
         "solutions": len(outcome.tree),
         "buggy": len(outcome.tree.buggy_nodes()),
         "seconds": round(outcome.seconds, 2),
@@ -62,13 +64,15 @@ def run_tuner(name: str, task: Task, seconds: float, out: Path, seed: int) -> di
     initial = read_config(task.starter.read_text())  # every method starts from the baseline
     outcome = TUNERS[name](task, seconds, out, task_limits(task), seed, initial)
     best = outcome.best(task)
-    test = None
+    test = gain = None
     if best is not None:
-        predictions = out / f"trial_{best[0]}" / "workspace" / "test_predictions.npy"
-        test = grade(task, predictions, "test").get("score")
+        workspace = out / f"trial_{best[0]}" / "workspace"
+        test = grade(task, workspace / "test_predictions.npy", "test").get("score")
+        gain = gain_interval(task, workspace)
     return {
         "val": None if best is None else rounded(best[1].score),
         "test": rounded(test),
+        "val_gain_ci95": gain,
         "solutions": len(outcome.trials),
         "buggy": sum(r.score is None for _, r in outcome.trials),
         "seconds": round(outcome.seconds, 2),
@@ -76,9 +80,16 @@ def run_tuner(name: str, task: Task, seconds: float, out: Path, seed: int) -> di
 
 
 def baseline(task: Task) -> dict[str, Any]:
-    predictions = task.root / "baseline_run" / "workspace" / "test_predictions.npy"
+    predictions = task.baseline_run / "workspace" / "test_predictions.npy"
     test = grade(task, predictions, "test").get("score")
     return {"val": rounded(task.spec.baseline_score), "test": rounded(test)}
+
+
+def gain_interval(task: Task, workspace: Path) -> list[float] | None:
+    """The paired bootstrap 95% interval of the validation gain over the baseline (None for
+    tasks without per-sample metrics)."""
+    gain = gain_over_baseline(task, workspace, "val")
+    return None if gain is None else [round(x, 6) for x in gain["ci95"]]
 
 
 def rounded(score: float | None) -> float | None:
@@ -132,6 +143,29 @@ def goal_measures(results: dict[str, dict[str, Any]], methods: list[str], key: s
     }
 
 
+def noise_check(results: dict[str, dict[str, Any]], methods: list[str]) -> dict:
+    """Per method, over the runs on tasks with per-sample metrics: the share whose validation
+    gain over the baseline is beyond the split's noise (bootstrap interval above 0), and of
+    those, the share that beat the baseline on the test labels too."""
+    check = {}
+    for m in methods:
+        runs = [
+            (run[m], RECIPES[per_task["task"]].spec, run["baseline"]["test"])
+            for per_task in results.values()
+            for run in per_task["runs"]
+            if run[m].get("val_gain_ci95") is not None
+        ]
+        real = [(r, spec, base) for r, spec, base in runs if r["val_gain_ci95"][0] > 0]
+        held = [r["test"] is not None and spec.signed(r["test"]) > spec.signed(base)
+                for r, spec, base in real]  # fmt: skip
+        check[m] = {
+            "runs": len(runs),
+            "gain_beyond_noise_fraction": round(len(real) / len(runs), 3) if runs else None,
+            "of_those_beats_baseline_on_test": round(float(np.mean(held)), 3) if held else None,
+        }
+    return check
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=None, help="budget per task and method")
@@ -173,6 +207,7 @@ def main() -> None:
         "mean_rank_test": mean_ranks(results, ["baseline", *methods], "test"),
         "goals_val": goal_measures(results, methods, "val"),
         "goals_test": goal_measures(results, methods, "test"),
+        "validation_noise": noise_check(results, methods),
         "max_search_overhead_fraction": max(overheads),
     }
     print(json.dumps(report, indent=1))

@@ -57,11 +57,30 @@ def tree_lines(tree: SearchTree, task: Task) -> list[str]:
     return [x for root in tree.draft_nodes() for x in line(root, 0)]
 
 
+def gain_lines(gain: dict[str, Any] | None) -> list[str]:
+    """A sentence on the best solution's validation gain over the baseline and whether it is
+    larger than the validation split's sampling noise (``gain_over_baseline``'s result)."""
+    if gain is None:
+        return []
+    low, high = gain["ci95"]
+    verdict = (
+        "larger than the validation split's sampling noise"
+        if low > 0
+        else "within the validation split's sampling noise: expect less or none on the test labels"
+    )
+    return [
+        f"Validation gain over the baseline: {gain['gain']:+.4g} (paired bootstrap 95% "
+        f"interval {low:+.4g} to {high:+.4g}), {verdict}.",
+        "",
+    ]
+
+
 def write_report(
     path: Path, task: Task, tree: SearchTree, summary: dict[str, Any], plot: Path
 ) -> Path:
     """Write the markdown report of a run."""
     best = tree.best_node()
+    gain = summary.get("val_gain_over_baseline")
     lines = [
         f"# Research run on `{task.spec.id}`",
         "",
@@ -69,8 +88,9 @@ def write_report(
         "",
         "| | |",
         "|---|---|",
-        *(f"| {k} | {v} |" for k, v in summary.items()),
+        *(f"| {k} | {v} |" for k, v in summary.items() if k != "val_gain_over_baseline"),
         "",
+        *gain_lines(gain),
         f"![best validation score over time]({plot.name})",
         "",
         "## Best solution",

@@ -31,7 +31,7 @@ from research_agent.report import plot_curve, score_curve, write_report
 from research_agent.sandbox import isolation_backend
 from research_agent.search import JOURNAL_FILE, make_policy, policy_name, run_search
 from research_agent.speedrun.tasks import is_speedrun, task_fsr
-from research_agent.tasks import Task, grade, load_task
+from research_agent.tasks import Task, gain_over_baseline, grade, load_task
 from runkit import hydra_entry_point, progress_bar, start_run
 
 log = logging.getLogger(__name__)
@@ -114,9 +114,11 @@ def finish(task: Task, tree: SearchTree, run_dir: Path, journal: Journal) -> dic
     """Grade the best solution on the test labels, write the report; return the summary."""
     best = tree.best_node()
     test: dict[str, Any] = {"error": "no solution ran without a bug"}
+    gain = None
     if best is not None:
         workspace = run_dir / "nodes" / best.payload["key"] / "workspace"
         test = grade(task, workspace / "test_predictions.npy", "test", best.info["exec_time"])
+        gain = gain_over_baseline(task, workspace, "val")
         (run_dir / "best_solution.py").write_text(best.payload["code"])
     test_score = test.get("score")
     metrics: dict[str, Any] = {
@@ -130,6 +132,7 @@ def finish(task: Task, tree: SearchTree, run_dir: Path, journal: Journal) -> dic
         "test_score": test_score,
         "test_error": test.get("error"),
         "baseline_val_score": task.spec.baseline_score,
+        "val_gain_over_baseline": gain,
         "medal": task.spec.medal(test_score),
     }
     if is_speedrun(task.spec.id):  # the speedrun metric: the fraction of the speedup recovered

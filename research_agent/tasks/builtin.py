@@ -221,7 +221,7 @@ def prepare(
 def _sandbox_baseline(task: Task) -> float:
     from research_agent.execution import execute
 
-    result = execute(task, task.starter.read_text(), task.root / "baseline_run")
+    result = execute(task, task.starter.read_text(), task.baseline_run)
     if result.score is None:
         raise RuntimeError(f"the baseline of {task.spec.id} failed: {result.error}")
     return result.score

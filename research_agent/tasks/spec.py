@@ -93,6 +93,12 @@ class Task:
     def evaluator(self) -> Path:
         return self.root / "evaluate.py"
 
+    @property
+    def baseline_run(self) -> Path:
+        """Where the starter solution ran when the task was prepared (its workspace holds the
+        baseline's predictions)."""
+        return self.root / "baseline_run"
+
     @classmethod
     def load(cls, root: str | Path) -> Task:
         """Read ``root/task.yaml``."""

@@ -50,6 +50,9 @@ def test_search_runs_end_to_end(policy: str, wine: Task, tasks_dir: Path, tmp_pa
     assert metrics["nodes"] == 6 and metrics["policy"] == policy
     assert metrics["best_val_score"] >= metrics["baseline_val_score"]  # node 0 is the baseline
     assert 0 < metrics["test_score"] <= 1 and metrics["test_error"] is None
+    gain = metrics["val_gain_over_baseline"]
+    assert gain["gain"] == pytest.approx(metrics["best_val_score"] - metrics["baseline_val_score"])
+    assert "Validation gain over the baseline" in (tmp_path / "report.md").read_text()
     for name in ("report.md", "score_vs_time.png", "tree.json", "best_solution.py", STATE_FILE):
         assert (tmp_path / name).is_file(), name
     nodes = Journal(tmp_path / "journal.jsonl").nodes()

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from research_agent.tasks import RECIPES, Task, grade, prepare
+from research_agent.tasks import RECIPES, Task, gain_over_baseline, grade, prepare
 
 
 def test_prepared_task_keeps_held_out_labels_private(wine: Task):
@@ -42,3 +42,29 @@ def test_grading_scores_valid_predictions_and_rejects_tricks(wine: Task, tmp_pat
     (tmp_path / "link.npy").symlink_to(wine.private_dir / "val_labels.npy")
     assert "error" in grade(wine, tmp_path / "link.npy", "val")
     assert "error" in grade(wine, tmp_path / "missing.npy", "val")
+
+
+def test_gain_over_baseline_is_paired_and_says_when_it_is_noise(wine: Task, tmp_path):
+    labels = np.load(wine.private_dir / "val_labels.npy")
+    baseline = np.load(wine.baseline_run / "workspace" / "val_predictions.npy")
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+
+    def gain_of(predictions: np.ndarray) -> dict:
+        np.save(workspace / "val_predictions.npy", predictions)
+        return gain_over_baseline(wine, workspace, "val", resamples=400)
+
+    perfect = gain_of(labels)
+    score = grade(wine, workspace / "val_predictions.npy", "val")["score"]
+    expected = score - wine.spec.baseline_score
+    assert perfect["gain"] == pytest.approx(expected) and perfect["gain"] > 0.05
+    assert 0 < perfect["ci95"][0] < perfect["gain"] < perfect["ci95"][1]
+    assert gain_of(baseline) == {"gain": 0.0, "ci95": [0.0, 0.0]}  # paired: no noise at all
+    one_fixed = baseline.copy()
+    wrong = np.flatnonzero(baseline != labels)
+    one_fixed[wrong[0]] = labels[wrong[0]]
+    low, high = gain_of(one_fixed)["ci95"]
+    assert low == 0.0 < high  # one sample better: within the split's noise
+    assert gain_of(labels[:5]) is None  # wrong shape
+    no_baseline = prepare("diabetes", tmp_path, score_baseline=lambda task: 55.0)
+    assert gain_over_baseline(no_baseline, workspace, "val") is None
