@@ -32,7 +32,7 @@ from research_agent.operators import OperatorContext, make_operators
 from research_agent.sandbox import isolation_backend
 from research_agent.search import POLICIES, make_policy, run_search
 from research_agent.solution import read_config
-from research_agent.tasks import RECIPES, Task, gain_over_baseline, grade, load_task
+from research_agent.tasks import RECIPES, Task, TaskSpec, gain_over_baseline, grade, load_task
 
 TUNERS = {"random": random_search, "optuna_tpe": optuna_search}
 
@@ -98,6 +98,11 @@ def rounded(score: float | None) -> float | None:
     return None if score is None else float(f"{score:.12g}")
 
 
+def beats(spec: TaskSpec, score: float | None, baseline: float) -> bool:
+    """Whether ``score`` is strictly better than the baseline's (a missing score is not)."""
+    return score is not None and spec.signed(score) > spec.signed(baseline)
+
+
 def mean_ranks(results: dict[str, dict[str, Any]], methods: list[str], key: str) -> dict:
     """Mean rank of each method over tasks and seeds by ``key`` ("val" or "test"); 1 is best,
     ties share their mean rank."""
@@ -117,7 +122,7 @@ def goal_measures(results: dict[str, dict[str, Any]], methods: list[str], key: s
     """The issue's goal measures by ``key`` ("val" or "test"): each method's share of (task,
     seed) runs strictly better than the task baseline, and its mean normalised score over the
     runs, (score − baseline) / (best method's score − baseline), as on the leaderboard."""
-    beats: dict[str, list[bool]] = {m: [] for m in methods}
+    wins: dict[str, list[bool]] = {m: [] for m in methods}
     normalised: dict[str, list[float]] = {m: [] for m in methods}
     for per_task in results.values():
         spec = RECIPES[per_task["task"]].spec
@@ -125,7 +130,7 @@ def goal_measures(results: dict[str, dict[str, Any]], methods: list[str], key: s
             base = run["baseline"][key]
             for m in methods:
                 score = run[m][key]
-                beats[m].append(score is not None and spec.signed(score) > spec.signed(base))
+                wins[m].append(beats(spec, score, base))
             name = f"{per_task['task']}/{i}"
             row = normalised_scores(
                 {name: {m: run[m][key] for m in methods}},
@@ -136,7 +141,7 @@ def goal_measures(results: dict[str, dict[str, Any]], methods: list[str], key: s
                 if value is not None:
                     normalised[m].append(value)
     return {
-        "beats_baseline_fraction": {m: round(float(np.mean(b)), 3) for m, b in beats.items()},
+        "beats_baseline_fraction": {m: round(float(np.mean(b)), 3) for m, b in wins.items()},
         "mean_normalised_score": {
             m: round(float(np.mean(v)), 3) if v else None for m, v in normalised.items()
         },
@@ -156,8 +161,7 @@ def noise_check(results: dict[str, dict[str, Any]], methods: list[str]) -> dict:
             if run[m].get("val_gain_ci95") is not None
         ]
         real = [(r, spec, base) for r, spec, base in runs if r["val_gain_ci95"][0] > 0]
-        held = [r["test"] is not None and spec.signed(r["test"]) > spec.signed(base)
-                for r, spec, base in real]  # fmt: skip
+        held = [beats(spec, r["test"], base) for r, spec, base in real]
         check[m] = {
             "runs": len(runs),
             "gain_beyond_noise_fraction": round(len(real) / len(runs), 3) if runs else None,
