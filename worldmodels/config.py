@@ -46,7 +46,11 @@ class WorldModelConfig:
 
 @dataclass
 class TrainerConfig:
-    """TD-MPC2's losses and optimiser; ``amp``/``compile`` = None means on with CUDA only."""
+    """TD-MPC2's losses and optimiser; ``amp``/``compile`` = None means on with CUDA only.
+
+    image_shift: the encoder trains on image observations shifted at random by up to this many
+    pixels (TD-MPC2's random-shift augmentation, 3 at 64×64); 0 turns it off.
+    """
 
     horizon: int = 3
     batch_size: int = 256
@@ -63,6 +67,7 @@ class TrainerConfig:
     entropy_coef: float = 1e-4
     tau: float = 0.01
     modality_dropout: float = 0.0
+    image_shift: int = 3
     amp: bool | None = None
     compile: bool | None = None
 

@@ -52,6 +52,23 @@ def image_to_float(x: Tensor) -> Tensor:
     return x.permute(0, 3, 1, 2)
 
 
+def random_shift(images: Tensor, pad: int, generator: torch.Generator | None = None) -> Tensor:
+    """Each image of ``images[N, H, W(, C)]`` moved by its own random whole-pixel offset of at
+    most ``pad`` along each axis, the border pixels repeated into the gap.
+
+    DrQ's random-shift augmentation, which TD-MPC2 applies to its pixel observations (pad 3 at
+    64×64); any dtype. ``pad`` 0 returns ``images`` itself.
+    """
+    if pad <= 0:
+        return images
+    n, h, w = images.shape[:3]
+    device = images.device
+    offset = torch.randint(-pad, pad + 1, (2, n, 1), generator=generator, device=device)
+    rows = (torch.arange(h, device=device) + offset[0]).clamp_(0, h - 1)
+    cols = (torch.arange(w, device=device) + offset[1]).clamp_(0, w - 1)
+    return images[torch.arange(n, device=device)[:, None, None], rows[:, :, None], cols[:, None, :]]
+
+
 class ImageEncoder(nn.Module):
     """Four stride-2 convolutions, pooled to 4×4, to an ``out_dim`` embedding (any image size)."""
 

@@ -19,6 +19,7 @@ from torch import Tensor, nn
 from worldmodels import twohot
 from worldmodels.config import TrainerConfig
 from worldmodels.data import Batch
+from worldmodels.encoders import is_image, random_shift
 from worldmodels.model import WorldModel
 
 
@@ -107,16 +108,25 @@ class WorldModelTrainer:
         return reward + self.cfg.discount * (1 - terminated.float()) * q
 
     def model_loss(
-        self, batch: Batch, noise: Tensor, mask: dict[str, Tensor] | None, td: Tensor | None
+        self,
+        batch: Batch,
+        views: dict[str, Tensor],
+        noise: Tensor,
+        mask: dict[str, Tensor] | None,
+        td: Tensor | None,
     ) -> tuple[Tensor, Tensor, dict[str, Tensor]]:
-        """Total loss, the imagined latents ``[H+1, B, Z]`` and the loss terms."""
+        """Total loss, the imagined latents ``[H+1, B, Z]`` and the loss terms.
+
+        ``views`` are the observations the encoder sees (``batch.obs`` augmented); the
+        decoders reconstruct ``batch.obs`` itself.
+        """
         cfg, model, h = self.cfg, self.model, batch.action.shape[0]
         rho = self.rho[:h]
         with torch.no_grad():
-            next_z = model.encode({k: v[1:] for k, v in batch.obs.items()})
+            next_z = model.encode({k: v[1:] for k, v in views.items()})
             if td is None:
                 td = self.td_target(next_z, batch.reward, batch.terminated, noise)
-        z = model.encode({k: v[0] for k, v in batch.obs.items()}, mask)
+        z = model.encode({k: v[0] for k, v in views.items()}, mask)
         zs, consistency = [z], []
         for t in range(h):
             z_all = model.next_all(z, batch.action[t])
@@ -147,6 +157,18 @@ class WorldModelTrainer:
             terms["decoder"] = self.decoder_loss(zs_t, batch.obs)
             total = total + cfg.decoder_coef * terms["decoder"]
         return total, zs_t, terms
+
+    def augment(self, obs: dict[str, Tensor]) -> dict[str, Tensor]:
+        """``obs[name][H+1, B, ...]`` with every image of every step and sample shifted at
+        random by up to ``image_shift`` pixels (:func:`random_shift`); vectors unchanged."""
+        pad = self.cfg.image_shift
+        shapes = self.model.encoder.obs_shapes
+        return {
+            name: random_shift(x.flatten(0, 1), pad, self.generator).reshape(x.shape)
+            if pad > 0 and is_image(shapes[name])
+            else x
+            for name, x in obs.items()
+        }
 
     def decoder_loss(self, zs: Tensor, obs: dict[str, Tensor]) -> Tensor:
         """MSE of each decoded modality along the imagined latents, weighted ``rho**t``."""
@@ -179,7 +201,7 @@ class WorldModelTrainer:
         noise = self._randn(h, b, self.model.action_dim)
         mask = self._modality_mask(b)
         with self.autocast():
-            total, zs, terms = self._model_loss(batch, noise, mask, None)
+            total, zs, terms = self._model_loss(batch, self.augment(batch.obs), noise, mask, None)
         self.model_optim.zero_grad(set_to_none=True)
         total.backward()
         params = [p for group in self.model_optim.param_groups for p in group["params"]]

@@ -1,10 +1,12 @@
 """Training on a fixed cartpole dataset: losses fall and the model beats copy-last."""
 
+import numpy as np
 import pytest
 import torch
 
 from worldmodels.config import TrainerConfig, WorldModelConfig
 from worldmodels.data import Batch, WindowSampler
+from worldmodels.encoders import random_shift
 from worldmodels.evaluation import open_loop_errors
 from worldmodels.model import WorldModel
 from worldmodels.trainer import WorldModelTrainer
@@ -81,3 +83,41 @@ def test_update_with_images_and_ensemble():
     )
     terms = trainer.update(batch)
     assert all(torch.isfinite(v) for v in terms.values()) and "decoder" in terms
+
+
+def test_random_shift_translates_each_image_with_repeated_borders():
+    images = torch.randint(0, 255, (64, 10, 12, 3), dtype=torch.uint8)
+    shifted = random_shift(images, 2, torch.Generator().manual_seed(0))
+    assert shifted.shape == images.shape and shifted.dtype == images.dtype
+    padded = np.pad(images.numpy(), ((0, 0), (2, 2), (2, 2), (0, 0)), mode="edge")
+    offsets = set()
+    for n in range(images.shape[0]):
+        found = [
+            (dy, dx)
+            for dy in range(5)
+            for dx in range(5)
+            if np.array_equal(shifted[n].numpy(), padded[n, dy : dy + 10, dx : dx + 12])
+        ]
+        assert found, f"image {n} is not a translation of at most 2 pixels"
+        offsets.update(found)
+    assert len(offsets) > 10  # each image draws its own offset
+    assert random_shift(images, 0) is images
+
+
+def test_training_views_shift_images_only():
+    shapes = {"proprio": (5,), "rgb": (16, 16, 3)}
+    cfg = WorldModelConfig(
+        modalities=list(shapes), latent_dim=16, hidden_dim=16, encoder_dim=16, cnn_channels=4
+    )
+    obs = {
+        "proprio": torch.randn(4, 8, 5),
+        "rgb": torch.randint(0, 255, (4, 8, 16, 16, 3), dtype=torch.uint8),
+    }
+    for pad, changed in ((3, True), (0, False)):
+        trainer = WorldModelTrainer(
+            WorldModel(cfg, shapes, 1), TrainerConfig(image_shift=pad), torch.device("cpu")
+        )
+        views = trainer.augment(obs)
+        assert views["proprio"] is obs["proprio"]
+        assert views["rgb"].shape == obs["rgb"].shape
+        assert (not torch.equal(views["rgb"], obs["rgb"])) is changed
