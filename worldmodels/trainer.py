@@ -161,11 +161,10 @@ class WorldModelTrainer:
     def augment(self, obs: dict[str, Tensor]) -> dict[str, Tensor]:
         """``obs[name][H+1, B, ...]`` with every image of every step and sample shifted at
         random by up to ``image_shift`` pixels (:func:`random_shift`); vectors unchanged."""
-        pad = self.cfg.image_shift
-        shapes = self.model.encoder.obs_shapes
+        pad, shapes = self.cfg.image_shift, self.model.encoder.obs_shapes
         return {
             name: random_shift(x.flatten(0, 1), pad, self.generator).reshape(x.shape)
-            if pad > 0 and is_image(shapes[name])
+            if is_image(shapes.get(name, ()))
             else x
             for name, x in obs.items()
         }
