@@ -23,7 +23,9 @@ import torch
 from machine import machine_info
 from scipy.stats import rankdata
 
+from planning.tree import Node
 from research_agent.baselines import optuna_search, random_search
+from research_agent.config import SelectionConfig
 from research_agent.domain import ResearchDomain
 from research_agent.execution import task_limits
 from research_agent.journal import Journal
@@ -31,32 +33,69 @@ from research_agent.leaderboard import normalised_scores
 from research_agent.operators import OperatorContext, make_operators
 from research_agent.sandbox import isolation_backend
 from research_agent.search import POLICIES, make_policy, run_search
+from research_agent.selection import search_time, select_solution
 from research_agent.solution import read_config
 from research_agent.tasks import RECIPES, Task, TaskSpec, gain_over_baseline, grade, load_task
 
 TUNERS = {"random": random_search, "optuna_tpe": optuna_search}
 
 
+def scores(task: Task, node: Node | None, out: Path) -> dict[str, Any]:
+    """The validation and test scores of a policy run's ``node`` and its validation gain."""
+    if node is None:
+        return {"val": None, "test": None, "val_gain_ci95": None}
+    workspace = out / "nodes" / node.payload["key"] / "workspace"
+    test = grade(task, workspace / "test_predictions.npy", "test").get("score")
+    return {
+        "val": rounded(node.info["val_score"]),
+        "test": rounded(test),
+        "val_gain_ci95": gain_interval(task, workspace),
+    }
+
+
 def run_policy(name: str, task: Task, seconds: float, out: Path, seed: int) -> dict[str, Any]:
+    """A policy's search and its final choice by cross-validation (the research entry point's
+    defaults), with the scores of the best-by-validation node of the same search beside."""
     journal = Journal(out / "journal.jsonl")
     operators = make_operators("programmatic", OperatorContext(journal))
     domain = ResearchDomain(task, operators, out / "nodes", journal, task_limits(task))
     policy = make_policy(name, {"seed": seed})
-    outcome = run_search(policy, domain, out, None, seconds, start_from_baseline=True)
-    best = outcome.tree.best_node()
-    test = gain = None
-    if best is not None:
-        workspace = out / "nodes" / best.payload["key"] / "workspace"
-        test = grade(task, workspace / "test_predictions.npy", "test").get("score")
-        gain = gain_interval(task, workspace)
+    choice = SelectionConfig()
+    budget = search_time(task, seconds, choice.folds, choice.time_fraction)
+    outcome = run_search(policy, domain, out, None, budget, start_from_baseline=True)
+    selection = select_solution(
+        task,
+        outcome.tree,
+        out,
+        choice.folds,
+        choice.candidates,
+        domain.limits,
+        None,
+        max(0.0, seconds - outcome.seconds),
+    )
     return {
-        "val": None if best is None else rounded(best.info["val_score"]),
-        "test": rounded(test),
-        "val_gain_ci95": gain,
+        **scores(task, selection.chosen, out),
+        "by_validation": scores(task, outcome.tree.best_node(), out),
+        "selection_rule": selection.rule,
+        "selection_seconds": round(selection.seconds, 2),
         "solutions": len(outcome.tree),
         "buggy": len(outcome.tree.buggy_nodes()),
         "seconds": round(outcome.seconds, 2),
         "overhead_fraction": round(1 - outcome.executed_seconds / outcome.seconds, 4),
+    }
+
+
+def chosen_by_validation(results: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """``results`` with each policy's scores those of its best node by validation score."""
+    return {
+        task_id: {
+            **per_task,
+            "runs": [
+                {m: r["by_validation"] if m in POLICIES else r for m, r in run.items()}
+                for run in per_task["runs"]
+            ],
+        }
+        for task_id, per_task in results.items()
     }
 
 
@@ -211,6 +250,9 @@ def main() -> None:
         "mean_rank_test": mean_ranks(results, ["baseline", *methods], "test"),
         "goals_val": goal_measures(results, methods, "val"),
         "goals_test": goal_measures(results, methods, "test"),
+        "goals_test_policies_by_validation": goal_measures(
+            chosen_by_validation(results), methods, "test"
+        ),
         "validation_noise": noise_check(results, methods),
         "max_search_overhead_fraction": max(overheads),
     }

@@ -42,6 +42,18 @@ class SandboxConfig:
 
 
 @dataclass
+class SelectionConfig:
+    """How the run's solution is chosen: the best mean score over ``folds``-fold
+    cross-validation (training + validation samples) among the ``candidates`` best by
+    validation score, in ``time_fraction`` of a time budget kept from the search for it.
+    ``folds`` below 2 (or a task without array data): the best validation score."""
+
+    folds: int = 3
+    candidates: int = 5
+    time_fraction: float = 0.25
+
+
+@dataclass
 class OperatorsConfig:
     """The operator backend: ``programmatic`` or ``llm`` (with an ``llm=`` language model)."""
 
@@ -89,6 +101,7 @@ class ResearchConfig:
     ``tasks_dir``: where built-in tasks are prepared (default ``$RESEARCH_TASKS_DIR`` or
     ~/.cache); ``resume``: continue the search state and journal found in the run folder.
     ``start_from_baseline``: run the task's baseline solution first, as the first draft.
+    ``selection``: how the final solution is chosen (see :class:`SelectionConfig`).
     ``novelty_tries``: how many times an operator is asked for a solution not yet tried in the
     run before a repeat is run (1: every proposal is run as it comes).
     ``executor``: local (``workers`` threads) or ray (``workers`` Ray tasks at a time, on the
@@ -102,6 +115,7 @@ class ResearchConfig:
     llm: Any = None
     budget: BudgetConfig = field(default_factory=BudgetConfig)
     sandbox: SandboxConfig = field(default_factory=SandboxConfig)
+    selection: SelectionConfig = field(default_factory=SelectionConfig)
     workers: int = 1
     executor: str = "local"
     ray: RaySettings = field(default_factory=RaySettings)

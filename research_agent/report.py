@@ -57,6 +57,9 @@ def tree_lines(tree: SearchTree, task: Task) -> list[str]:
     return [x for root in tree.draft_nodes() for x in line(root, 0)]
 
 
+NOT_IN_TABLE = ("val_gain_over_baseline", "selection")  # written as sentences of their own
+
+
 def gain_lines(gain: dict[str, Any] | None) -> list[str]:
     """A sentence on the best solution's validation gain over the baseline and whether it is
     larger than the validation split's sampling noise (``gain_over_baseline``'s result)."""
@@ -75,11 +78,34 @@ def gain_lines(gain: dict[str, Any] | None) -> list[str]:
     ]
 
 
+def selection_lines(selection: dict[str, Any] | None) -> list[str]:
+    """How the solution was chosen (``Selection.to_dict()``): by validation score, or the
+    shortlist's cross-validation scores."""
+    if not selection or selection["rule"] != "cross_validation":
+        return ["Chosen by its validation score.", ""]
+    lines = [
+        f"Chosen by {selection['folds']}-fold cross-validation over the training and "
+        f"validation samples among the best by validation score ({selection['seconds']:.1f} s):",
+        "",
+        "| node | validation | cross-validation | chosen |",
+        "|---|---|---|---|",
+    ]
+    for c in selection["candidates"]:
+        cv = "not run" if c["cv_score"] is None else f"{c['cv_score']:.6g}"
+        mark = "yes" if c["node"] == selection["chosen"] else ""
+        lines.append(f"| {c['node']} | {c['val_score']:.6g} | {cv} | {mark} |")
+    return [*lines, ""]
+
+
 def write_report(
-    path: Path, task: Task, tree: SearchTree, summary: dict[str, Any], plot: Path
+    path: Path,
+    task: Task,
+    tree: SearchTree,
+    best: Node | None,
+    summary: dict[str, Any],
+    plot: Path,
 ) -> Path:
-    """Write the markdown report of a run."""
-    best = tree.best_node()
+    """Write the markdown report of a run whose chosen solution is ``best``."""
     gain = summary.get("val_gain_over_baseline")
     lines = [
         f"# Research run on `{task.spec.id}`",
@@ -88,9 +114,10 @@ def write_report(
         "",
         "| | |",
         "|---|---|",
-        *(f"| {k} | {v} |" for k, v in summary.items() if k != "val_gain_over_baseline"),
+        *(f"| {k} | {v} |" for k, v in summary.items() if k not in NOT_IN_TABLE),
         "",
         *gain_lines(gain),
+        *selection_lines(summary.get("selection")),
         f"![best validation score over time]({plot.name})",
         "",
         "## Best solution",

@@ -30,6 +30,7 @@ from research_agent.operators import OperatorContext, make_operators
 from research_agent.report import plot_curve, score_curve, write_report
 from research_agent.sandbox import isolation_backend
 from research_agent.search import JOURNAL_FILE, make_policy, policy_name, run_search
+from research_agent.selection import Selection, search_time, select_solution
 from research_agent.speedrun.tasks import is_speedrun, task_fsr
 from research_agent.tasks import Task, gain_over_baseline, grade, load_task
 from runkit import hydra_entry_point, progress_bar, start_run
@@ -82,6 +83,8 @@ def research(cfg: DictConfig, output_dir: str | Path | None = None) -> dict[str,
     log.info("task %s, %s search, sandbox %s", task.spec.id, name, isolation_backend())
     ray_settings = RaySettings(**cfg.ray)
     executor = make_executor(cfg.executor, cfg.workers, domain, ray_settings, cfg.sandbox.cpus)
+    choice = cfg.selection
+    seconds = search_time(task, cfg.budget.time, choice.folds, choice.time_fraction)
     with progress_bar(cfg.budget.steps, f"{task.spec.id}/{name}", cfg.run.progress) as bar:
 
         def on_step(tree: SearchTree, nodes: list[Node]) -> None:
@@ -92,14 +95,25 @@ def research(cfg: DictConfig, output_dir: str | Path | None = None) -> dict[str,
             domain,
             ctx.output_dir,
             cfg.budget.steps,
-            cfg.budget.time,
+            seconds,
             cfg.workers,
             cfg.resume,
             on_step,
             executor,
             cfg.start_from_baseline,
         )
-    metrics = finish(task, outcome.tree, ctx.output_dir, outcome.journal)
+    left = None if cfg.budget.time is None else max(0.0, cfg.budget.time - outcome.seconds)
+    selection = select_solution(
+        task,
+        outcome.tree,
+        ctx.output_dir,
+        choice.folds,
+        choice.candidates,
+        domain.limits,
+        domain.isolation,
+        left,
+    )
+    metrics = finish(task, outcome.tree, selection, ctx.output_dir, outcome.journal)
     metrics.update(
         policy=name,
         search_seconds=outcome.seconds,
@@ -110,9 +124,11 @@ def research(cfg: DictConfig, output_dir: str | Path | None = None) -> dict[str,
     return metrics
 
 
-def finish(task: Task, tree: SearchTree, run_dir: Path, journal: Journal) -> dict[str, Any]:
-    """Grade the best solution on the test labels, write the report; return the summary."""
-    best = tree.best_node()
+def finish(
+    task: Task, tree: SearchTree, selection: Selection, run_dir: Path, journal: Journal
+) -> dict[str, Any]:
+    """Grade the selected solution on the test labels, write the report; return the summary."""
+    best = selection.chosen
     test: dict[str, Any] = {"error": "no solution ran without a bug"}
     gain = None
     if best is not None:
@@ -134,6 +150,7 @@ def finish(task: Task, tree: SearchTree, run_dir: Path, journal: Journal) -> dic
         "baseline_val_score": task.spec.baseline_score,
         "val_gain_over_baseline": gain,
         "medal": task.spec.medal(test_score),
+        "selection": selection.to_dict(),
     }
     if is_speedrun(task.spec.id):  # the speedrun metric: the fraction of the speedup recovered
         try:
@@ -144,7 +161,7 @@ def finish(task: Task, tree: SearchTree, run_dir: Path, journal: Journal) -> dic
             metrics["val_fsr"] = metrics["test_fsr"] = None
     plot = plot_curve(score_curve(journal.nodes(), task), task, run_dir / "score_vs_time.png")
     (run_dir / "tree.json").write_text(json.dumps(tree.to_dict(), indent=1, default=str))
-    write_report(run_dir / "report.md", task, tree, metrics, plot)
+    write_report(run_dir / "report.md", task, tree, best, metrics, plot)
     return metrics
 
 

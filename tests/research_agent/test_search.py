@@ -45,6 +45,7 @@ def executions_per_key(run_dir: Path) -> Counter[str]:
 @pytest.mark.parametrize("policy", sorted(POLICY_SETTINGS))
 def test_search_runs_end_to_end(policy: str, wine: Task, tasks_dir: Path, tmp_path: Path):
     overrides = [f"search={policy}", *POLICY_SETTINGS[policy], "task=wine", "budget.steps=6"]
+    overrides.append("selection.candidates=2")
     workers = 2 if policy == "mcts" else 1
     metrics = research(research_cfg(tasks_dir, [*overrides, f"workers={workers}"]), tmp_path)
     assert metrics["nodes"] == 6 and metrics["policy"] == policy
@@ -52,7 +53,13 @@ def test_search_runs_end_to_end(policy: str, wine: Task, tasks_dir: Path, tmp_pa
     assert 0 < metrics["test_score"] <= 1 and metrics["test_error"] is None
     gain = metrics["val_gain_over_baseline"]
     assert gain["gain"] == pytest.approx(metrics["best_val_score"] - metrics["baseline_val_score"])
-    assert "Validation gain over the baseline" in (tmp_path / "report.md").read_text()
+    report = (tmp_path / "report.md").read_text()
+    assert "Validation gain over the baseline" in report
+    selection = metrics["selection"]  # the shortlist's 3-fold scores chose the solution
+    assert selection["rule"] == "cross_validation" and len(selection["candidates"]) == 2
+    best = max(selection["candidates"], key=lambda c: c["cv_score"])
+    assert metrics["best_node"] == selection["chosen"] == best["node"]
+    assert "3-fold cross-validation" in report
     for name in ("report.md", "score_vs_time.png", "tree.json", "best_solution.py", STATE_FILE):
         assert (tmp_path / name).is_file(), name
     nodes = Journal(tmp_path / "journal.jsonl").nodes()

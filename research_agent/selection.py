@@ -1,0 +1,199 @@
+"""The final choice of a research run's solution, by cross-validation over a shortlist.
+
+The best validation score of many solutions overstates the chosen one (the winner's curse),
+most of all on small validation splits: on breast_cancer's 114 validation samples a logistic
+regression on unscaled features scores 0.991 and 0.92 on the test labels. So the run's
+solution is chosen from a shortlist (the best by validation score and the task's baseline, one
+per distinct set of validation predictions) by k-fold cross-validation over the training and
+validation samples together: each candidate is rerun in the sandbox once per fold, trained on
+the other folds and graded on its fold's labels by the task's own evaluator. The folds are
+contiguous blocks of the training rows followed by the validation rows (samples that come in
+groups, such as the windows of one episode, stay mostly in one fold). The test labels are
+never used.
+
+Tasks without that data layout (``train_X``/``train_y``/``val_X`` arrays and validation labels
+graded by ``evaluate.py``) keep the best validation score, as does a shortlist that the time
+left could not cross-validate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from planning.tree import Node, SearchTree
+from research_agent.domain import BASELINE_KEY
+from research_agent.execution import execute
+from research_agent.sandbox import Limits
+from research_agent.tasks.spec import Task
+
+FOLD_INPUTS = ("train_X.npy", "train_y.npy", "val_X.npy")
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Candidate:
+    """A shortlisted node and its score on each fold (None: not cross-validated, because time
+    ran out or a fold failed)."""
+
+    node: Node
+    fold_scores: list[float] | None = None
+
+    @property
+    def cv_score(self) -> float | None:
+        return None if self.fold_scores is None else float(np.mean(self.fold_scores))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "node": self.node.id,
+            "val_score": self.node.info["val_score"],
+            "cv_score": self.cv_score,
+            "fold_scores": self.fold_scores,
+        }
+
+
+@dataclass
+class Selection:
+    """The chosen node (None when every solution was buggy) and how it was chosen:
+    ``rule`` is "cross_validation" or "validation" (the best validation score)."""
+
+    chosen: Node | None
+    rule: str
+    folds: int
+    candidates: list[Candidate]
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "folds": self.folds,
+            "chosen": None if self.chosen is None else self.chosen.id,
+            "seconds": round(self.seconds, 3),
+            "candidates": [c.to_dict() for c in self.candidates],
+        }
+
+
+def supports_cross_validation(task: Task) -> bool:
+    """Whether ``task`` has the array layout that folds can be cut from."""
+    return (
+        task.grader is None
+        and all((task.public_dir / name).is_file() for name in FOLD_INPUTS)
+        and (task.private_dir / "val_labels.npy").is_file()
+        and task.evaluator.is_file()
+    )
+
+
+def search_time(task: Task, total: float | None, folds: int, fraction: float) -> float | None:
+    """The part of a time budget ``total`` the search gets: all of it, unless the run's
+    solution will be cross-validated, which keeps ``fraction`` of it."""
+    if total is None or folds < 2 or not supports_cross_validation(task):
+        return total
+    return total * (1.0 - fraction)
+
+
+def write_folds(task: Task, folds: int, root: Path) -> list[Task]:
+    """``folds`` task folders under ``root``: each validates on one contiguous block of the
+    training + validation rows and trains on the rest; the other public files are copied."""
+    public, private = task.public_dir, task.private_dir
+    inputs = np.concatenate([np.load(public / "train_X.npy"), np.load(public / "val_X.npy")])
+    labels = np.concatenate(
+        [np.load(public / "train_y.npy"), np.load(private / "val_labels.npy", allow_pickle=False)]
+    )
+    if not 2 <= folds <= len(inputs):
+        raise ValueError(f"cross-validation needs 2 to {len(inputs)} folds, got {folds}")
+    tasks = []
+    for i, held in enumerate(np.array_split(np.arange(len(inputs)), folds)):
+        train = np.setdiff1d(np.arange(len(inputs)), held)
+        fold = root / f"fold_{i}"
+        shutil.rmtree(fold, ignore_errors=True)
+        (fold / "private").mkdir(parents=True)
+        shutil.copytree(public, fold / "public", ignore=shutil.ignore_patterns(*FOLD_INPUTS))
+        np.save(fold / "public" / "train_X.npy", inputs[train])
+        np.save(fold / "public" / "train_y.npy", labels[train])
+        np.save(fold / "public" / "val_X.npy", inputs[held])
+        np.save(fold / "private" / "val_labels.npy", labels[held])
+        shutil.copy2(task.evaluator, fold / "evaluate.py")
+        tasks.append(Task(fold, task.spec))
+    return tasks
+
+
+def shortlist(tree: SearchTree, nodes_dir: Path, size: int) -> list[Node]:
+    """The ``size`` best good nodes by validation score, with the task's baseline solution
+    second when it ran (the reference the best must beat on every fold, too), skipping any
+    whose validation predictions equal an earlier one's (they would score alike on every
+    fold as well)."""
+    ranked = sorted(tree.good_nodes(), key=lambda n: -n.score)
+    baseline = [n for n in ranked if n.payload["key"] == BASELINE_KEY]
+    ranked = ranked[:1] + baseline + [n for n in ranked[1:] if n not in baseline]
+    seen: set[str] = set()
+    chosen = []
+    for node in ranked:
+        path = nodes_dir / node.payload["key"] / "workspace" / "val_predictions.npy"
+        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else node.id
+        if digest not in seen:
+            seen.add(digest)
+            chosen.append(node)
+        if len(chosen) == size:
+            break
+    return chosen
+
+
+def cross_validate(
+    code: str, folds: list[Task], out: Path, limits: Limits, isolation: str | None = None
+) -> list[float] | None:
+    """``code``'s score on each fold (run in ``out/fold_<i>``), or None if a fold failed."""
+    scores = []
+    for i, fold in enumerate(folds):
+        result = execute(fold, code, out / f"fold_{i}", limits, None, isolation)
+        if result.score is None:
+            return None
+        scores.append(result.score)
+    return scores
+
+
+def select_solution(
+    task: Task,
+    tree: SearchTree,
+    run_dir: Path,
+    folds: int,
+    size: int,
+    limits: Limits,
+    isolation: str | None = None,
+    seconds: float | None = None,
+) -> Selection:
+    """Choose the run's solution: the shortlisted node with the best mean score over
+    ``folds`` folds (ties and uncross-validated candidates: the best validation score).
+
+    ``seconds`` bounds the time spent: a candidate is cross-validated only when its own
+    execution time, once per fold, still fits (the best by validation score is the fallback).
+    Solutions run under ``limits`` in ``run_dir/selection/<key>/fold_<i>``."""
+    started = time.perf_counter()
+    best = tree.best_node()
+    if best is None or folds < 2 or size < 2 or not supports_cross_validation(task):
+        return Selection(best, "validation", 0, [], time.perf_counter() - started)
+    root = run_dir / "selection"
+    fold_tasks = write_folds(task, folds, root / "data")
+    candidates = [Candidate(node) for node in shortlist(tree, run_dir / "nodes", size)]
+    log.info("choosing among %d solutions by %d-fold cross-validation", len(candidates), folds)
+    for candidate in candidates:
+        spent = time.perf_counter() - started
+        if seconds is not None and spent + folds * candidate.node.info["exec_time"] > seconds:
+            break
+        key = candidate.node.payload["key"]
+        candidate.fold_scores = cross_validate(
+            candidate.node.payload["code"], fold_tasks, root / key, limits, isolation
+        )
+    scored = [c for c in candidates if c.cv_score is not None]
+    if len(scored) < 2:  # nothing to compare: keep the best by validation score
+        return Selection(best, "validation", folds, candidates, time.perf_counter() - started)
+    chosen = max(scored, key=lambda c: task.spec.signed(c.cv_score))  # type: ignore[arg-type]
+    return Selection(
+        chosen.node, "cross_validation", folds, candidates, time.perf_counter() - started
+    )

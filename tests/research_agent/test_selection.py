@@ -1,0 +1,147 @@
+"""The final choice of a run's solution by cross-validation over a shortlist."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from planning.domain import Expansion
+from planning.tree import SearchTree
+from research_agent.execution import execute
+from research_agent.selection import (
+    search_time,
+    select_solution,
+    shortlist,
+    supports_cross_validation,
+    write_folds,
+)
+from research_agent.tasks import Task
+from tests.research_agent.conftest import FAST
+
+# Two numpy-only solutions: the majority class of the training labels, and the nearest class
+# mean of standardised features (wine's classes are well separated by it).
+LOADS = """
+import os
+import numpy as np
+DATA, OUT = os.environ.get("DATA_DIR", "/data"), os.environ.get("OUTPUT_DIR", ".")
+x = np.load(os.path.join(DATA, "train_X.npy"))
+y = np.load(os.path.join(DATA, "train_y.npy"))
+"""
+MAJORITY = (
+    LOADS
+    + """
+for split in ("val", "test"):
+    n = len(np.load(os.path.join(DATA, f"{split}_X.npy")))
+    np.save(os.path.join(OUT, f"{split}_predictions.npy"), np.full(n, np.bincount(y).argmax()))
+"""
+)
+CENTROID = (
+    LOADS
+    + """
+mean, std = x.mean(0), x.std(0) + 1e-9
+classes = np.unique(y)
+centres = np.stack([((x[y == c] - mean) / std).mean(0) for c in classes])
+for split in ("val", "test"):
+    z = (np.load(os.path.join(DATA, f"{split}_X.npy")) - mean) / std
+    distance = ((z[:, None, :] - centres[None]) ** 2).sum(-1)
+    np.save(os.path.join(OUT, f"{split}_predictions.npy"), classes[distance.argmin(1)])
+"""
+)
+
+RAW_CENTROID = CENTROID.replace("x.std(0) + 1e-9", "1.0")  # unscaled: worse, but not by much
+
+
+def tree_of(task: Task, codes: dict[str, str], run_dir: Path) -> SearchTree:
+    """A search tree of ``codes`` (by key), each run in ``run_dir/nodes/<key>`` as a search
+    would run it."""
+    tree = SearchTree()
+    for key, code in codes.items():
+        result = execute(task, code, run_dir / "nodes" / key, FAST)
+        assert result.score is not None, result.error
+        info = {"key": key, "val_score": result.score, "exec_time": result.exec_time}
+        payload = {"code": code, "plan": key, "key": key}
+        tree.add(Expansion(payload, result.score, info=info), "draft", (), len(tree))
+    return tree
+
+
+def test_folds_partition_the_training_and_validation_rows(wine: Task, tmp_path: Path):
+    public = wine.public_dir
+    inputs = np.concatenate([np.load(public / "train_X.npy"), np.load(public / "val_X.npy")])
+    labels = np.concatenate(
+        [np.load(public / "train_y.npy"), np.load(wine.private_dir / "val_labels.npy")]
+    )
+    folds = write_folds(wine, 3, tmp_path)
+    held = [np.load(f.public_dir / "val_X.npy") for f in folds]
+    assert np.array_equal(np.concatenate(held), inputs)  # contiguous blocks, in order
+    assert [len(h) for h in held] == [len(b) for b in np.array_split(inputs, 3)]
+    start = 0
+    for fold, block in zip(folds, held, strict=True):
+        rows = np.arange(start, start + len(block))
+        start += len(block)
+        rest = np.setdiff1d(np.arange(len(inputs)), rows)
+        assert np.array_equal(np.load(fold.public_dir / "train_X.npy"), inputs[rest])
+        assert np.array_equal(np.load(fold.public_dir / "train_y.npy"), labels[rest])
+        assert np.array_equal(np.load(fold.private_dir / "val_labels.npy"), labels[rows])
+        assert np.array_equal(
+            np.load(fold.public_dir / "test_X.npy"), np.load(public / "test_X.npy")
+        )
+        assert (fold.public_dir / "description.md").is_file()
+        assert not (fold.private_dir / "test_labels.npy").exists()  # never near a fold
+    with pytest.raises(ValueError, match="2 to"):
+        write_folds(wine, 1, tmp_path)
+
+
+def test_the_shortlist_is_cross_validated_and_the_best_mean_chosen(wine: Task, tmp_path: Path):
+    tree = tree_of(wine, {"majority": MAJORITY, "centroid": CENTROID}, tmp_path)
+    selection = select_solution(wine, tree, tmp_path, 3, 5, FAST)
+    assert selection.rule == "cross_validation" and selection.chosen.payload["key"] == "centroid"
+    majority = next(c for c in selection.candidates if c.node.payload["key"] == "majority")
+    # the majority class of each fold's training rows, scored on its held-out rows
+    labels = np.concatenate(
+        [np.load(wine.public_dir / "train_y.npy"), np.load(wine.private_dir / "val_labels.npy")]
+    )
+    expected = []
+    for rows in np.array_split(np.arange(len(labels)), 3):
+        train = np.delete(labels, rows)
+        expected.append(np.mean(labels[rows] == np.bincount(train).argmax()))
+    assert majority.fold_scores == pytest.approx(expected)
+    assert majority.cv_score == pytest.approx(np.mean(expected))
+    chosen = selection.to_dict()
+    assert chosen["chosen"] == selection.chosen.id and len(chosen["candidates"]) == 2
+    assert (tmp_path / "selection" / "centroid" / "fold_2" / "workspace").is_dir()
+
+
+def test_the_best_by_validation_is_kept_when_nothing_can_be_compared(wine: Task, tmp_path: Path):
+    tree = tree_of(wine, {"majority": MAJORITY, "centroid": CENTROID, "again": CENTROID}, tmp_path)
+    best = tree.best_node()
+    assert best.payload["key"] == "centroid"
+    # equal validation predictions are one candidate
+    assert [n.payload["key"] for n in shortlist(tree, tmp_path / "nodes", 5)] == [
+        "centroid",
+        "majority",
+    ]
+    with_baseline = tree_of(
+        wine, {"centroid": CENTROID, "raw": RAW_CENTROID, "baseline": MAJORITY}, tmp_path / "b"
+    )
+    scores = [n.score for n in with_baseline.nodes]
+    assert scores[0] > scores[1] > scores[2]  # the baseline is last by validation score
+    picked = shortlist(with_baseline, tmp_path / "b" / "nodes", 2)
+    assert [n.payload["key"] for n in picked] == ["centroid", "baseline"]  # but shortlisted
+    no_time = select_solution(wine, tree, tmp_path, 3, 5, FAST, seconds=0.0)
+    assert no_time.rule == "validation" and no_time.chosen is best
+    assert all(c.fold_scores is None for c in no_time.candidates)
+    assert select_solution(wine, tree, tmp_path, 0, 5, FAST).rule == "validation"
+    assert select_solution(wine, SearchTree(), tmp_path, 3, 5, FAST).chosen is None
+
+
+def test_tasks_without_array_data_keep_the_whole_time_budget(wine: Task, tmp_path: Path):
+    assert supports_cross_validation(wine)
+    assert search_time(wine, 100.0, 3, 0.25) == pytest.approx(75.0)
+    assert search_time(wine, None, 3, 0.25) is None and search_time(wine, 100.0, 1, 0.25) == 100
+    bare = Task(tmp_path / "bare", wine.spec)
+    shutil.copytree(wine.root, bare.root)
+    (bare.public_dir / "val_X.npy").unlink()
+    assert not supports_cross_validation(bare) and search_time(bare, 100.0, 3, 0.25) == 100
