@@ -239,6 +239,7 @@ def main() -> None:
     overheads = [
         run[m]["overhead_fraction"] for r in results.values() for run in r["runs"] for m in POLICIES
     ]
+    by_validation = chosen_by_validation(results)
     report = {
         "benchmark": "research_search",
         "machine": machine_info(torch.device("cpu")),
@@ -250,9 +251,8 @@ def main() -> None:
         "mean_rank_test": mean_ranks(results, ["baseline", *methods], "test"),
         "goals_val": goal_measures(results, methods, "val"),
         "goals_test": goal_measures(results, methods, "test"),
-        "goals_test_policies_by_validation": goal_measures(
-            chosen_by_validation(results), methods, "test"
-        ),
+        "goals_val_policies_by_validation": goal_measures(by_validation, methods, "val"),
+        "goals_test_policies_by_validation": goal_measures(by_validation, methods, "test"),
         "validation_noise": noise_check(results, methods),
         "max_search_overhead_fraction": max(overheads),
     }
