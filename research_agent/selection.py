@@ -179,7 +179,11 @@ def select_solution(
     if best is None or folds < 2 or size < 2 or not supports_cross_validation(task):
         return Selection(best, "validation", 0, [], time.perf_counter() - started)
     root = run_dir / "selection"
-    fold_tasks = write_folds(task, folds, root / "data")
+    try:
+        fold_tasks = write_folds(task, folds, root / "data")
+    except ValueError as exc:  # too few rows, or arrays that do not stack: keep the run's best
+        log.warning("no cross-validation: %s", exc)
+        return Selection(best, "validation", 0, [], time.perf_counter() - started)
     candidates = [Candidate(node) for node in shortlist(tree, run_dir / "nodes", size)]
     log.info("choosing among %d solutions by %d-fold cross-validation", len(candidates), folds)
     for candidate in candidates:

@@ -134,6 +134,8 @@ def test_the_best_by_validation_is_kept_when_nothing_can_be_compared(wine: Task,
     assert no_time.rule == "validation" and no_time.chosen is best
     assert all(c.fold_scores is None for c in no_time.candidates)
     assert select_solution(wine, tree, tmp_path, 0, 5, FAST).rule == "validation"
+    too_many = select_solution(wine, tree, tmp_path, 10_000, 5, FAST)  # more folds than rows
+    assert too_many.rule == "validation" and too_many.chosen is best
     assert select_solution(wine, SearchTree(), tmp_path, 3, 5, FAST).chosen is None
 
 
