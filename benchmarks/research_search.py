@@ -40,17 +40,25 @@ from research_agent.tasks import RECIPES, Task, TaskSpec, gain_over_baseline, gr
 TUNERS = {"random": random_search, "optuna_tpe": optuna_search}
 
 
-def scores(task: Task, node: Node | None, out: Path) -> dict[str, Any]:
-    """The validation and test scores of a policy run's ``node`` and its validation gain."""
-    if node is None:
+def scores(task: Task, workspace: Path | None, val: float | None) -> dict[str, Any]:
+    """The validation score ``val`` of the solution that ran in ``workspace`` (None: no
+    solution ran without a bug), its test score and its validation gain over the baseline."""
+    if workspace is None:
         return {"val": None, "test": None, "val_gain_ci95": None}
-    workspace = out / "nodes" / node.payload["key"] / "workspace"
     test = grade(task, workspace / "test_predictions.npy", "test").get("score")
     return {
-        "val": rounded(node.info["val_score"]),
+        "val": rounded(val),
         "test": rounded(test),
         "val_gain_ci95": gain_interval(task, workspace),
     }
+
+
+def node_scores(task: Task, node: Node | None, out: Path) -> dict[str, Any]:
+    """:func:`scores` of a policy run's ``node``."""
+    if node is None:
+        return scores(task, None, None)
+    workspace = out / "nodes" / node.payload["key"] / "workspace"
+    return scores(task, workspace, node.info["val_score"])
 
 
 def run_policy(name: str, task: Task, seconds: float, out: Path, seed: int) -> dict[str, Any]:
@@ -74,8 +82,8 @@ def run_policy(name: str, task: Task, seconds: float, out: Path, seed: int) -> d
         max(0.0, seconds - outcome.seconds),
     )
     return {
-        **scores(task, selection.chosen, out),
-        "by_validation": scores(task, outcome.tree.best_node(), out),
+        **node_scores(task, selection.chosen, out),
+        "by_validation": node_scores(task, outcome.tree.best_node(), out),
         "selection_rule": selection.rule,
         "selection_seconds": round(selection.seconds, 2),
         "solutions": len(outcome.tree),
@@ -103,15 +111,9 @@ def run_tuner(name: str, task: Task, seconds: float, out: Path, seed: int) -> di
     initial = read_config(task.starter.read_text())  # every method starts from the baseline
     outcome = TUNERS[name](task, seconds, out, task_limits(task), seed, initial)
     best = outcome.best(task)
-    test = gain = None
-    if best is not None:
-        workspace = out / f"trial_{best[0]}" / "workspace"
-        test = grade(task, workspace / "test_predictions.npy", "test").get("score")
-        gain = gain_interval(task, workspace)
+    workspace = None if best is None else out / f"trial_{best[0]}" / "workspace"
     return {
-        "val": None if best is None else rounded(best[1].score),
-        "test": rounded(test),
-        "val_gain_ci95": gain,
+        **scores(task, workspace, None if best is None else best[1].score),
         "solutions": len(outcome.trials),
         "buggy": sum(r.score is None for _, r in outcome.trials),
         "seconds": round(outcome.seconds, 2),
