@@ -136,7 +136,8 @@ def shortlist(tree: SearchTree, nodes_dir: Path, size: int) -> list[Node]:
     chosen = []
     for node in ranked:
         path = nodes_dir / node.payload["key"] / "workspace" / "val_predictions.npy"
-        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else node.id
+        missing = f"node {node.id}"  # no predictions to compare: a candidate of its own
+        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else missing
         if digest not in seen:
             seen.add(digest)
             chosen.append(node)
