@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from research_agent.journal import Journal
 from research_agent.operators import BACKENDS, Candidate, ProgrammaticOperators
 from research_agent.run import research
 from research_agent.tasks import Task
@@ -82,6 +83,14 @@ def test_hostile_solutions_are_recorded_buggy_and_the_run_goes_on(
                  "start_from_baseline=false"]  # fmt: skip
     metrics = research(research_cfg(tasks_dir, overrides), tmp_path)
     assert metrics["nodes"] == len(HOSTILE) + 2
+    records = [r for r in Journal(tmp_path / "journal.jsonl").records() if r["kind"] == "execution"]
+    hostile_runs = {
+        r["plan"].removeprefix("hostile "): r for r in records if r["plan"].startswith("hostile ")
+    }
+    assert sorted(hostile_runs) == sorted(HOSTILE)
+    scored = {name: {k: r[k] for k in ("metrics", "exit_code", "isolation", "files", "stderr")}
+              for name, r in hostile_runs.items() if not r["is_buggy"]}  # fmt: skip
+    assert not scored, f"hostile solutions that were scored: {scored}"
     assert metrics["buggy_nodes"] == len(HOSTILE)
     assert metrics["best_val_score"] is not None and metrics["test_score"] is not None
     assert sum(executions_per_key(tmp_path).values()) == len(HOSTILE) + 2  # journal intact
