@@ -44,12 +44,13 @@ class SandboxConfig:
 @dataclass
 class SelectionConfig:
     """How the run's solution is chosen: the best mean score over ``folds``-fold
-    cross-validation (training + validation samples) among the ``candidates`` best by
-    validation score, in ``time_fraction`` of a time budget kept from the search for it.
-    ``folds`` below 2 (or a task without array data): the best validation score."""
+    cross-validation (training + validation samples) among at most ``candidates`` solutions
+    (the best by validation score, the baseline, the best of each other model family), in
+    ``time_fraction`` of a time budget kept from the search for it. ``folds`` below 2 (or a
+    task without array data): the best validation score."""
 
     folds: int = 3
-    candidates: int = 5
+    candidates: int = 7
     time_fraction: float = 0.25
 
 

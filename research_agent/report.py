@@ -85,13 +85,15 @@ def selection_lines(selection: dict[str, Any] | None) -> list[str]:
         return ["Chosen by its validation score.", ""]
     lines = [
         f"Chosen by {selection['folds']}-fold cross-validation over the training and "
-        f"validation samples among the best by validation score ({selection['seconds']:.1f} s):",
+        f"validation samples among the best by validation score and the best of each model "
+        f"family, the weaker half raced out after the first fold ({selection['seconds']:.1f} s):",
         "",
         "| node | validation | cross-validation | chosen |",
         "|---|---|---|---|",
     ]
     for c in selection["candidates"]:
-        cv = "not run" if c["cv_score"] is None else f"{c['cv_score']:.6g}"
+        cv = "not run" if c["fold_scores"] is None else f"raced out ({c['fold_scores'][0]:.6g})"
+        cv = cv if c["cv_score"] is None else f"{c['cv_score']:.6g}"
         mark = "yes" if c["node"] == selection["chosen"] else ""
         lines.append(f"| {c['node']} | {c['val_score']:.6g} | {cv} | {mark} |")
     return [*lines, ""]

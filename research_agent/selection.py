@@ -3,13 +3,14 @@
 The best validation score of many solutions overstates the chosen one (the winner's curse),
 most of all on small validation splits: on breast_cancer's 114 validation samples a logistic
 regression on unscaled features scores 0.991 and 0.92 on the test labels. So the run's
-solution is chosen from a shortlist (the best by validation score and the task's baseline, one
-per distinct set of validation predictions) by k-fold cross-validation over the training and
-validation samples together: each candidate is rerun in the sandbox once per fold, trained on
-the other folds and graded on its fold's labels by the task's own evaluator. The folds are
-contiguous blocks of the training rows followed by the validation rows (samples that come in
-groups, such as the windows of one episode, stay mostly in one fold). The test labels are
-never used.
+solution is chosen from a shortlist (the best by validation score, the task's baseline and the
+best of each other model family, one per distinct set of validation predictions) by k-fold
+cross-validation over the training and validation samples together: each candidate is rerun in
+the sandbox once per fold, trained on the other folds and graded on its fold's labels by the
+task's own evaluator. The shortlist is raced: all of it on the first fold, the better half on
+the rest. The folds are contiguous blocks of the training rows followed by the validation rows
+(samples that come in groups, such as the windows of one episode, stay mostly in one fold).
+The test labels are never used.
 
 Tasks without that data layout (``train_X``/``train_y``/``val_X`` arrays and validation labels
 graded by ``evaluate.py``) keep the best validation score, as does a shortlist that the time
@@ -22,6 +23,7 @@ import hashlib
 import logging
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,7 @@ from planning.tree import Node, SearchTree
 from research_agent.domain import BASELINE_KEY
 from research_agent.execution import execute
 from research_agent.sandbox import Limits
+from research_agent.solution import read_config
 from research_agent.tasks.spec import Task
 
 FOLD_INPUTS = ("train_X.npy", "train_y.npy", "val_X.npy")
@@ -40,15 +43,20 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Candidate:
-    """A shortlisted node and its score on each fold (None: not cross-validated, because time
-    ran out or a fold failed)."""
+    """A shortlisted node and its scores on the folds it ran, out of ``folds`` (None: not
+    cross-validated, because time ran out or a fold failed; fewer than ``folds``: raced out
+    after the first fold)."""
 
     node: Node
+    folds: int
     fold_scores: list[float] | None = None
 
     @property
     def cv_score(self) -> float | None:
-        return None if self.fold_scores is None else float(np.mean(self.fold_scores))
+        """The mean over every fold (None unless all of them ran)."""
+        if self.fold_scores is None or len(self.fold_scores) < self.folds:
+            return None
+        return float(np.mean(self.fold_scores))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -124,17 +132,33 @@ def write_folds(task: Task, folds: int, root: Path) -> list[Task]:
     return tasks
 
 
+def family_of(node: Node) -> str:
+    """The model family in ``node``'s CONFIG block, or a name of the node's own when its code
+    has none (a solution written by a language model: a family of one)."""
+    try:
+        return str(read_config(node.payload["code"]).get("model", f"node {node.id}"))
+    except ValueError:
+        return f"node {node.id}"
+
+
 def shortlist(tree: SearchTree, nodes_dir: Path, size: int) -> list[Node]:
-    """The ``size`` best good nodes by validation score, with the task's baseline solution
-    second when it ran (the reference the best must beat on every fold, too), skipping any
-    whose validation predictions equal an earlier one's (they would score alike on every
-    fold as well)."""
+    """Up to ``size`` good nodes to cross-validate: the best by validation score, the task's
+    baseline solution when it ran (the reference the best must beat on every fold, too), the
+    best of every other model family by validation score, then the next best overall. A
+    family's best is the fair one to compare: the more of a family the search tried, the more
+    its best validation score overstates it. Nodes whose validation predictions equal an
+    earlier one's are skipped (they would score alike on every fold as well)."""
     ranked = sorted(tree.good_nodes(), key=lambda n: -n.score)
     baseline = [n for n in ranked if n.payload["key"] == BASELINE_KEY]
-    ranked = ranked[:1] + baseline + [n for n in ranked[1:] if n not in baseline]
+    others = [n for n in ranked if n not in baseline]
+    families: dict[str, Node] = {}
+    for node in others:
+        families.setdefault(family_of(node), node)
+    leaders = list(families.values())
+    order = others[:1] + baseline + leaders[1:] + [n for n in others if n not in leaders]
     seen: set[str] = set()
     chosen = []
-    for node in ranked:
+    for node in order:
         path = nodes_dir / node.payload["key"] / "workspace" / "val_predictions.npy"
         missing = f"node {node.id}"  # no predictions to compare: a candidate of its own
         digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else missing
@@ -146,17 +170,40 @@ def shortlist(tree: SearchTree, nodes_dir: Path, size: int) -> list[Node]:
     return chosen
 
 
-def cross_validate(
-    code: str, folds: list[Task], out: Path, limits: Limits, isolation: str | None = None
-) -> list[float] | None:
-    """``code``'s score on each fold (run in ``out/fold_<i>``), or None if a fold failed."""
-    scores = []
-    for i, fold in enumerate(folds):
-        result = execute(fold, code, out / f"fold_{i}", limits, None, isolation)
-        if result.score is None:
-            return None
-        scores.append(result.score)
-    return scores
+def race(
+    candidates: list[Candidate],
+    folds: list[Task],
+    root: Path,
+    limits: Limits,
+    isolation: str | None,
+    fits: Callable[[Candidate, int], bool],
+    signed: Callable[[float], float],
+) -> None:
+    """Cross-validate ``candidates`` in two rounds (their ``fold_scores``): every candidate on
+    the first fold, then the better half of them (at least two) on the other folds. A
+    candidate runs a round only while ``fits(candidate, runs)`` says its runs fit the time
+    left; a failed fold drops it (``fold_scores`` None)."""
+
+    def run(candidate: Candidate, indices: range) -> None:
+        key = candidate.node.payload["key"]
+        for i in indices:
+            result = execute(
+                folds[i], candidate.node.payload["code"], root / key / f"fold_{i}", limits,
+                None, isolation,
+            )  # fmt: skip
+            if result.score is None:
+                candidate.fold_scores = None
+                return
+            candidate.fold_scores = [*(candidate.fold_scores or []), result.score]
+
+    for candidate in candidates:
+        if fits(candidate, 1):
+            run(candidate, range(1))
+    first = [c for c in candidates if c.fold_scores]
+    first.sort(key=lambda c: -signed(c.fold_scores[0]))  # type: ignore[index]
+    for candidate in first[: max(2, -(-len(first) // 2))]:
+        if fits(candidate, len(folds) - 1):
+            run(candidate, range(1, len(folds)))
 
 
 def select_solution(
@@ -170,11 +217,12 @@ def select_solution(
     seconds: float | None = None,
 ) -> Selection:
     """Choose the run's solution: the shortlisted node with the best mean score over
-    ``folds`` folds (ties and uncross-validated candidates: the best validation score).
+    ``folds`` folds (ties and uncross-validated candidates: the best validation score), the
+    shortlist raced (:func:`race`) so that the weaker half runs one fold only.
 
-    ``seconds`` bounds the time spent: a candidate is cross-validated only when its own
-    execution time, once per fold, still fits (the best by validation score is the fallback).
-    Solutions run under ``limits`` in ``run_dir/selection/<key>/fold_<i>``."""
+    ``seconds`` bounds the time spent: a candidate runs a round only when its own execution
+    time, once per fold of the round, still fits (the best by validation score is the
+    fallback). Solutions run under ``limits`` in ``run_dir/selection/<key>/fold_<i>``."""
     started = time.perf_counter()
     best = tree.best_node()
     if best is None or folds < 2 or size < 2 or not supports_cross_validation(task):
@@ -185,16 +233,14 @@ def select_solution(
     except ValueError as exc:  # too few rows, or arrays that do not stack: keep the run's best
         log.warning("no cross-validation: %s", exc)
         return Selection(best, "validation", 0, [], time.perf_counter() - started)
-    candidates = [Candidate(node) for node in shortlist(tree, run_dir / "nodes", size)]
+    candidates = [Candidate(node, folds) for node in shortlist(tree, run_dir / "nodes", size)]
     log.info("choosing among %d solutions by %d-fold cross-validation", len(candidates), folds)
-    for candidate in candidates:
+
+    def fits(candidate: Candidate, runs: int) -> bool:
         spent = time.perf_counter() - started
-        if seconds is not None and spent + folds * candidate.node.info["exec_time"] > seconds:
-            break
-        key = candidate.node.payload["key"]
-        candidate.fold_scores = cross_validate(
-            candidate.node.payload["code"], fold_tasks, root / key, limits, isolation
-        )
+        return seconds is None or spent + runs * candidate.node.info["exec_time"] <= seconds
+
+    race(candidates, fold_tasks, root, limits, isolation, fits, task.spec.signed)
     scored = [c for c in candidates if c.cv_score is not None]
     if len(scored) < 2:  # nothing to compare: keep the best by validation score
         return Selection(best, "validation", folds, candidates, time.perf_counter() - started)

@@ -12,12 +12,15 @@ from planning.domain import Expansion
 from planning.tree import SearchTree
 from research_agent.execution import execute
 from research_agent.selection import (
+    family_of,
     search_time,
     select_solution,
     shortlist,
     supports_cross_validation,
     write_folds,
 )
+from research_agent.solution import render
+from research_agent.space import default_config
 from research_agent.tasks import Task
 from tests.research_agent.conftest import FAST
 
@@ -147,3 +150,35 @@ def test_tasks_without_array_data_keep_the_whole_time_budget(wine: Task, tmp_pat
     shutil.copytree(wine.root, bare.root)
     (bare.public_dir / "val_X.npy").unlink()
     assert not supports_cross_validation(bare) and search_time(bare, 100.0, 3, 0.25) == 100
+
+
+def test_the_shortlist_takes_the_best_of_each_family_and_races_it(wine: Task, tmp_path: Path):
+    def linear(c: float, features: list[str]) -> str:
+        config = {"model": "linear", "params": {"C": c}, "features": features}
+        return render(config, "classification")
+
+    raw = ["impute"]
+    codes = {  # validation accuracy on wine, each with predictions of its own
+        "linear": linear(1.0, ["impute", "standardize"]),  # 1.0
+        "trees": render(default_config("extra_trees"), "classification"),  # 0.972
+        "baseline": linear(0.01, raw),  # 0.889
+        "knn": render(default_config("knn", raw), "classification"),  # 0.75
+        "svm": render(default_config("svm", raw), "classification"),  # 0.722
+        "majority": MAJORITY,  # 0.444, no CONFIG block: a family of its own
+    }
+    tree = tree_of(wine, codes, tmp_path)
+    scores = [n.score for n in tree.nodes]
+    assert scores == sorted(scores, reverse=True) and len(set(scores)) == len(scores)
+    nodes = {n.payload["key"]: n for n in tree.nodes}
+    assert family_of(nodes["baseline"]) == "linear" and family_of(nodes["majority"]) == "node 5"
+    # the best overall, the baseline, then the other families' best by validation score
+    picked = [n.payload["key"] for n in shortlist(tree, tmp_path / "nodes", 10)]
+    assert picked == ["linear", "baseline", "trees", "knn", "svm", "majority"]
+    assert len(shortlist(tree, tmp_path / "nodes", 3)) == 3
+
+    selection = select_solution(wine, tree, tmp_path, 3, 10, FAST)
+    assert selection.rule == "cross_validation" and len(selection.candidates) == 6
+    ran = sorted(selection.candidates, key=lambda c: -c.fold_scores[0])
+    assert [len(c.fold_scores) for c in ran] == [3, 3, 3, 1, 1, 1]  # the better half goes on
+    assert [c.cv_score is None for c in ran] == [False, False, False, True, True, True]
+    assert selection.chosen is max(ran[:3], key=lambda c: c.cv_score).node
