@@ -170,19 +170,36 @@ def shortlist(tree: SearchTree, nodes_dir: Path, size: int) -> list[Node]:
     return chosen
 
 
+def survivors(entrants: int) -> int:
+    """How many of a race's ``entrants`` run every fold: the better half, at least two."""
+    return min(entrants, max(2, -(-entrants // 2)))
+
+
+def race_size(candidates: list[Candidate], folds: int, seconds: float | None) -> int:
+    """How many of the shortlist (in order) can be raced in ``seconds``: each runs the first
+    fold, and the slowest survivors' other folds must still fit (their execution times);
+    0 when fewer than two fit."""
+    if seconds is None:
+        return len(candidates)
+    for size in range(len(candidates), 1, -1):  # fewer than two would compare nothing
+        times = [c.node.info["exec_time"] for c in candidates[:size]]
+        slowest = sorted(times, reverse=True)[: survivors(size)]
+        if sum(times) + (folds - 1) * sum(slowest) <= seconds:
+            return size
+    return 0
+
+
 def race(
     candidates: list[Candidate],
     folds: list[Task],
     root: Path,
     limits: Limits,
     isolation: str | None,
-    fits: Callable[[Candidate, int], bool],
     signed: Callable[[float], float],
 ) -> None:
     """Cross-validate ``candidates`` in two rounds (their ``fold_scores``): every candidate on
-    the first fold, then the better half of them (at least two) on the other folds. A
-    candidate runs a round only while ``fits(candidate, runs)`` says its runs fit the time
-    left; a failed fold drops it (``fold_scores`` None)."""
+    the first fold, then the better half of them (at least two) on the other folds. A failed
+    fold drops a candidate (``fold_scores`` None)."""
 
     def run(candidate: Candidate, indices: range) -> None:
         key = candidate.node.payload["key"]
@@ -197,13 +214,11 @@ def race(
             candidate.fold_scores = [*(candidate.fold_scores or []), result.score]
 
     for candidate in candidates:
-        if fits(candidate, 1):
-            run(candidate, range(1))
+        run(candidate, range(1))
     first = [c for c in candidates if c.fold_scores]
     first.sort(key=lambda c: -signed(c.fold_scores[0]))  # type: ignore[index]
-    for candidate in first[: max(2, -(-len(first) // 2))]:
-        if fits(candidate, len(folds) - 1):
-            run(candidate, range(1, len(folds)))
+    for candidate in first[: survivors(len(first))]:
+        run(candidate, range(1, len(folds)))
 
 
 def select_solution(
@@ -220,9 +235,10 @@ def select_solution(
     ``folds`` folds (ties and uncross-validated candidates: the best validation score), the
     shortlist raced (:func:`race`) so that the weaker half runs one fold only.
 
-    ``seconds`` bounds the time spent: a candidate runs a round only when its own execution
-    time, once per fold of the round, still fits (the best by validation score is the
-    fallback). Solutions run under ``limits`` in ``run_dir/selection/<key>/fold_<i>``."""
+    ``seconds`` bounds the time spent: the race takes the first candidates whose execution
+    times, once per fold they would run (:func:`race_size`), fit it; the others are not run
+    (with fewer than two, the best by validation score is the fallback). Solutions run under
+    ``limits`` in ``run_dir/selection/<key>/fold_<i>``."""
     started = time.perf_counter()
     best = tree.best_node()
     if best is None or folds < 2 or size < 2 or not supports_cross_validation(task):
@@ -235,12 +251,9 @@ def select_solution(
         return Selection(best, "validation", 0, [], time.perf_counter() - started)
     candidates = [Candidate(node, folds) for node in shortlist(tree, run_dir / "nodes", size)]
     log.info("choosing among %d solutions by %d-fold cross-validation", len(candidates), folds)
-
-    def fits(candidate: Candidate, runs: int) -> bool:
-        spent = time.perf_counter() - started
-        return seconds is None or spent + runs * candidate.node.info["exec_time"] <= seconds
-
-    race(candidates, fold_tasks, root, limits, isolation, fits, task.spec.signed)
+    left = None if seconds is None else seconds - (time.perf_counter() - started)
+    entrants = candidates[: race_size(candidates, folds, left)]
+    race(entrants, fold_tasks, root, limits, isolation, task.spec.signed)
     scored = [c for c in candidates if c.cv_score is not None]
     if len(scored) < 2:  # nothing to compare: keep the best by validation score
         return Selection(best, "validation", folds, candidates, time.perf_counter() - started)

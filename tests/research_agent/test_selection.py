@@ -12,7 +12,9 @@ from planning.domain import Expansion
 from planning.tree import SearchTree
 from research_agent.execution import execute
 from research_agent.selection import (
+    Candidate,
     family_of,
+    race_size,
     search_time,
     select_solution,
     shortlist,
@@ -182,3 +184,20 @@ def test_the_shortlist_takes_the_best_of_each_family_and_races_it(wine: Task, tm
     assert [len(c.fold_scores) for c in ran] == [3, 3, 3, 1, 1, 1]  # the better half goes on
     assert [c.cv_score is None for c in ran] == [False, False, False, True, True, True]
     assert selection.chosen is max(ran[:3], key=lambda c: c.cv_score).node
+
+
+def test_the_race_takes_as_many_candidates_as_the_time_left_allows():
+    def shortlisted(*times: float) -> list[Candidate]:
+        tree = SearchTree()
+        for t in times:
+            tree.add(Expansion({"key": str(t)}, 0.0, info={"exec_time": t}), "draft", (), len(tree))
+        return [Candidate(node, 3) for node in tree.nodes]
+
+    four = shortlisted(1.0, 1.0, 1.0, 1.0)
+    assert race_size(four, 3, None) == 4
+    assert race_size(four, 3, 8.0) == 4  # 4 first folds, then 2 more for each of 2 survivors
+    assert race_size(four, 3, 7.9) == 3  # 3 + 2 * 2
+    assert race_size(four, 3, 5.9) == 0  # not even two could be compared
+    slow = shortlisted(1.0, 5.0, 1.0)  # the slow one may survive: its folds must fit
+    assert race_size(slow, 3, 19.0) == 3  # 7 + 2 * (5 + 1)
+    assert race_size(slow, 3, 18.9) == 2  # 6 + 2 * (5 + 1)
