@@ -71,7 +71,9 @@ class WorldModelMPCAgent:
             raise ValueError("agent.checkpoint is required when agent.learn=false")
         self.device = resolve_device(device)
         self.action_space = env.action_space
-        self.model = self._build_model(env, checkpoint, worldmodel).to(self.device)
+        with torch.random.fork_rng(devices=[]):  # a new model's weights follow ``seed``
+            torch.manual_seed(seed)
+            self.model = self._build_model(env, checkpoint, worldmodel).to(self.device)
         self.modalities = list(self.model.obs_shapes)
         low, high = (self._to_unit(b) for b in (self.action_space.low, self.action_space.high))
         self.planner = build_planner(
@@ -87,6 +89,7 @@ class WorldModelMPCAgent:
             seed=seed,
         )
         self.generator = torch.Generator(self.device).manual_seed(seed)
+        self.rng = np.random.default_rng(seed)  # the seed steps' uniform actions
         self.learn, self.seed_steps, self.updates_per_step = learn, seed_steps, updates_per_step
         self.explore_std, self.save_to = explore_std, save_to
         trainer_cfg = (
@@ -158,7 +161,8 @@ class WorldModelMPCAgent:
             self.replay.start_episode(observation)
             self.recording = True
         if self.learn and self.total_steps < self.seed_steps:
-            return self.action_space.sample()
+            low, high = self.action_space.low, self.action_space.high
+            return self.rng.uniform(low, high).astype(self.action_space.dtype)
         self.model.eval()
         z = self.model.encode(self._tensors(observation))
         num, horizon = self.planner.config.num_policy_samples, self.planner.config.horizon
