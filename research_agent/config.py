@@ -104,7 +104,8 @@ class ResearchConfig:
     ``start_from_baseline``: run the task's baseline solution first, as the first draft.
     ``selection``: how the final solution is chosen (see :class:`SelectionConfig`).
     ``novelty_tries``: how many times an operator is asked for a solution not yet tried in the
-    run before a repeat is run (1: every proposal is run as it comes).
+    run before its fallbacks are (a crossover mutates its first parent, an improve drafts) and
+    a repeat is run (1: every proposal is run as it comes).
     ``executor``: local (``workers`` threads) or ray (``workers`` Ray tasks at a time, on the
     cluster at ``ray.address``; see :class:`planning.ray_executor.RaySettings`).
     """

@@ -4,8 +4,9 @@ Each expansion is identified by its job key (operator, parent ids, seed). A fini
 is appended to the journal at once, and an execution already in the journal (a resumed run)
 is replayed from there instead of being run again. A proposed solution whose code was already
 proposed in the run is proposed again (the operator draws on from the job's generator, up to
-``novelty_tries`` times), so the budget goes to solutions not yet tried; a repeat is run only
-when no novel one came up.
+``novelty_tries`` times, then its fallbacks: a crossover mutates its first parent, an improve
+drafts), so the budget goes to solutions not yet tried; a repeat is run only when no novel one
+came up.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from research_agent.sandbox import Limits
 from research_agent.tasks.spec import Task
 
 BASELINE_KEY = "baseline"
+FALLBACKS: dict[str, list[str]] = {"crossover": ["improve", "draft"], "improve": ["draft"]}
+"""What a job's operator falls back to when none of its draws is a solution not yet tried."""
 
 
 def job_key(job: ExpansionJob) -> str:
@@ -118,25 +121,52 @@ class ResearchDomain:
 
     def _propose_novel(self, job: ExpansionJob) -> Candidate:
         """The job's candidate, or a later draw of its operator when that code was proposed
-        before; a deterministic operator (same code twice running) is not asked again."""
+        before (a deterministic operator, same code twice running, is not asked again); when
+        no draw is novel, the operator's fallbacks in :data:`FALLBACKS` are asked the same way
+        (a crossover of parents that merge into a tried solution mutates the first parent
+        instead, as an evolutionary search does). A repeat is returned only when all repeat."""
         rng = np.random.default_rng(job.seed)
+        operators = [job.operator]
+        if self.novelty_tries > 1:
+            operators += FALLBACKS.get(job.operator, [])
+        repeats = []
+        for operator in operators:
+            candidate, novel = self._draw_novel(job, operator, rng)
+            if novel and operator == job.operator:
+                return candidate
+            if novel:
+                note = f" (instead of {job.operator}, whose draws repeated tried solutions)"
+                return Candidate(candidate.code, candidate.plan + note)
+            repeats.append(candidate)
+        first = repeats[0]
+        return Candidate(first.code, f"{first.plan} (a repeat of a tried solution)")
+
+    def _draw_novel(
+        self, job: ExpansionJob, operator: str, rng: np.random.Generator
+    ) -> tuple[Candidate, bool]:
+        """Up to ``novelty_tries`` draws of ``operator`` on the job's parents: the first novel
+        candidate and True, or the last repeat and False."""
         previous = None
         for attempt in range(self.novelty_tries):
-            candidate = self._operate(job, rng)
+            candidate = self._operate(job, rng, operator)
             if self.remember(candidate.code):
                 note = f" (draw {attempt + 1}: the earlier ones repeated tried solutions)"
-                return Candidate(candidate.code, candidate.plan + (note if attempt else ""))
+                return Candidate(candidate.code, candidate.plan + (note if attempt else "")), True
             if candidate.code == previous:
                 break
             previous = candidate.code
-        return Candidate(candidate.code, f"{candidate.plan} (a repeat of a tried solution)")
+        return candidate, False
 
-    def _operate(self, job: ExpansionJob, rng: np.random.Generator) -> Candidate:
-        if job.operator == "draft":
+    def _operate(
+        self, job: ExpansionJob, rng: np.random.Generator, operator: str | None = None
+    ) -> Candidate:
+        """``operator`` (default: the job's) applied to the job's parents."""
+        operator = operator or job.operator
+        if operator == "draft":
             return self.operators.draft(self.task, rng)
-        if job.operator == "crossover":
+        if operator == "crossover":
             return self.operators.crossover(self.task, job.parents[0], job.parents[1], rng)
-        return getattr(self.operators, job.operator)(self.task, job.parents[0], rng)
+        return getattr(self.operators, operator)(self.task, job.parents[0], rng)
 
     def failed(self, job: ExpansionJob, error: str) -> Expansion:
         """Journal ``job`` as a buggy execution that never finished (its worker was lost, e.g.

@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 from omegaconf import DictConfig, OmegaConf
 
-from planning.domain import ExpansionJob
+from planning.domain import ExpansionJob, Parent
 from research_agent.domain import ResearchDomain
 from research_agent.journal import Journal
 from research_agent.operators import ProgrammaticOperators
 from research_agent.run import build_domain, research
 from research_agent.search import STATE_FILE, make_policy, policy_name, run_search
+from research_agent.solution import read_config, render
+from research_agent.space import default_config, families_for
 from research_agent.tasks import Task
 from tests.hydra_compose import compose_config
 from tests.research_agent.conftest import FAST
@@ -172,3 +174,24 @@ def test_a_repeated_proposal_is_drawn_again_and_a_resume_counts_the_journal(wine
     assert resumed._propose_novel(job).code == second.code
     with pytest.raises(ValueError, match="novelty_tries"):
         domain(0)
+
+
+def test_a_crossover_that_repeats_a_tried_solution_mutates_its_first_parent(wine: Task, tmp_path):
+    code = render(default_config("linear", ["impute"]), "classification")
+    twins = tuple(Parent(i, {"code": code, "plan": ""}, 0.9, False, {}) for i in range(2))
+    job = ExpansionJob("crossover", twins, seed=3)
+
+    def domain(tries: int) -> ResearchDomain:
+        journal = Journal(tmp_path / f"journal_{tries}.jsonl")
+        domain = ResearchDomain(
+            wine, ProgrammaticOperators(), tmp_path, journal, FAST, novelty_tries=tries
+        )
+        domain.remember(code)  # the parents' own solution, tried already
+        return domain
+
+    child = domain(8)._propose_novel(job)
+    assert child.code != code
+    assert child.plan.startswith("improve node 0") and "instead of crossover" in child.plan
+    assert read_config(child.code)["model"] in {f.name for f in families_for("classification")}
+    repeat = domain(1)._propose_novel(job)  # no retries: no fallbacks either
+    assert repeat.code == code and "a repeat of a tried solution" in repeat.plan
