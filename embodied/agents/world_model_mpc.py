@@ -13,6 +13,7 @@ seed data would misscale the states that a better policy reaches later.
 
 from __future__ import annotations
 
+import copy
 import logging
 from dataclasses import replace
 from pathlib import Path
@@ -89,7 +90,8 @@ class WorldModelMPCAgent:
             seed=seed,
         )
         self.generator = torch.Generator(self.device).manual_seed(seed)
-        self.rng = np.random.default_rng(seed)  # the seed steps' uniform actions
+        self.seed_action_space = copy.deepcopy(env.action_space)  # the seed steps' actions
+        self.seed_action_space.seed(seed)
         self.learn, self.seed_steps, self.updates_per_step = learn, seed_steps, updates_per_step
         self.explore_std, self.save_to = explore_std, save_to
         trainer_cfg = (
@@ -161,8 +163,7 @@ class WorldModelMPCAgent:
             self.replay.start_episode(observation)
             self.recording = True
         if self.learn and self.total_steps < self.seed_steps:
-            low, high = self.action_space.low, self.action_space.high
-            return self.rng.uniform(low, high).astype(self.action_space.dtype)
+            return self.seed_action_space.sample()
         self.model.eval()
         z = self.model.encode(self._tensors(observation))
         num, horizon = self.planner.config.num_policy_samples, self.planner.config.horizon
