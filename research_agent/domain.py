@@ -129,17 +129,16 @@ class ResearchDomain:
         operators = [job.operator]
         if self.novelty_tries > 1:
             operators += FALLBACKS.get(job.operator, [])
-        repeats = []
+        repeat = None  # the job's own operator's repeat, run when every operator repeats
         for operator in operators:
             candidate, novel = self._draw_novel(job, operator, rng)
-            if novel and operator == job.operator:
-                return candidate
             if novel:
+                if operator == job.operator:
+                    return candidate
                 note = f" (instead of {job.operator}, whose draws repeated tried solutions)"
                 return Candidate(candidate.code, candidate.plan + note)
-            repeats.append(candidate)
-        first = repeats[0]
-        return Candidate(first.code, f"{first.plan} (a repeat of a tried solution)")
+            repeat = repeat or candidate
+        return Candidate(repeat.code, f"{repeat.plan} (a repeat of a tried solution)")
 
     def _draw_novel(
         self, job: ExpansionJob, operator: str, rng: np.random.Generator
