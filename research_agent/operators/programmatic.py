@@ -1,6 +1,8 @@
 """Operators without a language model: templates, structured config edits and debug rules.
 
-* draft: a random config of a family that fits the task, rendered from its template; with a
+* draft: a random config of a family that fits the task, rendered from its template with the
+  template's standard preprocessing (impute + standardize for tabular models: an SVM or kNN on
+  raw features is a known mistake, not a draft worth a run; improves toggle the steps); with a
   memory of the run, of a family the earlier drafts (the baseline among them) have not used
   while there is one, as aira-dojo's draft prompt asks for a solution unlike the earlier drafts.
 * improve: ``edits`` structured edits of the parent's ``CONFIG`` block (a setting moved to a
@@ -59,6 +61,7 @@ class ProgrammaticOperators:
     def draft(self, task: Task, rng: np.random.Generator) -> Candidate:
         drafted = self._drafted_families()
         config = random_config(task.spec.kind, task.spec.image, rng, drafted)
+        config["features"] = default_config(config["model"])["features"]
         return self._candidate(task, config, f"draft: {_describe(config)}")
 
     def _drafted_families(self) -> frozenset[str]:

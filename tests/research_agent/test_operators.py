@@ -63,6 +63,15 @@ def test_draft_and_improve_stay_in_the_config_space(wine: Task):
     assert before != after and child.plan.startswith("improve node 0")
 
 
+def test_drafts_come_with_the_templates_preprocessing(wine: Task):
+    """Drafts of every tabular family impute and standardize (an SVM on raw features scores
+    near chance on breast_cancer); the feature steps are left to the improves."""
+    rng = np.random.default_rng(0)
+    drafts = [read_config(OPS.draft(wine, rng).code) for _ in range(20)]
+    assert {d["model"] for d in drafts} == {f.name for f in families_for("classification")}
+    assert all(d["features"] == ["impute", "standardize"] for d in drafts)
+
+
 @pytest.mark.parametrize(
     ("info", "check"),
     [
