@@ -64,7 +64,7 @@ class OperatorsConfig:
 @dataclass
 class ProgrammaticOperatorsConfig(OperatorsConfig):
     """Template drafts (each of a model family the earlier drafts have not used while there is
-    one), ``edits`` structured config edits per improve, rule-based debugging.
+    one, imputed and standardised), ``edits`` structured config edits per improve, rule-based debugging.
 
     An edit switches the model family with ``family_prob`` (``stalled_family_prob`` once
     ``stall_after`` children of the parent have not beaten it), starting from that family's best
