@@ -80,6 +80,7 @@ def run_policy(name: str, task: Task, seconds: float, out: Path, seed: int) -> d
         domain.limits,
         None,
         max(0.0, seconds - outcome.seconds),
+        choice.ensemble,
     )
     return {
         **node_scores(task, selection.chosen, out),

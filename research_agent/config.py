@@ -47,11 +47,14 @@ class SelectionConfig:
     cross-validation (training + validation samples) among at most ``candidates`` solutions
     (the best by validation score, the baseline, the best of each other model family), in
     ``time_fraction`` of a time budget kept from the search for it. ``folds`` below 2 (or a
-    task without array data): the best validation score."""
+    task without array data): the best validation score. ``ensemble``: the ensemble of the
+    three best by cross-validation (a vote; a mean for regressions) is chosen instead when it
+    cross-validates better."""
 
     folds: int = 3
     candidates: int = 7
     time_fraction: float = 0.25
+    ensemble: bool = True
 
 
 @dataclass
@@ -64,7 +67,8 @@ class OperatorsConfig:
 @dataclass
 class ProgrammaticOperatorsConfig(OperatorsConfig):
     """Template drafts (each of a model family the earlier drafts have not used while there is
-    one, imputed and standardised), ``edits`` structured config edits per improve, rule-based debugging.
+    one, imputed and standardised), ``edits`` structured config edits per improve, rule-based
+    debugging.
 
     An edit switches the model family with ``family_prob`` (``stalled_family_prob`` once
     ``stall_after`` children of the parent have not beaten it), starting from that family's best

@@ -80,8 +80,8 @@ def gain_lines(gain: dict[str, Any] | None) -> list[str]:
 
 def selection_lines(selection: dict[str, Any] | None) -> list[str]:
     """How the solution was chosen (``Selection.to_dict()``): by validation score, or the
-    shortlist's cross-validation scores."""
-    if not selection or selection["rule"] != "cross_validation":
+    shortlist's cross-validation scores and their ensemble's."""
+    if not selection or selection["rule"] not in ("cross_validation", "ensemble"):
         return ["Chosen by its validation score.", ""]
     lines = [
         f"Chosen by {selection['folds']}-fold cross-validation over the training and "
@@ -96,6 +96,14 @@ def selection_lines(selection: dict[str, Any] | None) -> list[str]:
         cv = cv if c["cv_score"] is None else f"{c['cv_score']:.6g}"
         mark = "yes" if c["node"] == selection["chosen"] else ""
         lines.append(f"| {c['node']} | {c['val_score']:.6g} | {cv} | {mark} |")
+    ensemble = selection.get("ensemble") or {}
+    if ensemble.get("cv_score") is not None:
+        val = "not run" if ensemble["val_score"] is None else f"{ensemble['val_score']:.6g}"
+        mark = "yes" if selection["rule"] == "ensemble" else ""
+        members = ", ".join(str(m) for m in ensemble["members"])
+        lines.append(f"| ensemble of {members} | {val} | {ensemble['cv_score']:.6g} | {mark} |")
+    if ensemble.get("reason"):
+        lines += ["", f"Ensemble of the best cross-validated: {ensemble['reason']}."]
     return [*lines, ""]
 
 

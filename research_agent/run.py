@@ -112,6 +112,7 @@ def research(cfg: DictConfig, output_dir: str | Path | None = None) -> dict[str,
         domain.limits,
         domain.isolation,
         left,
+        choice.ensemble,
     )
     metrics = finish(task, outcome.tree, selection, ctx.output_dir, outcome.journal)
     metrics.update(

@@ -7,9 +7,11 @@ solution is chosen from a shortlist (the best by validation score, the task's ba
 best of each other model family, one per distinct set of validation predictions) by k-fold
 cross-validation over the training and validation samples together: each candidate is rerun in
 the sandbox once per fold, trained on the other folds and graded on its fold's labels by the
-task's own evaluator. The shortlist is raced: all of it on the first fold, the better half on
-the rest. The folds are contiguous blocks of the training rows followed by the validation rows
-(samples that come in groups, such as the windows of one episode, stay mostly in one fold).
+task's own evaluator. The shortlist is raced: all of it on the first fold, the better half (at
+least three) on the rest. When the ensemble of the best three (a vote, or the mean of a
+regression) cross-validates better than the best of them, the ensemble is the run's solution.
+The folds are contiguous blocks of the training rows followed by the validation rows (samples
+that come in groups, such as the windows of one episode, stay mostly in one fold).
 The test labels are never used.
 
 Tasks without that data layout (``train_X``/``train_y``/``val_X`` arrays and validation labels
@@ -24,7 +26,7 @@ import logging
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +34,15 @@ import numpy as np
 
 from planning.tree import Node, SearchTree
 from research_agent.domain import BASELINE_KEY
+from research_agent.ensemble import combine, ensemble_code, min_members
 from research_agent.execution import execute
 from research_agent.sandbox import Limits
 from research_agent.solution import read_config
+from research_agent.tasks.grading import grade
 from research_agent.tasks.spec import Task
 
 FOLD_INPUTS = ("train_X.npy", "train_y.npy", "val_X.npy")
+ENSEMBLE_SIZE = 3
 log = logging.getLogger(__name__)
 
 
@@ -70,13 +75,15 @@ class Candidate:
 @dataclass
 class Selection:
     """The chosen node (None when every solution was buggy) and how it was chosen:
-    ``rule`` is "cross_validation" or "validation" (the best validation score)."""
+    ``rule`` is "cross_validation", "ensemble" (of the best cross-validated candidates, see
+    :func:`try_ensemble`) or "validation" (the best validation score)."""
 
     chosen: Node | None
     rule: str
     folds: int
     candidates: list[Candidate]
     seconds: float
+    ensemble: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -85,6 +92,7 @@ class Selection:
             "chosen": None if self.chosen is None else self.chosen.id,
             "seconds": round(self.seconds, 3),
             "candidates": [c.to_dict() for c in self.candidates],
+            "ensemble": self.ensemble,
         }
 
 
@@ -171,8 +179,9 @@ def shortlist(tree: SearchTree, nodes_dir: Path, size: int) -> list[Node]:
 
 
 def survivors(entrants: int) -> int:
-    """How many of a race's ``entrants`` run every fold: the better half, at least two."""
-    return min(entrants, max(2, -(-entrants // 2)))
+    """How many of a race's ``entrants`` run every fold: the better half, at least
+    ``ENSEMBLE_SIZE`` (enough to ensemble by a vote)."""
+    return min(entrants, max(ENSEMBLE_SIZE, -(-entrants // 2)))
 
 
 def race_size(candidates: list[Candidate], folds: int, seconds: float | None) -> int:
@@ -198,8 +207,8 @@ def race(
     signed: Callable[[float], float],
 ) -> None:
     """Cross-validate ``candidates`` in two rounds (their ``fold_scores``): every candidate on
-    the first fold, then the better half of them (at least two) on the other folds. A failed
-    fold drops a candidate (``fold_scores`` None)."""
+    the first fold, then the better half of them (at least ``ENSEMBLE_SIZE``) on the other
+    folds. A failed fold drops a candidate (``fold_scores`` None)."""
 
     def run(candidate: Candidate, indices: range) -> None:
         key = candidate.node.payload["key"]
@@ -230,6 +239,7 @@ def select_solution(
     limits: Limits,
     isolation: str | None = None,
     seconds: float | None = None,
+    ensemble: bool = True,
 ) -> Selection:
     """Choose the run's solution: the shortlisted node with the best mean score over
     ``folds`` folds (ties and uncross-validated candidates: the best validation score), the
@@ -238,7 +248,8 @@ def select_solution(
     ``seconds`` bounds the time spent: the race takes the first candidates whose execution
     times, once per fold they would run (:func:`race_size`), fit it; the others are not run
     (with fewer than two, the best by validation score is the fallback). Solutions run under
-    ``limits`` in ``run_dir/selection/<key>/fold_<i>``."""
+    ``limits`` in ``run_dir/selection/<key>/fold_<i>``. With ``ensemble``, the ensemble of the
+    best cross-validated candidates is chosen when it is better (:func:`try_ensemble`)."""
     started = time.perf_counter()
     best = tree.best_node()
     if best is None or folds < 2 or size < 2 or not supports_cross_validation(task):
@@ -257,7 +268,98 @@ def select_solution(
     scored = [c for c in candidates if c.cv_score is not None]
     if len(scored) < 2:  # nothing to compare: keep the best by validation score
         return Selection(best, "validation", folds, candidates, time.perf_counter() - started)
-    chosen = max(scored, key=lambda c: task.spec.signed(c.cv_score))  # type: ignore[arg-type]
-    return Selection(
-        chosen.node, "cross_validation", folds, candidates, time.perf_counter() - started
+    scored.sort(key=lambda c: -task.spec.signed(c.cv_score))  # type: ignore[arg-type]
+    chosen, rule, tried = scored[0].node, "cross_validation", None
+    if ensemble:
+        left = None if seconds is None else seconds - (time.perf_counter() - started)
+        combined = try_ensemble(task, tree, scored, fold_tasks, run_dir, limits, isolation, left)
+        tried = combined.to_dict()
+        if combined.node is not None:
+            chosen, rule = combined.node, "ensemble"
+    return Selection(chosen, rule, folds, candidates, time.perf_counter() - started, tried)
+
+
+@dataclass
+class Ensemble:
+    """The ensemble of the best cross-validated candidates: its members (node ids, best
+    first), its fold scores from their fold predictions (None: too few members, or a fold
+    could not be combined), and its node once it ran on the task and was chosen (None: its
+    mean was no better than the best member's, time was short, or it failed)."""
+
+    members: list[int]
+    fold_scores: list[float] | None = None
+    node: Node | None = None
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        cv = None if self.fold_scores is None else float(np.mean(self.fold_scores))
+        node, val = (
+            (None, None) if self.node is None else (self.node.id, self.node.info["val_score"])
+        )
+        return {"members": self.members, "fold_scores": self.fold_scores, "cv_score": cv,
+                "node": node, "val_score": val, "reason": self.reason}  # fmt: skip
+
+
+def try_ensemble(
+    task: Task,
+    tree: SearchTree,
+    ranked: list[Candidate],
+    folds: list[Task],
+    run_dir: Path,
+    limits: Limits,
+    isolation: str | None,
+    seconds: float | None,
+) -> Ensemble:
+    """Cross-validate the ensemble of the ``ENSEMBLE_SIZE`` best of ``ranked`` (sorted best
+    first by cross-validation score) from the predictions their folds left, and when its mean
+    beats the best member's, run it on the task as a solution of its own (the members' time
+    permitting: it trains each of them again)."""
+    members = ranked[:ENSEMBLE_SIZE]
+    ensemble = Ensemble([c.node.id for c in members])
+    kind = task.spec.kind
+    if kind not in ("classification", "regression") or len(members) < min_members(kind):
+        ensemble.reason = f"{len(members)} cross-validated candidates: too few to ensemble"
+        return ensemble
+    root = run_dir / "selection"
+    scores = []
+    for i, fold in enumerate(folds):
+        paths = [root / c.node.payload["key"] / f"fold_{i}" / "workspace" / "val_predictions.npy"
+                 for c in members]  # fmt: skip
+        combined = root / "ensemble" / f"fold_{i}" / "val_predictions.npy"
+        combined.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            np.save(combined, combine([np.load(p, allow_pickle=False) for p in paths], kind))
+        except (OSError, ValueError) as exc:  # predictions that do not stack
+            ensemble.reason = f"fold {i}: predictions could not be combined ({exc})"
+            return ensemble
+        scores.append(grade(fold, combined, "val").get("score"))
+    if any(score is None for score in scores):
+        ensemble.reason = "a combined fold could not be graded"
+        return ensemble
+    ensemble.fold_scores = [float(score) for score in scores]
+    signed = task.spec.signed
+    if signed(float(np.mean(scores))) <= signed(members[0].cv_score):  # type: ignore[arg-type]
+        ensemble.reason = "no better than its best member"
+        return ensemble
+    needed = sum(c.node.info["exec_time"] for c in members) * 1.25
+    if seconds is not None and needed > seconds:
+        ensemble.reason = f"better, but its run ({needed:.1f} s) does not fit the time left"
+        return ensemble
+    code = ensemble_code([c.node.payload["code"] for c in members], kind)
+    key = "ensemble-" + hashlib.sha256(code.encode()).hexdigest()[:16]
+    member_limits = replace(limits, wall_s=limits.wall_s * len(members), cpu_s=None)
+    result = execute(task, code, run_dir / "nodes" / key, member_limits, None, isolation)
+    if result.score is None:
+        ensemble.reason = f"its run failed: {result.error}"
+        return ensemble
+    plan = "ensemble of nodes " + ", ".join(str(c.node.id) for c in members)
+    ensemble.node = Node(
+        id=len(tree),
+        payload={"key": key, "code": code, "plan": plan, "operator": "ensemble"},
+        operator="crossover",  # the tree's name for a child of several parents
+        parents=tuple(c.node.id for c in members),
+        score=signed(result.score),
+        info={"val_score": result.score, "exec_time": result.exec_time},
     )
+    ensemble.reason = "better than its best member by cross-validation"
+    return ensemble

@@ -10,7 +10,9 @@ import pytest
 
 from planning.domain import Expansion
 from planning.tree import SearchTree
+from research_agent.ensemble import combine, ensemble_code
 from research_agent.execution import execute
+from research_agent.report import selection_lines
 from research_agent.selection import (
     Candidate,
     family_of,
@@ -24,6 +26,7 @@ from research_agent.selection import (
 from research_agent.solution import render
 from research_agent.space import default_config
 from research_agent.tasks import Task
+from research_agent.tasks.grading import grade
 from tests.research_agent.conftest import FAST
 
 # Two numpy-only solutions: the majority class of the training labels, and the nearest class
@@ -195,9 +198,65 @@ def test_the_race_takes_as_many_candidates_as_the_time_left_allows():
 
     four = shortlisted(1.0, 1.0, 1.0, 1.0)
     assert race_size(four, 3, None) == 4
-    assert race_size(four, 3, 8.0) == 4  # 4 first folds, then 2 more for each of 2 survivors
-    assert race_size(four, 3, 7.9) == 3  # 3 + 2 * 2
+    assert race_size(four, 3, 10.0) == 4  # 4 first folds, then 2 more for each of 3 survivors
+    assert race_size(four, 3, 9.9) == 3  # 3 + 2 * 3
     assert race_size(four, 3, 5.9) == 0  # not even two could be compared
     slow = shortlisted(1.0, 5.0, 1.0)  # the slow one may survive: its folds must fit
-    assert race_size(slow, 3, 19.0) == 3  # 7 + 2 * (5 + 1)
-    assert race_size(slow, 3, 18.9) == 2  # 6 + 2 * (5 + 1)
+    assert race_size(slow, 3, 21.0) == 3  # 7 + 2 * (1 + 5 + 1)
+    assert race_size(slow, 3, 20.9) == 2  # 6 + 2 * (1 + 5)
+
+
+def test_combine_votes_with_ties_to_the_first_member_and_averages_regressions():
+    votes = [np.array([0, 1, 2, 2]), np.array([1, 1, 0, 2]), np.array([1, 0, 1, 0])]
+    assert combine(votes, "classification").tolist() == [1, 1, 2, 2]
+    rows = [np.array([[0, 1], [1, 1]]), np.array([[0, 1], [0, 0]]), np.array([[1, 1], [0, 0]])]
+    assert combine(rows, "classification").tolist() == [[0, 1], [0, 0]]
+    means = combine([np.array([1.0, 2.0]), np.array([3.0, 6.0])], "regression")
+    assert means.tolist() == [2.0, 4.0]
+
+
+def confused(label: int) -> str:
+    """The standardised centroid solution, except that it calls class ``label`` the next one."""
+    return CENTROID.replace(
+        "classes[distance.argmin(1)])",
+        f"np.where(classes[distance.argmin(1)] == {label}, {label + 1} % 3, "
+        "classes[distance.argmin(1)]))",
+    )
+
+
+def test_an_ensemble_better_than_its_members_is_run_and_chosen(wine: Task, tmp_path: Path):
+    # three solutions that each get one class wrong, and agree on the right one by majority
+    codes = {f"confuses_{label}": confused(label) for label in range(3)}
+    tree = tree_of(wine, codes, tmp_path)
+    assert all(n.score < 0.8 for n in tree.nodes)
+    selection = select_solution(wine, tree, tmp_path, 3, 5, FAST)
+    assert selection.rule == "ensemble", selection.ensemble
+    node, ensemble = selection.chosen, selection.ensemble
+    ranked = sorted(selection.candidates, key=lambda c: -c.cv_score)
+    assert ensemble["members"] == [c.node.id for c in ranked] and node.parents == tuple(
+        ensemble["members"]
+    )
+    assert ensemble["cv_score"] > ranked[0].cv_score + 0.2 and node.info["val_score"] > 0.9
+    # the chosen program ran in the sandbox and wrote what its members' predictions combine to
+    workspace = tmp_path / "nodes" / node.payload["key"] / "workspace"
+    members = [tmp_path / "nodes" / c.node.payload["key"] / "workspace" for c in ranked]
+    for split in ("val", "test"):
+        name = f"{split}_predictions.npy"
+        expected = combine([np.load(m / name) for m in members], "classification")
+        assert np.array_equal(np.load(workspace / name), expected)
+    assert grade(wine, workspace / "val_predictions.npy", "val")["score"] == node.info["val_score"]
+    # its fold scores, taken from the members' fold predictions, are the program's own
+    code = ensemble_code([c.node.payload["code"] for c in ranked], "classification")
+    assert code == node.payload["code"]
+    folds = write_folds(wine, 3, tmp_path / "again")
+    ran = [execute(f, code, tmp_path / "again" / f"run_{i}", FAST) for i, f in enumerate(folds)]
+    assert [r.score for r in ran] == pytest.approx(ensemble["fold_scores"])
+    # two candidates are too few to vote
+    pair = select_solution(wine, tree_of(wine, dict(list(codes.items())[:2]), tmp_path / "p"),
+                           tmp_path / "p", 3, 5, FAST)  # fmt: skip
+    assert pair.rule == "cross_validation" and "too few" in pair.ensemble["reason"]
+    report = "\n".join(selection_lines(selection.to_dict()))
+    members = ", ".join(str(m) for m in ensemble["members"])
+    assert f"| ensemble of {members} |" in report and report.count("| yes |") == 1
+    off = select_solution(wine, tree, tmp_path, 3, 5, FAST, ensemble=False)
+    assert off.rule == "cross_validation" and off.ensemble is None
