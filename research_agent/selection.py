@@ -9,7 +9,8 @@ cross-validation over the training and validation samples together: each candida
 the sandbox once per fold, trained on the other folds and graded on its fold's labels by the
 task's own evaluator. The shortlist is raced: all of it on the first fold, the better half (at
 least three) on the rest. When the ensemble of the best three (a vote, or the mean of a
-regression) cross-validates better than the best of them, the ensemble is the run's solution.
+regression) cross-validates better than the best of them, the ensemble is the run's solution
+(:func:`try_ensemble`).
 The folds are contiguous blocks of the training rows followed by the validation rows (samples
 that come in groups, such as the windows of one episode, stay mostly in one fold).
 The test labels are never used.
@@ -26,7 +27,7 @@ import logging
 import shutil
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,7 @@ import numpy as np
 from planning.tree import Node, SearchTree
 from research_agent.domain import BASELINE_KEY
 from research_agent.ensemble import combine, ensemble_code, min_members
-from research_agent.execution import execute
+from research_agent.execution import SCRIPT, execute
 from research_agent.sandbox import Limits
 from research_agent.solution import read_config
 from research_agent.tasks.grading import grade
@@ -271,8 +272,7 @@ def select_solution(
     scored.sort(key=lambda c: -task.spec.signed(c.cv_score))  # type: ignore[arg-type]
     chosen, rule, tried = scored[0].node, "cross_validation", None
     if ensemble:
-        left = None if seconds is None else seconds - (time.perf_counter() - started)
-        combined = try_ensemble(task, tree, scored, fold_tasks, run_dir, limits, isolation, left)
+        combined = try_ensemble(task, tree, scored, fold_tasks, run_dir)
         tried = combined.to_dict()
         if combined.node is not None:
             chosen, rule = combined.node, "ensemble"
@@ -283,8 +283,8 @@ def select_solution(
 class Ensemble:
     """The ensemble of the best cross-validated candidates: its members (node ids, best
     first), its fold scores from their fold predictions (None: too few members, or a fold
-    could not be combined), and its node once it ran on the task and was chosen (None: its
-    mean was no better than the best member's, time was short, or it failed)."""
+    could not be combined), and its node when it was chosen (None: its mean was no better
+    than the best member's, or its predictions could not be combined)."""
 
     members: list[int]
     fold_scores: list[float] | None = None
@@ -301,38 +301,31 @@ class Ensemble:
 
 
 def try_ensemble(
-    task: Task,
-    tree: SearchTree,
-    ranked: list[Candidate],
-    folds: list[Task],
-    run_dir: Path,
-    limits: Limits,
-    isolation: str | None,
-    seconds: float | None,
+    task: Task, tree: SearchTree, ranked: list[Candidate], folds: list[Task], run_dir: Path
 ) -> Ensemble:
     """Cross-validate the ensemble of the ``ENSEMBLE_SIZE`` best of ``ranked`` (sorted best
     first by cross-validation score) from the predictions their folds left, and when its mean
-    beats the best member's, run it on the task as a solution of its own (the members' time
-    permitting: it trains each of them again)."""
+    beats the best member's, make it a solution: its program (which runs each member and
+    combines their predictions) and, in its workspace, its predictions, combined from those
+    its members made in their own runs (the same programs on the same data: nothing is rerun,
+    so the ensemble costs no more time than the race)."""
     members = ranked[:ENSEMBLE_SIZE]
     ensemble = Ensemble([c.node.id for c in members])
     kind = task.spec.kind
     if kind not in ("classification", "regression") or len(members) < min_members(kind):
         ensemble.reason = f"{len(members)} cross-validated candidates: too few to ensemble"
         return ensemble
-    root = run_dir / "selection"
+    selection, nodes = run_dir / "selection", run_dir / "nodes"
     scores = []
     for i, fold in enumerate(folds):
-        paths = [root / c.node.payload["key"] / f"fold_{i}" / "workspace" / "val_predictions.npy"
-                 for c in members]  # fmt: skip
-        combined = root / "ensemble" / f"fold_{i}" / "val_predictions.npy"
-        combined.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            np.save(combined, combine([np.load(p, allow_pickle=False) for p in paths], kind))
-        except (OSError, ValueError) as exc:  # predictions that do not stack
-            ensemble.reason = f"fold {i}: predictions could not be combined ({exc})"
+        workspaces = [
+            selection / c.node.payload["key"] / f"fold_{i}" / "workspace" for c in members
+        ]
+        combined = selection / "ensemble" / f"fold_{i}"
+        if not _combine_predictions(workspaces, combined, ("val",), kind):
+            ensemble.reason = f"the predictions of fold {i} could not be combined"
             return ensemble
-        scores.append(grade(fold, combined, "val").get("score"))
+        scores.append(grade(fold, combined / "val_predictions.npy", "val").get("score"))
     if any(score is None for score in scores):
         ensemble.reason = "a combined fold could not be graded"
         return ensemble
@@ -341,16 +334,18 @@ def try_ensemble(
     if signed(float(np.mean(scores))) <= signed(members[0].cv_score):  # type: ignore[arg-type]
         ensemble.reason = "no better than its best member"
         return ensemble
-    needed = sum(c.node.info["exec_time"] for c in members) * 1.25
-    if seconds is not None and needed > seconds:
-        ensemble.reason = f"better, but its run ({needed:.1f} s) does not fit the time left"
-        return ensemble
     code = ensemble_code([c.node.payload["code"] for c in members], kind)
     key = "ensemble-" + hashlib.sha256(code.encode()).hexdigest()[:16]
-    member_limits = replace(limits, wall_s=limits.wall_s * len(members), cpu_s=None)
-    result = execute(task, code, run_dir / "nodes" / key, member_limits, None, isolation)
-    if result.score is None:
-        ensemble.reason = f"its run failed: {result.error}"
+    workspace = nodes / key / "workspace"
+    shutil.rmtree(workspace, ignore_errors=True)
+    own = [nodes / c.node.payload["key"] / "workspace" for c in members]
+    if not _combine_predictions(own, workspace, ("val", "test"), kind):
+        ensemble.reason = "its members' own predictions could not be combined"
+        return ensemble
+    (workspace / SCRIPT).write_text(code)
+    val = grade(task, workspace / "val_predictions.npy", "val").get("score")
+    if val is None:
+        ensemble.reason = "its validation predictions could not be graded"
         return ensemble
     plan = "ensemble of nodes " + ", ".join(str(c.node.id) for c in members)
     ensemble.node = Node(
@@ -358,8 +353,24 @@ def try_ensemble(
         payload={"key": key, "code": code, "plan": plan, "operator": "ensemble"},
         operator="crossover",  # the tree's name for a child of several parents
         parents=tuple(c.node.id for c in members),
-        score=signed(result.score),
-        info={"val_score": result.score, "exec_time": result.exec_time},
+        score=signed(val),
+        info={"val_score": val, "exec_time": sum(c.node.info["exec_time"] for c in members)},
     )
     ensemble.reason = "better than its best member by cross-validation"
     return ensemble
+
+
+def _combine_predictions(
+    workspaces: list[Path], out: Path, splits: tuple[str, ...], kind: str
+) -> bool:
+    """Combine the ``splits``' prediction files of ``workspaces`` into ``out``; False when
+    one is missing or they do not stack."""
+    out.mkdir(parents=True, exist_ok=True)
+    for split in splits:
+        name = f"{split}_predictions.npy"
+        try:
+            combined = combine([np.load(w / name, allow_pickle=False) for w in workspaces], kind)
+        except (OSError, ValueError):
+            return False
+        np.save(out / name, combined)
+    return True

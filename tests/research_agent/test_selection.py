@@ -237,17 +237,20 @@ def test_an_ensemble_better_than_its_members_is_run_and_chosen(wine: Task, tmp_p
         ensemble["members"]
     )
     assert ensemble["cv_score"] > ranked[0].cv_score + 0.2 and node.info["val_score"] > 0.9
-    # the chosen program ran in the sandbox and wrote what its members' predictions combine to
+    # its predictions combine its members' own, and its program, run in the sandbox on the
+    # task and on each fold, makes the same predictions and fold scores
     workspace = tmp_path / "nodes" / node.payload["key"] / "workspace"
     members = [tmp_path / "nodes" / c.node.payload["key"] / "workspace" for c in ranked]
+    code = ensemble_code([c.node.payload["code"] for c in ranked], "classification")
+    assert code == node.payload["code"] == (workspace / "solution.py").read_text()
+    rerun = execute(wine, code, tmp_path / "rerun", FAST)
+    assert rerun.score == node.info["val_score"]
     for split in ("val", "test"):
         name = f"{split}_predictions.npy"
         expected = combine([np.load(m / name) for m in members], "classification")
         assert np.array_equal(np.load(workspace / name), expected)
+        assert np.array_equal(np.load(tmp_path / "rerun" / "workspace" / name), expected)
     assert grade(wine, workspace / "val_predictions.npy", "val")["score"] == node.info["val_score"]
-    # its fold scores, taken from the members' fold predictions, are the program's own
-    code = ensemble_code([c.node.payload["code"] for c in ranked], "classification")
-    assert code == node.payload["code"]
     folds = write_folds(wine, 3, tmp_path / "again")
     ran = [execute(f, code, tmp_path / "again" / f"run_{i}", FAST) for i, f in enumerate(folds)]
     assert [r.score for r in ran] == pytest.approx(ensemble["fold_scores"])
