@@ -5,14 +5,11 @@ an ensemble from its members' fold predictions without running them again)."""
 from __future__ import annotations
 
 import inspect
-import pprint
-from pathlib import Path
 
 import numpy as np
 
+from research_agent.solution import fill_template, literal
 from research_agent.space import TaskKind
-
-TEMPLATE = Path(__file__).parent / "templates" / "ensemble.py.tmpl"
 
 
 def combine(predictions: list[np.ndarray], kind: str) -> np.ndarray:
@@ -38,9 +35,6 @@ def ensemble_code(members: list[str], kind: TaskKind) -> str:
     replacements = {  # the members' code last: nothing in it is taken for a marker
         "__KIND__": repr(kind),
         "__COMBINE__": inspect.getsource(combine).rstrip(),
-        "__MEMBERS__": pprint.pformat(members, width=88),
+        "__MEMBERS__": literal(members),
     }
-    text = TEMPLATE.read_text()
-    for marker, value in replacements.items():
-        text = text.replace(marker, value)
-    return text
+    return fill_template("ensemble", replacements)

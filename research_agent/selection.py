@@ -312,7 +312,10 @@ def try_ensemble(
     members = ranked[:ENSEMBLE_SIZE]
     ensemble = Ensemble([c.node.id for c in members])
     kind = task.spec.kind
-    if kind not in ("classification", "regression") or len(members) < min_members(kind):
+    if kind not in ("classification", "regression"):
+        ensemble.reason = f"no ensembles of {kind} solutions"
+        return ensemble
+    if len(members) < min_members(kind):
         ensemble.reason = f"{len(members)} cross-validated candidates: too few to ensemble"
         return ensemble
     selection, nodes = run_dir / "selection", run_dir / "nodes"

@@ -22,22 +22,29 @@ class ConfigBlockError(ValueError):
 def render(config: Config, kind: TaskKind, image: bool = False) -> str:
     """The script of ``config``'s family template for a task of ``kind``."""
     fam = family(config["model"])
-    text = (TEMPLATES / f"{fam.template}.py.tmpl").read_text()
     estimators = {
         f.name: f.estimators[kind] for f in families_for(kind, image) if f.template == fam.template
     }
     replacements = {
-        "__CONFIG__": _literal(config),
+        "__CONFIG__": literal(config),
         "__KIND__": repr(kind),
-        "__ESTIMATORS__": _literal(estimators),
-        "__FEATURE_STEPS__": _literal(FEATURE_STEPS),
+        "__ESTIMATORS__": literal(estimators),
+        "__FEATURE_STEPS__": literal(FEATURE_STEPS),
     }
+    return fill_template(fam.template, replacements)
+
+
+def fill_template(name: str, replacements: dict[str, str]) -> str:
+    """The template ``name`` (``templates/<name>.py.tmpl``) with each marker replaced, in the
+    order given (a value inserted earlier is searched for the later markers)."""
+    text = (TEMPLATES / f"{name}.py.tmpl").read_text()
     for marker, value in replacements.items():
         text = text.replace(marker, value)
     return text
 
 
-def _literal(value: object) -> str:
+def literal(value: object) -> str:
+    """``value`` as a Python literal, laid out for a template."""
     return pprint.pformat(value, width=88, sort_dicts=False)
 
 
@@ -69,4 +76,4 @@ def write_config(code: str, config: Config) -> str:
     start, end = node.value.lineno - 1, node.value.end_lineno or node.value.lineno
     head = lines[start][: node.value.col_offset]
     tail = lines[end - 1][node.value.end_col_offset :]
-    return "".join([*lines[:start], head, _literal(config), tail, *lines[end:]])
+    return "".join([*lines[:start], head, literal(config), tail, *lines[end:]])
