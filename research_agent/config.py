@@ -32,13 +32,16 @@ class BudgetConfig:
 @dataclass
 class SandboxConfig:
     """How solutions run. ``isolation``: auto, bwrap, unshare or none; ``time_limit_s`` and
-    ``memory_mb`` override the task's limits when set."""
+    ``memory_mb`` override the task's limits when set. ``spares``: how many sandboxes may be
+    started ahead, importing what the last solution imported, so the next runs at once
+    (0: each solution starts its own)."""
 
     isolation: str = "auto"
     time_limit_s: float | None = None
     memory_mb: int | None = None
     cpus: int = 1
     nproc: int = 64
+    spares: int = 2
 
 
 @dataclass

@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from research_agent.sandbox import Limits, SandboxResult, run_script
+from research_agent.sandbox import Limits, SandboxResult
+from research_agent.spares import SPARES, imports_of
 from research_agent.tasks.grading import grade
 from research_agent.tasks.spec import Task
 
@@ -31,6 +32,7 @@ class ExecutionResult:
     evaluation: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     grade_time: float = 0.0  # seconds the grader took (outside the sandbox)
+    uid: int | None = None  # the unprivileged uid it ran as (None: this process's)
 
     @property
     def is_buggy(self) -> bool:
@@ -69,7 +71,8 @@ def execute(
     shutil.rmtree(workspace, ignore_errors=True)
     workspace.mkdir(parents=True)
     (workspace / SCRIPT).write_text(code)
-    run = run_script(SCRIPT, workspace, task.public_dir, node_dir / "logs", limits, gpu, isolation)
+    data, logs = task.public_dir, node_dir / "logs"
+    run = SPARES.run(SCRIPT, workspace, data, logs, limits, gpu, isolation, imports_of(code))
     error = _failure(run, limits)
     evaluation: dict[str, Any] = {}
     grading_started = time.perf_counter()
@@ -90,4 +93,5 @@ def execute(
         evaluation=evaluation,
         error=error,
         grade_time=grade_time,
+        uid=run.uid,
     )

@@ -31,6 +31,7 @@ from research_agent.report import plot_curve, score_curve, write_report
 from research_agent.sandbox import isolation_backend
 from research_agent.search import JOURNAL_FILE, make_policy, policy_name, run_search
 from research_agent.selection import Selection, search_time, select_solution
+from research_agent.spares import SPARES
 from research_agent.speedrun.tasks import is_speedrun, task_fsr
 from research_agent.tasks import Task, gain_over_baseline, grade, load_task
 from runkit import hydra_entry_point, progress_bar, start_run
@@ -39,10 +40,14 @@ log = logging.getLogger(__name__)
 
 
 def build_domain(cfg: DictConfig, task: Task, run_dir: Path) -> ResearchDomain:
-    """The search domain of ``cfg`` (operators, sandbox limits, GPUs) on ``task``."""
+    """The search domain of ``cfg`` (operators, sandbox limits, GPUs) on ``task``; sets how
+    many spare sandboxes wait (``sandbox.spares``)."""
     options = OmegaConf.to_container(cfg.operators, resolve=True)
     assert isinstance(options, dict)
     sandbox = cfg.sandbox
+    if sandbox.spares < 0:
+        raise ValueError(f"sandbox.spares must be >= 0 (0: no spares), got {sandbox.spares}")
+    SPARES.capacity = sandbox.spares
     limits = task_limits(
         task,
         wall_s=sandbox.time_limit_s,

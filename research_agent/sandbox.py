@@ -14,6 +14,10 @@ Always: run as an unprivileged uid when started as root (so RLIMIT_NPROC binds; 
 only if that uid can reach the Python installation, see :func:`drops_privileges`), rlimits on
 address space, CPU seconds, processes/threads and file size, a wall-time limit that kills the
 whole process group, and (with a pid namespace) every process the script started.
+
+A :class:`Sandbox` is started before its script is known: its Python may import modules
+(``preload``) and then waits for the script's name; the script's wall-time and CPU limits count
+from its own start (:mod:`research_agent.spares` keeps such sandboxes ready).
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ import subprocess
 import sys
 import time
 import zlib
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 TAIL_CHARS = 4000
@@ -58,6 +63,7 @@ class SandboxResult:
     stdout: str
     stderr: str
     isolation: str
+    uid: int | None = None  # the unprivileged uid it ran as (None: this process's)
 
 
 @functools.cache
@@ -203,6 +209,131 @@ def _tail(path: Path) -> str:
         return f.read().decode(errors="replace")
 
 
+WARMUP_CPU_S = 120
+"""CPU seconds a sandbox may spend starting up (its imports) before its script's own limit."""
+
+_WAITER = """\
+import os, resource, runpy, sys
+sys.path.pop(0)  # the workspace: nothing of the solution's is imported before it runs
+for name in sys.argv[2:]:
+    try:
+        __import__(name)
+    except BaseException:
+        pass
+script = sys.stdin.readline().strip()
+if not script:
+    sys.exit(0)  # end of input: the host no longer needs this sandbox
+null = os.open(os.devnull, os.O_RDONLY)
+os.dup2(null, 0)
+os.close(null)
+used = resource.getrusage(resource.RUSAGE_SELF)
+cpu = int(used.ru_utime + used.ru_stime + float(sys.argv[1])) + 1
+hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
+cpu = cpu if hard == resource.RLIM_INFINITY else min(cpu, hard)
+resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+sys.argv = [script]
+sys.path.insert(0, os.getcwd())
+runpy.run_path(script, run_name="__main__")
+"""
+# (the script's CPU limit counts from the moment it starts: the imports before are not its own)
+
+_launcher = ThreadPoolExecutor(1, thread_name_prefix="sandbox-launcher")
+"""Starts every sandbox, from one thread that lives as long as the process: bubblewrap's
+--die-with-parent follows the thread that started it, and a worker thread may end first."""
+
+
+class Sandbox:
+    """A started sandbox: its Python is up (or importing ``preload``) and waits for the name of
+    the script in its workspace to run, which :meth:`run` sends. Its stdout and stderr go to
+    ``out_dir``."""
+
+    def __init__(
+        self,
+        workspace: Path,
+        data_dir: Path,
+        out_dir: Path,
+        limits: Limits,
+        gpu: int | None = None,
+        isolation: str | None = None,
+        preload: frozenset[str] = frozenset(),
+    ) -> None:
+        self.workspace, self.out_dir, self.limits = workspace, out_dir, limits
+        self.isolation = isolation or isolation_backend()
+        self.preload = preload
+        inside = self.isolation == "bwrap"
+        prefix = {"bwrap": _bwrap(workspace, data_dir, gpu), "unshare": _unshare(), "none": []}
+        cmd = list(prefix[self.isolation])
+        self.uid = sandbox_uid(workspace) if drops_privileges(self.isolation) else None
+        if self.uid is not None:
+            self.give_to_sandbox(workspace)
+            uid = self.uid
+            cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
+            cmd += ["--inh-caps=-all"]
+        if not inside:
+            data_dir = _read_only_copy(data_dir, workspace / "data")
+        cpu_s = limits.cpu_s if limits.cpu_s is not None else limits.wall_s * limits.cpus
+        startup = replace(limits, cpu_s=cpu_s + WARMUP_CPU_S)
+        cmd += [*_limits(startup), PYTHON, "-c", _WAITER, str(cpu_s), *sorted(preload)]
+        out_dir.mkdir(parents=True, exist_ok=True)
+        env = _environment(workspace, data_dir, limits, gpu, inside)
+        with (out_dir / "stdout.txt").open("wb") as out, (out_dir / "stderr.txt").open("wb") as err:
+            self.proc = _launcher.submit(
+                subprocess.Popen,
+                cmd,
+                cwd=workspace,
+                stdin=subprocess.PIPE,
+                stdout=out,
+                stderr=err,
+                env=env,
+                start_new_session=True,
+            ).result()
+
+    @property
+    def waiting(self) -> bool:
+        """Whether it still waits for its script (not run, not dead)."""
+        return self.proc.poll() is None and not self.proc.stdin.closed  # type: ignore[union-attr]
+
+    def give_to_sandbox(self, path: Path) -> None:
+        """Let the sandbox's own uid own ``path`` and everything under it (when it has one)."""
+        if self.uid is not None:
+            for item in [path, *(path.rglob("*") if path.is_dir() else ())]:
+                os.chown(item, self.uid, self.uid, follow_symlinks=False)
+
+    def run(self, script: str) -> SandboxResult:
+        """Run ``script`` (a file in the workspace) under the wall-time limit, which counts
+        from now; then kill whatever it left running."""
+        start = time.monotonic()
+        with contextlib.suppress(BrokenPipeError):  # it died: its exit code tells
+            self.proc.stdin.write(f"{script}\n".encode())  # type: ignore[union-attr]
+        with contextlib.suppress(BrokenPipeError):
+            self.proc.stdin.close()  # type: ignore[union-attr]
+        timed_out = False
+        try:
+            self.proc.wait(timeout=self.limits.wall_s)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        seconds = time.monotonic() - start
+        self.stop()
+        return SandboxResult(
+            exit_code=self.proc.returncode,
+            timed_out=timed_out,
+            seconds=seconds,
+            stdout=_tail(self.out_dir / "stdout.txt"),
+            stderr=_tail(self.out_dir / "stderr.txt"),
+            isolation=self.isolation,
+            uid=self.uid,
+        )
+
+    def stop(self) -> None:
+        """Kill it and every process it started; a waiting one ends without running anything."""
+        with contextlib.suppress(BrokenPipeError):
+            self.proc.stdin.close()  # type: ignore[union-attr]
+        _kill_group(self.proc.pid)
+        self.proc.wait()
+        if self.uid is not None:
+            _kill_uid(self.uid)
+
+
 def run_script(
     script: str,
     workspace: Path,
@@ -212,52 +343,9 @@ def run_script(
     gpu: int | None = None,
     isolation: str | None = None,
 ) -> SandboxResult:
-    """Run ``python <script>`` (a file in ``workspace``) in the sandbox; write stdout and stderr
-    to ``logs``. ``isolation`` overrides :func:`isolation_backend`."""
-    isolation = isolation or isolation_backend()
-    inside = isolation == "bwrap"
-    prefix = {"bwrap": _bwrap(workspace, data_dir, gpu), "unshare": _unshare(), "none": []}
-    cmd = list(prefix[isolation])
-    uid = None
-    if drops_privileges(isolation):
-        uid = sandbox_uid(workspace)
-        for path in [workspace, *workspace.rglob("*")]:
-            os.chown(path, uid, uid, follow_symlinks=False)
-        cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all"]
-    if not inside:
-        data_dir = _read_only_copy(data_dir, workspace / "data")
-    cmd += [*_limits(limits), PYTHON, script]
-    logs.mkdir(parents=True, exist_ok=True)
-    out_path, err_path = logs / "stdout.txt", logs / "stderr.txt"
-    env = _environment(workspace, data_dir, limits, gpu, inside)
-    start = time.monotonic()
-    with out_path.open("wb") as out, err_path.open("wb") as err:
-        proc = subprocess.Popen(
-            cmd,
-            cwd=workspace,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=err,
-            env=env,
-            start_new_session=True,
-        )
-        timed_out = False
-        try:
-            proc.wait(timeout=limits.wall_s)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-        _kill_group(proc.pid)
-        proc.wait()
-        if uid is not None:
-            _kill_uid(uid)
-    return SandboxResult(
-        exit_code=proc.returncode,
-        timed_out=timed_out,
-        seconds=time.monotonic() - start,
-        stdout=_tail(out_path),
-        stderr=_tail(err_path),
-        isolation=isolation,
-    )
+    """Run ``python <script>`` (a file in ``workspace``) in a new sandbox; write stdout and
+    stderr to ``logs``. ``isolation`` overrides :func:`isolation_backend`."""
+    return Sandbox(workspace, data_dir, logs, limits, gpu, isolation).run(script)
 
 
 def _kill_group(pgid: int) -> None:

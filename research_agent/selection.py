@@ -211,24 +211,26 @@ def race(
     the first fold, then the better half of them (at least ``ENSEMBLE_SIZE``) on the other
     folds. A failed fold drops a candidate (``fold_scores`` None)."""
 
-    def run(candidate: Candidate, indices: range) -> None:
+    def run(candidate: Candidate, fold: int) -> None:
         key = candidate.node.payload["key"]
-        for i in indices:
-            result = execute(
-                folds[i], candidate.node.payload["code"], root / key / f"fold_{i}", limits,
-                None, isolation,
-            )  # fmt: skip
-            if result.score is None:
-                candidate.fold_scores = None
-                return
+        result = execute(
+            folds[fold], candidate.node.payload["code"], root / key / f"fold_{fold}", limits,
+            None, isolation,
+        )  # fmt: skip
+        if result.score is None:
+            candidate.fold_scores = None
+        else:
             candidate.fold_scores = [*(candidate.fold_scores or []), result.score]
 
     for candidate in candidates:
-        run(candidate, range(1))
+        run(candidate, 0)
     first = [c for c in candidates if c.fold_scores]
     first.sort(key=lambda c: -signed(c.fold_scores[0]))  # type: ignore[index]
-    for candidate in first[: survivors(len(first))]:
-        run(candidate, range(1, len(folds)))
+    finalists = first[: survivors(len(first))]
+    for fold in range(1, len(folds)):  # fold by fold: the same data, so spare sandboxes fit
+        for candidate in finalists:
+            if candidate.fold_scores is not None:
+                run(candidate, fold)
 
 
 def select_solution(

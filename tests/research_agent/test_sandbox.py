@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from research_agent.execution import execute
-from research_agent.sandbox import drops_privileges, isolation_backend, sandbox_uid
+from research_agent.sandbox import drops_privileges, isolation_backend
+from research_agent.spares import SPARES
 from research_agent.tasks import Task
 from tests.research_agent.conftest import FAST
 from tests.research_agent.hostile import HOSTILE
@@ -34,11 +35,21 @@ def processes_of(uid: int) -> int:
     return len(out.stdout.split())
 
 
+@pytest.mark.parametrize("started", ["new", "spare"])
 @pytest.mark.parametrize("name", sorted(HOSTILE))
-def test_hostile_solution_is_contained_and_buggy(name: str, wine: Task, tmp_path: Path):
+def test_hostile_solution_is_contained_and_buggy(
+    name: str, started: str, wine: Task, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """In a sandbox started for it, or in a spare started before it was known."""
     (tmp_path / "journal.jsonl").write_text("{}\n")
-    node_dir = tmp_path / "node"
-    result = execute(wine, hostile_code(name, wine, tmp_path), node_dir, LIMITS.get(name, FAST))
+    limits = LIMITS.get(name, FAST)
+    if started == "new":
+        monkeypatch.setattr(SPARES, "capacity", 0)
+    else:
+        execute(wine, "pass\n", tmp_path / "before", limits)  # leaves a spare importing nothing
+    used = SPARES.used
+    result = execute(wine, hostile_code(name, wine, tmp_path), tmp_path / "node", limits)
+    assert SPARES.used == used + (started == "spare")
     assert result.is_buggy, result
     assert "PWNED" not in result.stdout
     assert not (tmp_path / "outside.txt").exists()
@@ -46,7 +57,7 @@ def test_hostile_solution_is_contained_and_buggy(name: str, wine: Task, tmp_path
     assert (tmp_path / "journal.jsonl").read_text() == "{}\n"
     assert result.exec_time < 15
     if os.getuid() == 0:
-        assert processes_of(sandbox_uid(node_dir / "workspace")) == 0
+        assert result.uid is not None and processes_of(result.uid) == 0
 
 
 def test_limits_name_the_failure(wine: Task, tmp_path: Path):

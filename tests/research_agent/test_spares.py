@@ -1,0 +1,114 @@
+"""Spare sandboxes: started before their solution, with its imports done, and just as closed."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from research_agent.sandbox import Limits
+from research_agent.spares import Spares, imports_of
+from research_agent.tasks import Task
+from tests.research_agent.conftest import FAST
+
+REPORT_MODULES = """\
+import json, sys
+json.dump(sorted(sys.modules), open("modules.json", "w"))
+"""
+
+
+def run(spares: Spares, code: str, wine: Task, node: Path, limits: Limits = FAST):
+    """Run ``code`` in ``node/workspace`` with ``spares``, as execute does."""
+    workspace = node / "workspace"
+    workspace.mkdir(parents=True)
+    (workspace / "solution.py").write_text(code)
+    return spares.run(
+        "solution.py", workspace, wine.public_dir, node / "logs", limits, imports=imports_of(code)
+    )
+
+
+def test_imports_of_reads_import_statements_and_dotted_class_paths():
+    code = (
+        "import os, numpy.linalg\nfrom sklearn.pipeline import make_pipeline\nfrom . import x\n"
+        "def f():\n    import json\n"
+        "E = {'svm': 'sklearn.svm.SVC', 'word': 'not.a.module', 'x': 'Lower.case'}\n"
+    )
+    assert imports_of(code) == {"os", "numpy.linalg", "sklearn.pipeline", "json", "sklearn.svm"}
+    assert imports_of("def broken(:\n") == frozenset()
+
+
+def test_the_next_solution_runs_in_a_spare_with_its_imports_done(wine: Task, tmp_path: Path):
+    spares = Spares(1, tmp_path / "spares")
+    code = "import sklearn.pipeline\n" + REPORT_MODULES + "print('ran')\n"
+    try:
+        first = run(spares, code, wine, tmp_path / "a")
+        assert spares.used == 0 and first.exit_code == 0
+        second = run(spares, code, wine, tmp_path / "b")
+        assert spares.used == 1 and second.exit_code == 0, second.stderr
+        assert "ran" in second.stdout
+        assert (tmp_path / "b" / "logs" / "stdout.txt").read_text() == "ran\n"
+        modules = json.loads((tmp_path / "b" / "workspace" / "modules.json").read_text())
+        assert "sklearn.pipeline" in modules
+        assert {p.name for p in (tmp_path / "b" / "workspace").iterdir()} == {
+            "solution.py",
+            "modules.json",
+        }
+        assert len(list((tmp_path / "spares").iterdir())) == 1  # the next one's only
+    finally:
+        spares.close()
+    assert not (tmp_path / "spares").exists()
+
+
+def test_a_spare_that_imported_more_than_the_solution_is_not_used(wine: Task, tmp_path: Path):
+    spares = Spares(1, tmp_path / "spares")
+    try:
+        run(spares, "import sklearn.pipeline\n", wine, tmp_path / "a")
+        lean = run(spares, REPORT_MODULES, wine, tmp_path / "b")
+        assert spares.used == 0 and lean.exit_code == 0
+        modules = json.loads((tmp_path / "b" / "workspace" / "modules.json").read_text())
+        assert "sklearn" not in modules
+    finally:
+        spares.close()
+
+
+def test_limits_count_from_the_solutions_own_start(wine: Task, tmp_path: Path):
+    """The spare's imports (about 1.5 CPU seconds) are not the solution's: a solution that
+    spins 0.6 CPU seconds fits a 1 s CPU limit, one that spins on is stopped by it."""
+    limits = replace(FAST, wall_s=30.0, cpu_s=1.0)
+    spin = "import sklearn.pipeline, time\nt = time.process_time()\nwhile time.process_time() - t < {}:\n    pass\n"  # noqa: E501
+    spares = Spares(1, tmp_path / "spares")
+    try:
+        run(spares, spin.format(0.0), wine, tmp_path / "warm", limits)
+        short = run(spares, spin.format(0.6), wine, tmp_path / "short", limits)
+        assert short.exit_code == 0, short.stderr
+        endless = run(spares, spin.format(60), wine, tmp_path / "endless", limits)
+        assert spares.used == 2
+        assert endless.exit_code != 0 and not endless.timed_out and endless.seconds < 10
+    finally:
+        spares.close()
+
+
+def test_a_spare_that_died_is_replaced(wine: Task, tmp_path: Path):
+    spares = Spares(1, tmp_path / "spares")
+    try:
+        run(spares, "pass\n", wine, tmp_path / "a")
+        spares.idle[0].stop()
+        again = run(spares, "print('fine')\n", wine, tmp_path / "b")
+        assert spares.used == 0 and again.exit_code == 0 and "fine" in again.stdout
+    finally:
+        spares.close()
+
+
+@pytest.mark.parametrize("capacity", [0, 2])
+def test_capacity_bounds_the_waiting_spares(capacity: int, wine: Task, tmp_path: Path):
+    spares = Spares(capacity, tmp_path / "spares")
+    try:
+        for index, limit in enumerate((10.0, 11.0, 12.0, 13.0)):  # a new key each time
+            run(spares, "pass\n", wine, tmp_path / str(index), replace(FAST, wall_s=limit))
+        waiting = spares.idle
+        assert len(waiting) == capacity and all(spare.waiting for spare in waiting)
+    finally:
+        spares.close()
+    assert not any(spare.waiting for spare in waiting)
