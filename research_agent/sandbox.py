@@ -26,6 +26,7 @@ import contextlib
 import functools
 import glob
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -215,11 +216,13 @@ WARMUP_CPU_S = 120
 _WAITER = """\
 import os, resource, runpy, sys
 sys.path.pop(0)  # the workspace: nothing of the solution's is imported before it runs
-for name in sys.argv[2:]:
+for name in sys.argv[3:]:
     try:
         __import__(name)
     except BaseException:
         pass
+os.write(int(sys.argv[2]), b"r")  # ready
+os.close(int(sys.argv[2]))
 script = sys.stdin.readline().strip()
 if not script:
     sys.exit(0)  # end of input: the host no longer needs this sandbox
@@ -235,17 +238,33 @@ sys.argv = [script]
 sys.path.insert(0, os.getcwd())
 runpy.run_path(script, run_name="__main__")
 """
-# (the script's CPU limit counts from the moment it starts: the imports before are not its own)
+# (the script's limits count from the moment it starts: the imports before are not its own)
 
 _launcher = ThreadPoolExecutor(1, thread_name_prefix="sandbox-launcher")
 """Starts every sandbox, from one thread that lives as long as the process: bubblewrap's
 --die-with-parent follows the thread that started it, and a worker thread may end first."""
 
 
+def _popen(
+    cmd: list[str], cwd: Path, env: dict[str, str], out_dir: Path, ready: int
+) -> subprocess.Popen:
+    with (out_dir / "stdout.txt").open("wb") as out, (out_dir / "stderr.txt").open("wb") as err:
+        return subprocess.Popen(
+            cmd,
+            cwd=cwd,
+            stdin=subprocess.PIPE,
+            stdout=out,
+            stderr=err,
+            env=env,
+            start_new_session=True,
+            pass_fds=(ready,),
+        )
+
+
 class Sandbox:
-    """A started sandbox: its Python is up (or importing ``preload``) and waits for the name of
-    the script in its workspace to run, which :meth:`run` sends. Its stdout and stderr go to
-    ``out_dir``."""
+    """A started sandbox: its Python imports ``preload``, then waits for the name of the script
+    in its workspace to run, which :meth:`run` sends once the imports are done. Its stdout and
+    stderr go to ``out_dir``."""
 
     def __init__(
         self,
@@ -273,20 +292,18 @@ class Sandbox:
             data_dir = _read_only_copy(data_dir, workspace / "data")
         cpu_s = limits.cpu_s if limits.cpu_s is not None else limits.wall_s * limits.cpus
         startup = replace(limits, cpu_s=cpu_s + WARMUP_CPU_S)
-        cmd += [*_limits(startup), PYTHON, "-c", _WAITER, str(cpu_s), *sorted(preload)]
+        self._ready, ready = os.pipe()
+        cmd += [*_limits(startup), PYTHON, "-c", _WAITER, str(cpu_s), str(ready)]
+        cmd += sorted(preload)
         out_dir.mkdir(parents=True, exist_ok=True)
         env = _environment(workspace, data_dir, limits, gpu, inside)
-        with (out_dir / "stdout.txt").open("wb") as out, (out_dir / "stderr.txt").open("wb") as err:
-            self.proc = _launcher.submit(
-                subprocess.Popen,
-                cmd,
-                cwd=workspace,
-                stdin=subprocess.PIPE,
-                stdout=out,
-                stderr=err,
-                env=env,
-                start_new_session=True,
-            ).result()
+        try:
+            self.proc = _launcher.submit(_popen, cmd, workspace, env, out_dir, ready).result()
+        except BaseException:
+            os.close(self._ready)
+            raise
+        finally:
+            os.close(ready)
 
     @property
     def waiting(self) -> bool:
@@ -299,9 +316,24 @@ class Sandbox:
             for item in [path, *(path.rglob("*") if path.is_dir() else ())]:
                 os.chown(item, self.uid, self.uid, follow_symlinks=False)
 
+    def _wait_until_ready(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for its imports; False if they took longer."""
+        if self._ready >= 0:
+            if select.select([self._ready], [], [], timeout)[0]:
+                os.read(self._ready, 1)  # b"r", or b"" when it died first
+            else:
+                return False
+            os.close(self._ready)
+            self._ready = -1
+        return True
+
     def run(self, script: str) -> SandboxResult:
-        """Run ``script`` (a file in the workspace) under the wall-time limit, which counts
-        from now; then kill whatever it left running."""
+        """Run ``script`` (a file in the workspace) once the imports are done, under the
+        wall-time limit, which counts from the script's start (imports that take longer than
+        it time out); then kill whatever it left running."""
+        if not self._wait_until_ready(self.limits.wall_s):
+            self.stop()
+            return self._result(timed_out=True, seconds=self.limits.wall_s)
         start = time.monotonic()
         with contextlib.suppress(BrokenPipeError):  # it died: its exit code tells
             self.proc.stdin.write(f"{script}\n".encode())  # type: ignore[union-attr]
@@ -314,6 +346,9 @@ class Sandbox:
             timed_out = True
         seconds = time.monotonic() - start
         self.stop()
+        return self._result(timed_out, seconds)
+
+    def _result(self, timed_out: bool, seconds: float) -> SandboxResult:
         return SandboxResult(
             exit_code=self.proc.returncode,
             timed_out=timed_out,
@@ -332,6 +367,9 @@ class Sandbox:
         self.proc.wait()
         if self.uid is not None:
             _kill_uid(self.uid)
+        if self._ready >= 0:
+            os.close(self._ready)
+            self._ready = -1
 
 
 def run_script(

@@ -4,9 +4,10 @@ Most of a small solution's run is its interpreter importing its libraries (sciki
 about 1.5 s of a 2 s run). Each time a solution runs, a spare sandbox for the next one starts:
 same data, limits, GPU and isolation, importing what this solution imports (its ``import``
 statements and the modules of dotted class paths in its strings, e.g. a template's
-estimators). The next solution then runs in it at once, its wall-time and CPU limits counting
-from its own start. A spare is used only for a solution that imports at least everything the
-spare imported (so nothing it would not load takes its memory); otherwise a new sandbox starts.
+estimators). The next solution with the same imports then runs in it at once; any other starts
+a sandbox of its own, which does its imports the same way first. Either way a solution's
+wall-time and CPU limits, and its measured time, count from its script's start, so times
+compare whichever way it ran (the speedrun tasks score them).
 Isolation is the same as for a sandbox started for the solution (each has its own workspace
 and, as root, its own uid). A spare's workspace is moved to the solution's place afterwards.
 """
@@ -103,7 +104,7 @@ class Spares:
     def _take(self, key: Hashable, imports: frozenset[str]) -> Sandbox | None:
         with self._lock:
             for index, (other, sandbox) in enumerate(self._idle):
-                if other == key and sandbox.preload <= imports and sandbox.waiting:
+                if other == key and sandbox.preload == imports and sandbox.waiting:
                     del self._idle[index]
                     return sandbox
         return None

@@ -9,7 +9,7 @@ import pytest
 
 from research_agent.execution import execute
 from research_agent.sandbox import drops_privileges, isolation_backend
-from research_agent.spares import SPARES
+from research_agent.spares import SPARES, imports_of
 from research_agent.tasks import Task
 from tests.research_agent.conftest import FAST
 from tests.research_agent.hostile import HOSTILE
@@ -42,13 +42,14 @@ def test_hostile_solution_is_contained_and_buggy(
 ):
     """In a sandbox started for it, or in a spare started before it was known."""
     (tmp_path / "journal.jsonl").write_text("{}\n")
-    limits = LIMITS.get(name, FAST)
+    limits, code = LIMITS.get(name, FAST), hostile_code(name, wine, tmp_path)
     if started == "new":
         monkeypatch.setattr(SPARES, "capacity", 0)
-    else:
-        execute(wine, "pass\n", tmp_path / "before", limits)  # leaves a spare importing nothing
+    else:  # a harmless solution with the same imports leaves a spare for it
+        imports = "".join(f"import {module}\n" for module in sorted(imports_of(code)))
+        execute(wine, imports, tmp_path / "before", limits)
     used = SPARES.used
-    result = execute(wine, hostile_code(name, wine, tmp_path), tmp_path / "node", limits)
+    result = execute(wine, code, tmp_path / "node", limits)
     assert SPARES.used == used + (started == "spare")
     assert result.is_buggy, result
     assert "PWNED" not in result.stdout
