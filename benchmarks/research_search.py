@@ -87,6 +87,7 @@ def run_policy(name: str, task: Task, seconds: float, out: Path, seed: int) -> d
         "by_validation": node_scores(task, outcome.tree.best_node(), out),
         "selection_rule": selection.rule,
         "selection_seconds": round(selection.seconds, 2),
+        "ensemble": selection.ensemble,
         "solutions": len(outcome.tree),
         "buggy": len(outcome.tree.buggy_nodes()),
         "seconds": round(outcome.seconds, 2),

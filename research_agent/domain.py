@@ -32,6 +32,12 @@ FALLBACKS: dict[str, list[str]] = {"crossover": ["improve", "draft"], "improve":
 """What a job's operator falls back to when none of its draws is a solution not yet tried."""
 
 
+def run_time(info: dict[str, Any]) -> float:
+    """Seconds a node's solution took: waiting for its sandbox's imports, running, grading
+    (the first and last count 0 where not recorded)."""
+    return info["exec_time"] + info.get("grade_time", 0.0) + info.get("startup_time", 0.0)
+
+
 def job_key(job: ExpansionJob) -> str:
     """A name unique to the job within a run (and stable across a resume)."""
     parents = "".join(f"-{p.id}" for p in job.parents)
@@ -90,6 +96,7 @@ class ResearchDomain:
         info = {k: record[k] for k in ("key", "error", "stderr", "timed_out", "exit_code")}
         info.update(exec_time=record["exec_time"], analysis=record["analysis"], val_score=score)
         info["grade_time"] = record.get("grade_time", 0.0)  # journals written before it: 0
+        info["startup_time"] = record.get("startup_time", 0.0)
         return Expansion(
             payload={"code": record["code"], "plan": record["plan"], "key": record["key"]},
             score=None if record["is_buggy"] else self.task.spec.signed(score),
@@ -226,6 +233,7 @@ class ResearchDomain:
             "metrics": {"val_score": result.score, "metric": self.task.spec.metric},
             "exec_time": result.exec_time,
             "grade_time": result.grade_time,
+            "startup_time": result.startup_time,
             "exit_code": result.exit_code,
             "timed_out": result.timed_out,
             "is_buggy": result.is_buggy,

@@ -33,6 +33,7 @@ class ExecutionResult:
     error: str | None = None
     grade_time: float = 0.0  # seconds the grader took (outside the sandbox)
     uid: int | None = None  # the unprivileged uid it ran as (None: this process's)
+    startup_time: float = 0.0  # seconds it waited for its sandbox's imports before it started
 
     @property
     def is_buggy(self) -> bool:
@@ -94,4 +95,5 @@ def execute(
         error=error,
         grade_time=grade_time,
         uid=run.uid,
+        startup_time=run.startup,
     )

@@ -65,6 +65,7 @@ class SandboxResult:
     stderr: str
     isolation: str
     uid: int | None = None  # the unprivileged uid it ran as (None: this process's)
+    startup: float = 0.0  # seconds waited for its imports before the script started
 
 
 @functools.cache
@@ -331,9 +332,10 @@ class Sandbox:
         """Run ``script`` (a file in the workspace) once the imports are done, under the
         wall-time limit, which counts from the script's start (imports that take longer than
         it time out); then kill whatever it left running."""
+        waited = time.monotonic()
         if not self._wait_until_ready(self.limits.wall_s):
             self.stop()
-            return self._result(timed_out=True, seconds=self.limits.wall_s)
+            return self._result(True, self.limits.wall_s, self.limits.wall_s)
         start = time.monotonic()
         with contextlib.suppress(BrokenPipeError):  # it died: its exit code tells
             self.proc.stdin.write(f"{script}\n".encode())  # type: ignore[union-attr]
@@ -346,9 +348,9 @@ class Sandbox:
             timed_out = True
         seconds = time.monotonic() - start
         self.stop()
-        return self._result(timed_out, seconds)
+        return self._result(timed_out, seconds, start - waited)
 
-    def _result(self, timed_out: bool, seconds: float) -> SandboxResult:
+    def _result(self, timed_out: bool, seconds: float, startup: float) -> SandboxResult:
         return SandboxResult(
             exit_code=self.proc.returncode,
             timed_out=timed_out,
@@ -357,6 +359,7 @@ class Sandbox:
             stderr=_tail(self.out_dir / "stderr.txt"),
             isolation=self.isolation,
             uid=self.uid,
+            startup=startup,
         )
 
     def stop(self) -> None:

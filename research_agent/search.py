@@ -22,7 +22,7 @@ from planning.mcts import MCTS, MCTSConfig
 from planning.search_policy import SearchPolicy
 from planning.tree import Node, SearchTree
 from research_agent.distributed import JournalledExecutor
-from research_agent.domain import ResearchDomain
+from research_agent.domain import ResearchDomain, run_time
 from research_agent.journal import Journal
 
 POLICIES: dict[str, tuple[type[SearchPolicy], type]] = {
@@ -109,7 +109,7 @@ def run_search(
             if node.payload["key"] in domain.replay:
                 replayed += 1
             else:
-                executed += node.info["exec_time"] + node.info["grade_time"]
+                executed += run_time(node.info)
         state = {
             "policy": policy.state_dict(),
             "seconds": spent + budget.elapsed,

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from planning.tree import Node, SearchTree
-from research_agent.domain import BASELINE_KEY
+from research_agent.domain import BASELINE_KEY, run_time
 from research_agent.ensemble import combine, ensemble_code, min_members
 from research_agent.execution import SCRIPT, execute
 from research_agent.sandbox import Limits
@@ -192,7 +192,7 @@ def race_size(candidates: list[Candidate], folds: int, seconds: float | None) ->
     if seconds is None:
         return len(candidates)
     for size in range(len(candidates), 1, -1):  # fewer than two would compare nothing
-        times = [c.node.info["exec_time"] for c in candidates[:size]]
+        times = [run_time(c.node.info) for c in candidates[:size]]
         slowest = sorted(times, reverse=True)[: survivors(size)]
         if sum(times) + (folds - 1) * sum(slowest) <= seconds:
             return size

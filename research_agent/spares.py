@@ -17,14 +17,18 @@ from __future__ import annotations
 import ast
 import atexit
 import contextlib
+import logging
 import re
 import shutil
 import tempfile
 import threading
 from collections.abc import Hashable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from research_agent.sandbox import Limits, Sandbox, SandboxResult, isolation_backend
+
+log = logging.getLogger(__name__)
 
 DOTTED_CLASS = re.compile(r"^([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\.[A-Z]\w*$")
 MAX_IMPORTS = 64
@@ -59,6 +63,8 @@ class Spares:
         self._root = root
         self._idle: list[tuple[Hashable, Sandbox]] = []
         self._lock = threading.Lock()
+        self._refiller = ThreadPoolExecutor(1, thread_name_prefix="sandbox-spares")
+        self._refills: list[Future] = []
         self.used = 0  # solutions that ran in a spare
 
     def run(
@@ -79,13 +85,11 @@ class Spares:
         if self.capacity <= 0:
             return Sandbox(workspace, data_dir, logs, limits, gpu, isolation, imports).run(script)
         key = (str(data_dir), limits, gpu, isolation)
-        sandbox = self._take(key, imports)
-        if sandbox is not None:
-            self.used += 1
-        else:
-            sandbox = self._start(key, data_dir, limits, gpu, isolation, imports)
-        while self._waiting(key, imports) < self.capacity:
-            self._keep(key, self._start(key, data_dir, limits, gpu, isolation, imports))
+        self.settle()
+        sandbox = self._take(key, imports) or self._start(data_dir, limits, gpu, isolation, imports)
+        refill = self._refiller.submit(self._refill, key, data_dir, limits, gpu, isolation, imports)
+        with self._lock:
+            self._refills = [*(f for f in self._refills if not f.done()), refill]
         for entry in workspace.iterdir():  # the solution's files, into the sandbox's workspace
             target = sandbox.workspace / entry.name
             shutil.move(entry, target)
@@ -101,13 +105,37 @@ class Spares:
         with self._lock:
             return [sandbox for _, sandbox in self._idle]
 
+    def settle(self) -> None:
+        """Wait until the spares being started have started (normally long since done: a
+        spare starts while the solution before it runs)."""
+        with self._lock:
+            refills = list(self._refills)
+        wait(refills)
+
     def _take(self, key: Hashable, imports: frozenset[str]) -> Sandbox | None:
         with self._lock:
             for index, (other, sandbox) in enumerate(self._idle):
                 if other == key and sandbox.preload == imports and sandbox.waiting:
                     del self._idle[index]
+                    self.used += 1
                     return sandbox
         return None
+
+    def _refill(
+        self,
+        key: Hashable,
+        data_dir: Path,
+        limits: Limits,
+        gpu: int | None,
+        isolation: str,
+        imports: frozenset[str],
+    ) -> None:
+        """Start spares like the solution's until ``capacity`` of them wait."""
+        try:
+            while self._waiting(key, imports) < self.capacity:
+                self._keep(key, self._start(data_dir, limits, gpu, isolation, imports))
+        except Exception:  # the next solution then starts its own sandbox
+            log.exception("a spare sandbox did not start")
 
     def _waiting(self, key: Hashable, imports: frozenset[str]) -> int:
         """How many spares like the next one wait (same key, same imports)."""
@@ -124,7 +152,6 @@ class Spares:
 
     def _start(
         self,
-        key: Hashable,
         data_dir: Path,
         limits: Limits,
         gpu: int | None,
@@ -162,6 +189,7 @@ class Spares:
 
     def close(self) -> None:
         """Stop every waiting spare and remove its folder."""
+        self.settle()
         with self._lock:
             idle, self._idle = self._idle, []
         for _, sandbox in idle:

@@ -9,7 +9,7 @@ import pytest
 from omegaconf import DictConfig, OmegaConf
 
 from planning.domain import ExpansionJob, Parent
-from research_agent.domain import ResearchDomain
+from research_agent.domain import ResearchDomain, run_time
 from research_agent.journal import Journal
 from research_agent.operators import ProgrammaticOperators
 from research_agent.run import build_domain, research
@@ -94,7 +94,7 @@ def test_journal_nodes_missing_from_the_checkpoint_are_replayed(wine: Task, task
         5, None, resume=True,
     )  # fmt: skip
     assert resumed.replayed == 2
-    executed_before = sum(n.info["exec_time"] + n.info["grade_time"] for n in first.tree.nodes[:3])
+    executed_before = sum(run_time(n.info) for n in first.tree.nodes[:3])
     assert resumed.executed_seconds == pytest.approx(executed_before)
     assert [n.payload for n in resumed.tree.nodes] == [n.payload for n in first.tree.nodes]
     assert set(executions_per_key(tmp_path).values()) == {1}
