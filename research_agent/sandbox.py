@@ -227,6 +227,11 @@ os.close(int(sys.argv[2]))
 script = sys.stdin.readline().strip()
 if not script:
     sys.exit(0)  # end of input: the host no longer needs this sandbox
+try:
+    with open("/proc/self/comm", "w") as comm:
+        comm.write(script[:15])  # ps and top show the solution, not "python"
+except OSError:
+    pass
 null = os.open(os.devnull, os.O_RDONLY)
 os.dup2(null, 0)
 os.close(null)

@@ -187,12 +187,16 @@ def survivors(entrants: int) -> int:
 
 def race_size(candidates: list[Candidate], folds: int, seconds: float | None) -> int:
     """How many of the shortlist (in order) can be raced in ``seconds``: each runs the first
-    fold, and the slowest survivors' other folds must still fit (their execution times);
-    0 when fewer than two fit."""
+    fold, and the slowest survivors' other folds must still fit (their execution and grading
+    times, and the candidates' median wait for a sandbox: one that waited long for a sandbox
+    of its own, as the run's first solution does, is not slow itself); 0 when fewer than two
+    fit."""
     if seconds is None:
         return len(candidates)
+    wait = float(np.median([c.node.info.get("startup_time", 0.0) for c in candidates] or [0]))
+    own = [run_time({**c.node.info, "startup_time": wait}) for c in candidates]
     for size in range(len(candidates), 1, -1):  # fewer than two would compare nothing
-        times = [run_time(c.node.info) for c in candidates[:size]]
+        times = own[:size]
         slowest = sorted(times, reverse=True)[: survivors(size)]
         if sum(times) + (folds - 1) * sum(slowest) <= seconds:
             return size

@@ -190,10 +190,11 @@ def test_the_shortlist_takes_the_best_of_each_family_and_races_it(wine: Task, tm
 
 
 def test_the_race_takes_as_many_candidates_as_the_time_left_allows():
-    def shortlisted(*times: float) -> list[Candidate]:
+    def shortlisted(*times: float, waits: tuple[float, ...] = ()) -> list[Candidate]:
         tree = SearchTree()
-        for t in times:
-            tree.add(Expansion({"key": str(t)}, 0.0, info={"exec_time": t}), "draft", (), len(tree))
+        for i, t in enumerate(times):
+            info = {"exec_time": t, "startup_time": waits[i] if waits else 0.0}
+            tree.add(Expansion({"key": str(i)}, 0.0, info=info), "draft", (), len(tree))
         return [Candidate(node, 3) for node in tree.nodes]
 
     four = shortlisted(1.0, 1.0, 1.0, 1.0)
@@ -204,6 +205,12 @@ def test_the_race_takes_as_many_candidates_as_the_time_left_allows():
     slow = shortlisted(1.0, 5.0, 1.0)  # the slow one may survive: its folds must fit
     assert race_size(slow, 3, 21.0) == 3  # 7 + 2 * (1 + 5 + 1)
     assert race_size(slow, 3, 20.9) == 2  # 6 + 2 * (1 + 5)
+    # a long wait for a sandbox of its own (the run's first solution) does not make it slow;
+    # the typical wait (the median) counts for every candidate
+    first_waited = shortlisted(1.0, 1.0, 1.0, 1.0, waits=(2.5, 0.0, 0.0, 0.0))
+    assert race_size(first_waited, 3, 10.0) == 4
+    all_waited = shortlisted(1.0, 1.0, 1.0, 1.0, waits=(0.5, 0.5, 0.5, 0.5))
+    assert race_size(all_waited, 3, 10.0) == 2  # 1.5 s each: 2 * 1.5 + 2 * 2 * 1.5 = 9
 
 
 def test_combine_votes_with_ties_to_the_first_member_and_averages_regressions():

@@ -26,7 +26,7 @@ from tests.research_agent.test_search import executions_per_key, research_cfg
 
 STEPS = ["task=wine", "budget.steps=5", "search.num_drafts=3", "workers=2", "run.seed=4"]
 # timings and timing prose
-VOLATILE = {"exec_time", "grade_time", "finished_at", "analysis", "stderr"}
+VOLATILE = {"exec_time", "grade_time", "startup_time", "finished_at", "analysis", "stderr"}
 
 
 def journal_view(run_dir: Path) -> tuple[list[tuple[int, str]], dict[str, dict[str, Any]]]:
@@ -64,9 +64,9 @@ def _lineage(pid: int) -> list[tuple[int, str]]:
 
 def _ray_worker_running_a_solution() -> int | None:
     """The pid of a worker of this process's Ray that is running a sandboxed solution."""
-    for entry in Path("/proc").glob("[0-9]*/cmdline"):
+    for entry in Path("/proc").glob("[0-9]*/comm"):  # a sandbox names its process after it
         try:
-            if b"solution.py" not in entry.read_bytes():
+            if entry.read_text().strip() != "solution.py":
                 continue
         except OSError:
             continue
