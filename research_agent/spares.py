@@ -22,8 +22,8 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Hashable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from pathlib import Path
 
 from research_agent.sandbox import Limits, Sandbox, SandboxResult, isolation_backend
@@ -54,6 +54,17 @@ def imports_of(code: str) -> frozenset[str]:
     return frozenset(sorted(names)[:MAX_IMPORTS])
 
 
+@dataclass(frozen=True)
+class SpareSpec:
+    """What a spare is started for; a spare serves a solution with an equal spec."""
+
+    data_dir: Path
+    limits: Limits
+    gpu: int | None
+    isolation: str
+    imports: frozenset[str]
+
+
 class Spares:
     """At most ``capacity`` started sandboxes waiting for solutions (0: none; every solution
     starts its own sandbox), each under a private folder of ``root``."""
@@ -61,7 +72,7 @@ class Spares:
     def __init__(self, capacity: int = 2, root: Path | None = None) -> None:
         self.capacity = capacity
         self._root = root
-        self._idle: list[tuple[Hashable, Sandbox]] = []
+        self._idle: list[tuple[SpareSpec, Sandbox]] = []
         self._lock = threading.Lock()
         self._refiller = ThreadPoolExecutor(1, thread_name_prefix="sandbox-spares")
         self._refills: list[Future] = []
@@ -84,10 +95,10 @@ class Spares:
         isolation = isolation or isolation_backend()
         if self.capacity <= 0:
             return Sandbox(workspace, data_dir, logs, limits, gpu, isolation, imports).run(script)
-        key = (str(data_dir), limits, gpu, isolation)
+        spec = SpareSpec(data_dir, limits, gpu, isolation, imports)
         self.settle()
-        sandbox = self._take(key, imports) or self._start(data_dir, limits, gpu, isolation, imports)
-        refill = self._refiller.submit(self._refill, key, data_dir, limits, gpu, isolation, imports)
+        sandbox = self._take(spec) or self._start(spec)
+        refill = self._refiller.submit(self._refill, spec)
         with self._lock:
             self._refills = [*(f for f in self._refills if not f.done()), refill]
         for entry in workspace.iterdir():  # the solution's files, into the sandbox's workspace
@@ -112,56 +123,44 @@ class Spares:
             refills = list(self._refills)
         wait(refills)
 
-    def _take(self, key: Hashable, imports: frozenset[str]) -> Sandbox | None:
+    def _take(self, spec: SpareSpec) -> Sandbox | None:
         with self._lock:
             for index, (other, sandbox) in enumerate(self._idle):
-                if other == key and sandbox.preload == imports and sandbox.waiting:
+                if other == spec and sandbox.waiting:
                     del self._idle[index]
                     self.used += 1
                     return sandbox
         return None
 
-    def _refill(
-        self,
-        key: Hashable,
-        data_dir: Path,
-        limits: Limits,
-        gpu: int | None,
-        isolation: str,
-        imports: frozenset[str],
-    ) -> None:
+    def _refill(self, spec: SpareSpec) -> None:
         """Start spares like the solution's until ``capacity`` of them wait."""
         try:
-            while self._waiting(key, imports) < self.capacity:
-                self._keep(key, self._start(data_dir, limits, gpu, isolation, imports))
+            while self._waiting(spec) < self.capacity:
+                self._keep(spec, self._start(spec))
         except Exception:  # the next solution then starts its own sandbox
             log.exception("a spare sandbox did not start")
 
-    def _waiting(self, key: Hashable, imports: frozenset[str]) -> int:
-        """How many spares like the next one wait (same key, same imports)."""
+    def _waiting(self, spec: SpareSpec) -> int:
+        """How many spares like ``spec`` wait."""
         with self._lock:
-            return sum(k == key and s.preload == imports for k, s in self._idle)
+            return sum(other == spec for other, _ in self._idle)
 
-    def _keep(self, key: Hashable, sandbox: Sandbox) -> None:
+    def _keep(self, spec: SpareSpec, sandbox: Sandbox) -> None:
         with self._lock:
-            self._idle.append((key, sandbox))
+            self._idle.append((spec, sandbox))
             dropped = self._idle[: max(0, len(self._idle) - self.capacity)]
             del self._idle[: len(dropped)]
         for _, old in dropped:
             self._discard(old)
 
-    def _start(
-        self,
-        data_dir: Path,
-        limits: Limits,
-        gpu: int | None,
-        isolation: str,
-        imports: frozenset[str],
-    ) -> Sandbox:
+    def _start(self, spec: SpareSpec) -> Sandbox:
         folder = Path(tempfile.mkdtemp(prefix="spare-", dir=self.root()))
         folder.chmod(0o755)  # without a mount namespace the sandbox's uid goes through it
         (folder / "workspace").mkdir()
-        return Sandbox(folder / "workspace", data_dir, folder, limits, gpu, isolation, imports)
+        return Sandbox(
+            folder / "workspace", spec.data_dir, folder, spec.limits, spec.gpu, spec.isolation,
+            spec.imports,
+        )  # fmt: skip
 
     def root(self) -> Path:
         """The folder the spares' own folders go under (a temporary one by default)."""
