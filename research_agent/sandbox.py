@@ -329,9 +329,13 @@ class Sandbox:
                 os.read(self._ready, 1)  # b"r", or b"" when it died first
             else:
                 return False
+            self._close_ready()
+        return True
+
+    def _close_ready(self) -> None:
+        if self._ready >= 0:
             os.close(self._ready)
             self._ready = -1
-        return True
 
     def run(self, script: str) -> SandboxResult:
         """Run ``script`` (a file in the workspace) once the imports are done, under the
@@ -375,9 +379,7 @@ class Sandbox:
         self.proc.wait()
         if self.uid is not None:
             _kill_uid(self.uid)
-        if self._ready >= 0:
-            os.close(self._ready)
-            self._ready = -1
+        self._close_ready()
 
 
 def run_script(
