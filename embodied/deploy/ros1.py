@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import os
 import time
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from embodied.deploy.messages import Message, short_type
+from embodied.deploy.outbox import Outbox
 from embodied.deploy.transport import Callback, Publish
 
 try:
@@ -21,6 +23,8 @@ except ImportError as error:  # pragma: no cover - depends on the system package
         "bridge=ros1 needs rospy and the ROS message packages: run `make install` (as root it "
         "installs ros-core and python3-rospy and puts Debian's ROS packages on the venv's path)"
     ) from error
+
+CLOSE_TIMEOUT_S = 1.0  # how long close waits for queued messages (the stop) to go out
 
 
 def message_class(msg_type: str) -> type[genpy.Message]:
@@ -94,6 +98,7 @@ class Ros1Transport:
         with _keep_logging():
             rospy.init_node(node_name, anonymous=False, disable_signals=True)
         self._handles: list[Any] = []
+        self._outboxes: list[Outbox] = []
 
     def subscribe(self, topic: str, msg_type: str, callback: Callback) -> None:
         def receive(msg: genpy.Message) -> None:
@@ -104,12 +109,21 @@ class Ros1Transport:
         )
 
     def publisher(self, topic: str, msg_type: str) -> Publish:
+        """Publishes through an outbox: rospy's own queue drops what is queued on unregister,
+        which lost the stop sent just before shutdown; the outbox delivers it before ``close``."""
         cls = message_class(msg_type)
-        pub = rospy.Publisher(topic, cls, queue_size=10, tcp_nodelay=True)
+        with warnings.catch_warnings():  # queue_size=None (synchronous) warns; the outbox queues
+            warnings.simplefilter("ignore", SyntaxWarning)
+            pub = rospy.Publisher(topic, cls, queue_size=None, tcp_nodelay=True)
+        outbox = Outbox(pub.publish, topic)
         self._handles.append(pub)
-        return lambda data: pub.publish(from_dict(cls, data))
+        self._outboxes.append(outbox)
+        return lambda data: outbox.put(from_dict(cls, data))
 
     def close(self) -> None:
+        for outbox in self._outboxes:
+            outbox.close(timeout_s=CLOSE_TIMEOUT_S)
+        self._outboxes.clear()
         for handle in self._handles:
             handle.unregister()
         self._handles.clear()
