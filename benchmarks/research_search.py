@@ -7,7 +7,7 @@ the best validation score, the test score of that solution, the number of soluti
 for the policies, the search overhead (time not spent executing solutions, as a fraction of
 the run). Prints one JSON object.
 Usage: python benchmarks/research_search.py [--seconds S] [--tasks a,b] [--seeds N]
-    [--first-seed K] [--long]
+    [--first-seed K] [--methods greedy,mcts,...] [--long]
 """
 
 from __future__ import annotations
@@ -221,12 +221,20 @@ def main() -> None:
     parser.add_argument(
         "--first-seed", type=int, default=0, help="seeds first-seed, first-seed+1, ..."
     )
+    parser.add_argument(
+        "--methods",
+        default=",".join([*POLICIES, *TUNERS]),
+        help=f"a comma-separated subset of {', '.join([*POLICIES, *TUNERS])}",
+    )
     parser.add_argument("--long", action="store_true", help="60 s per method, 3 seeds")
     args = parser.parse_args()
     seconds = args.seconds or (60.0 if args.long else 10.0)
     count = args.seeds or (3 if args.long else 1)
     seeds = list(range(args.first_seed, args.first_seed + count))
-    methods = [*POLICIES, *TUNERS]
+    methods = args.methods.split(",")
+    unknown = sorted(set(methods) - {*POLICIES, *TUNERS})
+    if unknown:
+        parser.error(f"unknown methods {unknown}; known: {[*POLICIES, *TUNERS]}")
     results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="research_bench_") as tmp:
         for task_id in args.tasks.split(","):
@@ -241,7 +249,11 @@ def main() -> None:
                 runs.append(run)
             results[task_id] = {"task": task_id, "metric": task.spec.metric, "runs": runs}
     overheads = [
-        run[m]["overhead_fraction"] for r in results.values() for run in r["runs"] for m in POLICIES
+        run[m]["overhead_fraction"]
+        for r in results.values()
+        for run in r["runs"]
+        for m in methods
+        if m in POLICIES
     ]
     by_validation = chosen_by_validation(results)
     report = {
@@ -258,7 +270,7 @@ def main() -> None:
         "goals_val_policies_by_validation": goal_measures(by_validation, methods, "val"),
         "goals_test_policies_by_validation": goal_measures(by_validation, methods, "test"),
         "validation_noise": noise_check(results, methods),
-        "max_search_overhead_fraction": max(overheads),
+        "max_search_overhead_fraction": max(overheads, default=None),
     }
     print(json.dumps(report, indent=1))
 
