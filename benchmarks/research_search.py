@@ -7,7 +7,7 @@ the best validation score, the test score of that solution, the number of soluti
 for the policies, the search overhead (time not spent executing solutions, as a fraction of
 the run). Prints one JSON object.
 Usage: python benchmarks/research_search.py [--seconds S] [--tasks a,b] [--seeds N]
-    [--first-seed K] [--methods greedy,mcts,...] [--long]
+    [--first-seed K] [--methods greedy,mcts,...] [--set mcts.max_weight=1 ...] [--long]
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import torch
+import yaml
 from machine import machine_info
 from scipy.stats import rankdata
 
@@ -61,13 +62,16 @@ def node_scores(task: Task, node: Node | None, out: Path) -> dict[str, Any]:
     return scores(task, workspace, node.info["val_score"])
 
 
-def run_policy(name: str, task: Task, seconds: float, out: Path, seed: int) -> dict[str, Any]:
-    """A policy's search and its final choice by cross-validation (the research entry point's
-    defaults), with the scores of the best-by-validation node of the same search beside."""
+def run_policy(
+    name: str, task: Task, seconds: float, out: Path, seed: int, settings: dict[str, Any]
+) -> dict[str, Any]:
+    """A policy's search with ``settings`` and its final choice by cross-validation (the
+    research entry point's defaults), with the scores of the best-by-validation node of the
+    same search beside."""
     journal = Journal(out / "journal.jsonl")
     operators = make_operators("programmatic", OperatorContext(journal))
     domain = ResearchDomain(task, operators, out / "nodes", journal, task_limits(task))
-    policy = make_policy(name, {"seed": seed})
+    policy = make_policy(name, {**settings, "seed": seed})
     choice = SelectionConfig()
     budget = search_time(task, seconds, choice.folds, choice.time_fraction)
     outcome = run_search(policy, domain, out, None, budget, start_from_baseline=True)
@@ -120,6 +124,26 @@ def run_tuner(name: str, task: Task, seconds: float, out: Path, seed: int) -> di
         "buggy": sum(r.score is None for _, r in outcome.trials),
         "seconds": round(outcome.seconds, 2),
     }
+
+
+def policy_settings(assignments: list[str], parser: argparse.ArgumentParser) -> dict:
+    """Per policy, the config fields set by ``--set policy.field=value`` (values parsed as
+    YAML); a malformed assignment or an unknown policy is a usage error."""
+    settings: dict[str, dict[str, Any]] = {name: {} for name in POLICIES}
+    for assignment in assignments:
+        target, sep, value = assignment.partition("=")
+        name, dot, field = target.partition(".")
+        if not (sep and dot and field) or name not in POLICIES:
+            parser.error(
+                f"--set {assignment!r}: expected POLICY.FIELD=VALUE, POLICY in {[*POLICIES]}"
+            )
+        settings[name][field] = yaml.safe_load(value)
+    for name, fields in settings.items():
+        try:
+            make_policy(name, fields)
+        except (TypeError, ValueError) as exc:
+            parser.error(f"--set for {name}: {exc}")
+    return settings
 
 
 def baseline(task: Task) -> dict[str, Any]:
@@ -226,6 +250,13 @@ def main() -> None:
         default=",".join([*POLICIES, *TUNERS]),
         help=f"a comma-separated subset of {', '.join([*POLICIES, *TUNERS])}",
     )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="POLICY.FIELD=VALUE",
+        help="a policy config field (repeatable), e.g. mcts.max_weight=1",
+    )
     parser.add_argument("--long", action="store_true", help="60 s per method, 3 seeds")
     args = parser.parse_args()
     seconds = args.seconds or (60.0 if args.long else 10.0)
@@ -235,6 +266,7 @@ def main() -> None:
     unknown = sorted(set(methods) - {*POLICIES, *TUNERS})
     if unknown:
         parser.error(f"unknown methods {unknown}; known: {[*POLICIES, *TUNERS]}")
+    settings = policy_settings(args.set, parser)
     results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="research_bench_") as tmp:
         for task_id in args.tasks.split(","):
@@ -244,8 +276,10 @@ def main() -> None:
                 run: dict[str, Any] = {"baseline": baseline(task)}
                 for method in methods:
                     out = Path(tmp) / task_id / f"{method}_{seed}"
-                    runner = run_policy if method in POLICIES else run_tuner
-                    run[method] = runner(method, task, seconds, out, seed)
+                    if method in POLICIES:
+                        run[method] = run_policy(method, task, seconds, out, seed, settings[method])
+                    else:
+                        run[method] = run_tuner(method, task, seconds, out, seed)
                 runs.append(run)
             results[task_id] = {"task": task_id, "metric": task.spec.metric, "runs": runs}
     overheads = [
@@ -260,6 +294,7 @@ def main() -> None:
         "benchmark": "research_search",
         "machine": machine_info(torch.device("cpu")),
         "isolation": isolation_backend(),
+        "policy_settings": {m: settings[m] for m in methods if m in POLICIES},
         "seconds_per_task_and_method": seconds,
         "seeds": seeds,
         "tasks": results,

@@ -11,6 +11,10 @@
 * A buggy child opens a debug chain: each step first schedules "debug" on open chain tips, up to
   ``max_debug_depth``. A good node's value is backed up to every ancestor (visits and value
   sums), so a fixed debug node credits its whole debug chain and the path above it.
+* ``max_weight`` mixes the best value backed up through a node into its Q ("mixmax"):
+  ``Q = (1 - max_weight) * mean + max_weight * max``. 0 (the default) is aira-dojo's mean
+  backup; towards 1 a branch is credited with the best solution found in it, as fits
+  single-player optimisation, where only the best solution counts.
 * ``value_fn(payload)``, if given, is blended into the backed-up value:
   ``(1 - value_weight) * score + value_weight * value_fn(payload)``; with the default
   ``value_weight=1`` it replaces the score (e.g. a world model's value estimate).
@@ -42,6 +46,7 @@ class MCTSConfig(SearchConfig):
     pw_k: float | None = None
     pw_alpha: float = 0.5
     value_weight: float = 1.0
+    max_weight: float = 0.0
 
     def validate(self) -> None:
         super().validate()
@@ -51,6 +56,7 @@ class MCTSConfig(SearchConfig):
         require(self.pw_k is None or self.pw_k > 0, self, "pw_k", "None or > 0")
         require(0 < self.pw_alpha <= 1, self, "pw_alpha", "in (0, 1]")
         require(0 <= self.value_weight <= 1, self, "value_weight", "in [0, 1]")
+        require(0 <= self.max_weight <= 1, self, "max_weight", "in [0, 1]")
 
 
 class MCTS(SearchPolicy):
@@ -64,6 +70,7 @@ class MCTS(SearchPolicy):
         self.root_visits = 0
         self.value_min = math.inf
         self.value_max = -math.inf
+        self.best_value: dict[int, float] = {}
 
     def _propose(self, domain: SearchDomain, limit: int) -> list[Proposal]:
         tips = self.tree.debuggable_leaves(self.config.max_debug_depth)
@@ -86,6 +93,7 @@ class MCTS(SearchPolicy):
         for node_id in self.tree.ancestors(node.id):
             self.tree[node_id].visits += 1
             self.tree[node_id].value_sum += value
+            self.best_value[node_id] = max(self.best_value.get(node_id, -math.inf), value)
         self.root_visits += 1
         self.value_min = min(self.value_min, value)
         self.value_max = max(self.value_max, value)
@@ -146,8 +154,10 @@ class MCTS(SearchPolicy):
     def _uct(self, node: Node, parent_visits: int) -> float:
         if node.visits == 0:
             return -math.inf
+        w = self.config.max_weight
+        value = (1 - w) * node.q_value + w * self.best_value[node.id]
         span = self.value_max - self.value_min
-        q = 0.5 if span == 0 else (node.q_value - self.value_min) / span
+        q = 0.5 if span == 0 else (value - self.value_min) / span
         return q + self.config.uct_c * math.sqrt(math.log(parent_visits) / node.visits)
 
     def _extra_state(self) -> dict[str, Any]:
@@ -155,9 +165,11 @@ class MCTS(SearchPolicy):
             "root_visits": self.root_visits,
             "value_min": self.value_min,
             "value_max": self.value_max,
+            "best_value": dict(self.best_value),
         }
 
     def _load_extra_state(self, state: dict[str, Any]) -> None:
         self.root_visits = state["root_visits"]
         self.value_min = state["value_min"]
         self.value_max = state["value_max"]
+        self.best_value = dict(state["best_value"])

@@ -15,11 +15,12 @@ def subtree_good_count(tree: SearchTree, node_id: int) -> int:
     return (not node.is_buggy) + sum(subtree_good_count(tree, c) for c in node.children)
 
 
+@pytest.mark.parametrize("max_weight", [0.0, 1.0])
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_mcts_finds_best_leaf(seed: int) -> None:
+def test_mcts_finds_best_leaf(seed: int, max_weight: float) -> None:
     domain = ChoiceTree(depth=5, branching=3, bug_prob=0.2, seed=seed)
     best = domain.best_leaf()
-    tree = MCTS(MCTSConfig(seed=seed)).run(domain, Budget(max_steps=300))
+    tree = MCTS(MCTSConfig(seed=seed, max_weight=max_weight)).run(domain, Budget(max_steps=300))
     assert tree.best_node().payload == best
 
 
@@ -34,6 +35,14 @@ def test_backpropagation_counts_every_good_descendant() -> None:
     for node in tree.nodes:
         kids = {tree[c].operator for c in node.children}
         assert kids <= ({"debug"} if node.is_buggy else {"improve"})
+
+
+def test_max_backup_holds_best_good_descendant() -> None:
+    policy = MCTS(MCTSConfig(seed=5, max_weight=1.0))
+    tree = policy.run(ChoiceTree(bug_prob=0.3, fix_prob=0.5, seed=5), Budget(max_steps=100))
+    for node in tree.nodes:
+        below = [n.score for n in tree.nodes if not n.is_buggy and node.id in tree.ancestors(n.id)]
+        assert policy.best_value.get(node.id) == (max(below) if below else None)
 
 
 def test_fixed_debug_score_credits_whole_chain() -> None:
@@ -81,7 +90,9 @@ def test_terminal_nodes_are_not_expanded() -> None:
     assert all(not n.children for n in tree.nodes if len(n.payload) >= 2)
 
 
-@pytest.mark.parametrize(("field", "value"), [("uct_c", -1.0), ("pw_k", 0.0), ("value_weight", 2)])
+@pytest.mark.parametrize(
+    ("field", "value"), [("uct_c", -1.0), ("pw_k", 0.0), ("value_weight", 2), ("max_weight", -0.1)]
+)
 def test_config_validation_names_field(field: str, value: float) -> None:
     with pytest.raises(ValueError, match=f"MCTSConfig.{field} must be"):
         MCTS(MCTSConfig(**{field: value}))

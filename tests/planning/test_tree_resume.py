@@ -1,5 +1,7 @@
 """Checkpoints: a resumed run equals an uninterrupted one; bad files fail clearly."""
 
+from functools import partial
+
 import pytest
 
 from planning.budget import Budget
@@ -13,6 +15,7 @@ from tests.planning.synthetic_domains import BitMatch, ChoiceTree, signature
 POLICIES = [
     (Greedy, GreedyConfig, ChoiceTree(bug_prob=0.3, seed=2)),
     (MCTS, MCTSConfig, ChoiceTree(bug_prob=0.3, seed=2)),
+    (MCTS, partial(MCTSConfig, max_weight=0.5), ChoiceTree(bug_prob=0.3, seed=2)),
     (Evolutionary, EvolutionaryConfig, BitMatch(seed=2)),
 ]
 
