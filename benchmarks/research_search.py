@@ -2,7 +2,8 @@
 
 Every method gets the same wall-clock budget per built-in task and the same config space,
 sandbox and grader, and starts from the task's baseline solution (its first solution); the
-policies use the programmatic operators. Reports per task and method
+policies use the programmatic operators and the research entry point's search configs
+(configs/search/<policy>.yaml; ``--set`` changes a field). Reports per task and method
 the best validation score, the test score of that solution, the number of solutions run and,
 for the policies, the search overhead (time not spent executing solutions, as a fraction of
 the run). Prints one JSON object.
@@ -39,6 +40,7 @@ from research_agent.solution import read_config
 from research_agent.tasks import RECIPES, Task, TaskSpec, gain_over_baseline, grade, load_task
 
 TUNERS = {"random": random_search, "optuna_tpe": optuna_search}
+SEARCH_CONFIGS = Path(__file__).resolve().parents[1] / "configs" / "search"
 
 
 def scores(task: Task, workspace: Path | None, val: float | None) -> dict[str, Any]:
@@ -126,10 +128,18 @@ def run_tuner(name: str, task: Task, seconds: float, out: Path, seed: int) -> di
     }
 
 
+def entry_point_settings(name: str) -> dict[str, Any]:
+    """The fields that configs/search/<name>.yaml sets (its ``defaults`` list aside)."""
+    settings = yaml.safe_load((SEARCH_CONFIGS / f"{name}.yaml").read_text())
+    settings.pop("defaults", None)
+    return settings
+
+
 def policy_settings(assignments: list[str], parser: argparse.ArgumentParser) -> dict:
-    """Per policy, the config fields set by ``--set policy.field=value`` (values parsed as
-    YAML); a malformed assignment or an unknown policy is a usage error."""
-    settings: dict[str, dict[str, Any]] = {name: {} for name in POLICIES}
+    """Per policy, the research entry point's ``search`` config (configs/search/<policy>.yaml)
+    with the fields set by ``--set policy.field=value`` (values parsed as YAML); a malformed
+    assignment or an unknown policy is a usage error."""
+    settings = {name: entry_point_settings(name) for name in POLICIES}
     for assignment in assignments:
         target, sep, value = assignment.partition("=")
         name, dot, field = target.partition(".")
