@@ -21,8 +21,10 @@ from typing import Any
 
 import numpy as np
 import torch
-import yaml
+from hydra import compose, initialize_config_dir
+from hydra.errors import ConfigCompositionException
 from machine import machine_info
+from omegaconf import OmegaConf
 from scipy.stats import rankdata
 
 from planning.tree import Node
@@ -38,9 +40,9 @@ from research_agent.search import POLICIES, make_policy, run_search
 from research_agent.selection import search_time, select_solution
 from research_agent.solution import read_config
 from research_agent.tasks import RECIPES, Task, TaskSpec, gain_over_baseline, grade, load_task
+from runkit import CONFIG_DIR
 
 TUNERS = {"random": random_search, "optuna_tpe": optuna_search}
-SEARCH_CONFIGS = Path(__file__).resolve().parents[1] / "configs" / "search"
 
 
 def scores(task: Task, workspace: Path | None, val: float | None) -> dict[str, Any]:
@@ -128,31 +130,29 @@ def run_tuner(name: str, task: Task, seconds: float, out: Path, seed: int) -> di
     }
 
 
-def entry_point_settings(name: str) -> dict[str, Any]:
-    """The fields that configs/search/<name>.yaml sets (its ``defaults`` list aside)."""
-    settings = yaml.safe_load((SEARCH_CONFIGS / f"{name}.yaml").read_text())
-    settings.pop("defaults", None)
-    return settings
-
-
 def policy_settings(assignments: list[str], parser: argparse.ArgumentParser) -> dict:
-    """Per policy, the research entry point's ``search`` config (configs/search/<policy>.yaml)
-    with the fields set by ``--set policy.field=value`` (values parsed as YAML); a malformed
-    assignment or an unknown policy is a usage error."""
-    settings = {name: entry_point_settings(name) for name in POLICIES}
+    """Per policy, the research entry point's ``search`` config as hydra composes it
+    (configs/search/<policy>.yaml), with each ``--set policy.field=value`` applied as the
+    override ``search.field=value``; the seed and batch size are the benchmark's. A malformed
+    assignment, an unknown policy or field, or a value out of range is a usage error."""
+    overrides: dict[str, list[str]] = {name: [] for name in POLICIES}
     for assignment in assignments:
-        target, sep, value = assignment.partition("=")
-        name, dot, field = target.partition(".")
-        if not (sep and dot and field) or name not in POLICIES:
+        name, dot, override = assignment.partition(".")
+        if not (dot and "=" in override) or name not in POLICIES:
             parser.error(
                 f"--set {assignment!r}: expected POLICY.FIELD=VALUE, POLICY in {[*POLICIES]}"
             )
-        settings[name][field] = yaml.safe_load(value)
-    for name, fields in settings.items():
-        try:
-            make_policy(name, fields)
-        except (TypeError, ValueError) as exc:
-            parser.error(f"--set for {name}: {exc}")
+        overrides[name].append(f"search.{override}")
+    settings: dict[str, dict[str, Any]] = {}
+    with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+        for name, extra in overrides.items():
+            try:
+                search = compose("research", overrides=[f"search={name}", *extra]).search
+                fields = OmegaConf.to_container(search)
+                settings[name] = {k: v for k, v in fields.items() if k not in ("seed", "parallel")}
+                make_policy(name, settings[name])
+            except (ConfigCompositionException, ValueError) as exc:
+                parser.error(f"--set for {name}: {exc}")
     return settings
 
 
