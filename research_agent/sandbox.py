@@ -215,7 +215,7 @@ WARMUP_CPU_S = 120
 """CPU seconds a sandbox may spend starting up (its imports) before its script's own limit."""
 
 _WAITER = """\
-import os, resource, runpy, sys
+import math, os, resource, runpy, sys
 sys.path.pop(0)  # the workspace: nothing of the solution's is imported before it runs
 for name in sys.argv[3:]:
     try:
@@ -236,7 +236,7 @@ null = os.open(os.devnull, os.O_RDONLY)
 os.dup2(null, 0)
 os.close(null)
 used = resource.getrusage(resource.RUSAGE_SELF)
-cpu = int(used.ru_utime + used.ru_stime + float(sys.argv[1])) + 1
+cpu = math.ceil(used.ru_utime + used.ru_stime + float(sys.argv[1])) + 1
 hard = resource.getrlimit(resource.RLIMIT_CPU)[1]
 cpu = cpu if hard == resource.RLIM_INFINITY else min(cpu, hard)
 resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
@@ -244,7 +244,9 @@ sys.argv = [script]
 sys.path.insert(0, os.getcwd())
 runpy.run_path(script, run_name="__main__")
 """
-# (the script's limits count from the moment it starts: the imports before are not its own)
+# (the script's limits count from the moment it starts: the imports before are not its own;
+# the kernel counts CPU time by scheduler ticks, so the whole seconds it enforces get one
+# second to spare beyond the script's own limit rounded up)
 
 _launcher = ThreadPoolExecutor(1, thread_name_prefix="sandbox-launcher")
 """Starts every sandbox, from one thread that lives as long as the process: bubblewrap's
