@@ -80,14 +80,15 @@ def test_limits_count_from_the_solutions_own_start(wine: Task, tmp_path: Path):
     that spins 0.6 CPU seconds fits a 1 s CPU limit, one that spins on is stopped by it."""
     spares = Spares(1, tmp_path / "spares")
     spin = (
-        "import sklearn.pipeline, time\nt = time.process_time()\n"
+        "import resource, sklearn.pipeline, time\nt = time.process_time()\n"
+        "print('cpu used', t, 'limit', resource.getrlimit(resource.RLIMIT_CPU), flush=True)\n"
         "while time.process_time() - t < {}:\n    pass\n"
     )
     try:
         limits = replace(FAST, wall_s=30.0, cpu_s=1.0)
         run(spares, spin.format(0.0), wine, tmp_path / "warm", limits)
         short = run(spares, spin.format(0.6), wine, tmp_path / "short", limits)
-        assert short.exit_code == 0, short.stderr
+        assert short.exit_code == 0, (short.stdout, short.stderr)
         endless = run(spares, spin.format(60), wine, tmp_path / "endless", limits)
         assert spares.used == 2
         assert endless.exit_code != 0 and not endless.timed_out and endless.seconds < 10
