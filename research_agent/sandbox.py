@@ -53,6 +53,11 @@ class Limits:
     nproc: int = 64
     file_mb: int = 256
 
+    @property
+    def cpu_seconds(self) -> float:
+        """The CPU-time limit: ``cpu_s``, or ``wall_s * cpus`` when it is unset."""
+        return self.cpu_s if self.cpu_s is not None else self.wall_s * self.cpus
+
 
 @dataclass(frozen=True)
 class SandboxResult:
@@ -158,13 +163,12 @@ def _unshare() -> list[str]:
 
 
 def _limits(limits: Limits) -> list[str]:
-    cpu_s = limits.cpu_s if limits.cpu_s is not None else limits.wall_s * limits.cpus
     nproc = limits.nproc if os.getuid() == 0 else limits.nproc + _own_processes()
     # (root ignores RLIMIT_NPROC: it binds only once the run has dropped privileges)
     return [
         "prlimit",
         f"--as={limits.memory_mb * 2**20}",
-        f"--cpu={max(1, int(cpu_s) + 1)}",
+        f"--cpu={max(1, int(limits.cpu_seconds) + 1)}",
         f"--nproc={nproc}",
         f"--fsize={limits.file_mb * 2**20}",
         "--core=0",
@@ -298,7 +302,7 @@ class Sandbox:
             cmd += ["--inh-caps=-all"]
         if not inside:
             data_dir = _read_only_copy(data_dir, workspace / "data")
-        cpu_s = limits.cpu_s if limits.cpu_s is not None else limits.wall_s * limits.cpus
+        cpu_s = limits.cpu_seconds
         startup = replace(limits, cpu_s=cpu_s + WARMUP_CPU_S)
         self._ready, ready = os.pipe()
         cmd += [*_limits(startup), PYTHON, "-c", _WAITER, str(cpu_s), str(ready)]
