@@ -9,6 +9,9 @@ for the policies, the search overhead (time not spent executing solutions, as a 
 the run). Prints one JSON object.
 Usage: python benchmarks/research_search.py [--seconds S] [--tasks a,b] [--seeds N]
     [--first-seed K] [--methods greedy,mcts,...] [--set mcts.max_weight=1 ...] [--long]
+       python benchmarks/research_search.py --combine seed0.json seed1.json ...
+(``--combine`` merges reports of the same budget run separately, other seeds or other methods
+of the same seeds, and prints the measures over all their runs.)
 """
 
 from __future__ import annotations
@@ -247,8 +250,100 @@ def noise_check(results: dict[str, dict[str, Any]], methods: list[str]) -> dict:
     return check
 
 
+def measures(results: dict[str, dict[str, Any]], methods: list[str]) -> dict[str, Any]:
+    """The report's measures over every (task, seed) run in ``results``: mean ranks, the goal
+    measures with the policies' final choice and with their best node by validation, the
+    validation-noise check and the largest search overhead."""
+    overheads = [
+        run[m]["overhead_fraction"]
+        for r in results.values()
+        for run in r["runs"]
+        for m in methods
+        if m in POLICIES
+    ]
+    by_validation = chosen_by_validation(results)
+    return {
+        "mean_rank_val": mean_ranks(results, ["baseline", *methods], "val"),
+        "mean_rank_test": mean_ranks(results, ["baseline", *methods], "test"),
+        "goals_val": goal_measures(results, methods, "val"),
+        "goals_test": goal_measures(results, methods, "test"),
+        "goals_val_policies_by_validation": goal_measures(by_validation, methods, "val"),
+        "goals_test_policies_by_validation": goal_measures(by_validation, methods, "test"),
+        "validation_noise": noise_check(results, methods),
+        "max_search_overhead_fraction": max(overheads, default=None),
+    }
+
+
+def read_report(path: str, parser: argparse.ArgumentParser) -> dict[str, Any]:
+    """The research_search report at ``path``; anything else is a usage error naming it."""
+    try:
+        report = json.loads(Path(path).read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        parser.error(f"--combine {path}: not a readable JSON report ({exc})")
+    if not isinstance(report, dict) or report.get("benchmark") != "research_search":
+        parser.error(f"--combine {path}: not a research_search report")
+    return report
+
+
+def combine(paths: list[str], parser: argparse.ArgumentParser) -> dict[str, Any]:
+    """One report from the reports at ``paths`` (the same budget): per task and seed, the
+    methods of every report side by side (runs of other seeds, or other methods of the same
+    seeds), and the measures recomputed over all runs. A method given twice for a task and
+    seed, differing settings of a policy, or a task and seed that lacks a method another has,
+    is a usage error that names it."""
+    reports = {path: read_report(path, parser) for path in paths}
+    first = reports[paths[0]]
+    budget = first["seconds_per_task_and_method"]
+    settings: dict[str, Any] = {}
+    runs: dict[str, dict[int, dict[str, Any]]] = {}
+    for path, report in reports.items():
+        if report["seconds_per_task_and_method"] != budget:
+            parser.error(f"--combine {path}: budget differs from {paths[0]}'s {budget} s")
+        for name, fields in report["policy_settings"].items():
+            if settings.setdefault(name, fields) != fields:
+                parser.error(f"--combine {path}: {name}'s settings differ from an earlier one's")
+        for task_id, per_task in report["tasks"].items():
+            for seed, run in zip(report["seeds"], per_task["runs"], strict=True):
+                merged = runs.setdefault(task_id, {}).setdefault(seed, {})
+                twice = sorted((set(run) & set(merged)) - {"baseline"})
+                if twice:
+                    parser.error(f"--combine {path}: {task_id} seed {seed} repeats {twice}")
+                merged.update(run)
+    given = {m for per_seed in runs.values() for run in per_seed.values() for m in run}
+    methods = [m for m in [*POLICIES, *TUNERS] if m in given]
+    seeds = sorted({seed for per_seed in runs.values() for seed in per_seed})
+    for task_id, per_seed in runs.items():
+        for seed in seeds:
+            missing = sorted(set(methods) - set(per_seed.get(seed, {})))
+            if missing:
+                parser.error(f"--combine: {task_id} seed {seed} lacks {missing}")
+    results = {
+        task_id: {
+            "task": task_id,
+            "metric": RECIPES[task_id].spec.metric,
+            "runs": [per_seed[seed] for seed in seeds],
+        }
+        for task_id, per_seed in runs.items()
+    }
+    header = {k: first[k] for k in ("benchmark", "machine", "isolation")}
+    return {
+        **header,
+        "policy_settings": settings,
+        "seconds_per_task_and_method": budget,
+        "seeds": seeds,
+        "tasks": results,
+        **measures(results, methods),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--combine",
+        nargs="+",
+        metavar="REPORT",
+        help="merge the JSON reports of separate runs (seeds or methods) and print the measures",
+    )
     parser.add_argument("--seconds", type=float, default=None, help="budget per task and method")
     parser.add_argument("--tasks", default=",".join(RECIPES))
     parser.add_argument("--seeds", type=int, default=None)
@@ -269,6 +364,9 @@ def main() -> None:
     )
     parser.add_argument("--long", action="store_true", help="60 s per method, 3 seeds")
     args = parser.parse_args()
+    if args.combine:
+        print(json.dumps(combine(args.combine, parser), indent=1))
+        return
     seconds = args.seconds or (60.0 if args.long else 10.0)
     count = args.seeds or (3 if args.long else 1)
     seeds = list(range(args.first_seed, args.first_seed + count))
@@ -292,14 +390,6 @@ def main() -> None:
                         run[method] = run_tuner(method, task, seconds, out, seed)
                 runs.append(run)
             results[task_id] = {"task": task_id, "metric": task.spec.metric, "runs": runs}
-    overheads = [
-        run[m]["overhead_fraction"]
-        for r in results.values()
-        for run in r["runs"]
-        for m in methods
-        if m in POLICIES
-    ]
-    by_validation = chosen_by_validation(results)
     report = {
         "benchmark": "research_search",
         "machine": machine_info(torch.device("cpu")),
@@ -308,16 +398,8 @@ def main() -> None:
         "seconds_per_task_and_method": seconds,
         "seeds": seeds,
         "tasks": results,
-        "mean_rank_val": mean_ranks(results, ["baseline", *methods], "val"),
-        "mean_rank_test": mean_ranks(results, ["baseline", *methods], "test"),
-        "goals_val": goal_measures(results, methods, "val"),
-        "goals_test": goal_measures(results, methods, "test"),
-        "goals_val_policies_by_validation": goal_measures(by_validation, methods, "val"),
-        "goals_test_policies_by_validation": goal_measures(by_validation, methods, "test"),
-        "validation_noise": noise_check(results, methods),
-        "max_search_overhead_fraction": max(overheads, default=None),
     }
-    print(json.dumps(report, indent=1))
+    print(json.dumps({**report, **measures(results, methods)}, indent=1))
 
 
 if __name__ == "__main__":

@@ -69,7 +69,7 @@ class OperatorsConfig:
 
 @dataclass
 class ProgrammaticOperatorsConfig(OperatorsConfig):
-    """Template drafts (each of a model family the earlier drafts have not used while there is
+    """Template drafts (each of a model family no earlier solution has used while there is
     one, imputed and standardised), ``edits`` structured config edits per improve, rule-based
     debugging.
 

@@ -46,11 +46,13 @@ class SearchMemory:
             current = nodes.get(parents[0]) if parents else None
         return chain
 
+    def tried(self) -> list[Record]:
+        """Every execution of the run that is a node of its tree, in node order."""
+        return [] if self.journal is None else self.journal.nodes()
+
     def scored(self) -> list[Record]:
         """Every execution of the run that got a validation score, in node order."""
-        if self.journal is None:
-            return []
-        return [r for r in self.journal.nodes() if val_score(r) is not None]
+        return [r for r in self.tried() if val_score(r) is not None]
 
 
 def val_score(record: Record) -> float | None:

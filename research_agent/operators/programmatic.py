@@ -3,8 +3,10 @@
 * draft: a random config of a family that fits the task, rendered from its template with the
   template's standard preprocessing (impute + standardize for tabular models: an SVM or kNN on
   raw features is a known mistake, not a draft worth a run; improves toggle the steps); with a
-  memory of the run, of a family the earlier drafts (the baseline among them) have not used
-  while there is one, as aira-dojo's draft prompt asks for a solution unlike the earlier drafts.
+  memory of the run, of a family no earlier solution of the run (the baseline among them) has
+  used while there is one, as aira-dojo's draft prompt asks for a solution unlike the earlier
+  ones. Every solution counts, not only the drafts: a family left out of the drafts would
+  otherwise take every later draft, and once its few settings were tried all of them repeat.
 * improve: ``edits`` structured edits of the parent's ``CONFIG`` block (a setting moved to a
   neighbouring choice, a feature step toggled, or another family of the same template). With a
   memory, a switch of family starts from that family's best solution so far (and steps one
@@ -59,14 +61,14 @@ class ProgrammaticOperators:
     )
 
     def draft(self, task: Task, rng: np.random.Generator) -> Candidate:
-        drafted = self._drafted_families()
-        config = random_config(task.spec.kind, task.spec.image, rng, drafted)
+        tried = self._tried_families()
+        config = random_config(task.spec.kind, task.spec.image, rng, tried)
         config["features"] = default_config(config["model"])["features"]
         return self._candidate(task, config, f"draft: {_describe(config)}")
 
-    def _drafted_families(self) -> frozenset[str]:
-        """The model families of the drafts the memory recalls (unreadable ones skipped)."""
-        configs = (self._recalled_config(r["code"]) for r in self.recall.recall("sibling", None))
+    def _tried_families(self) -> frozenset[str]:
+        """The model families of the run's solutions so far (unreadable ones skipped)."""
+        configs = (self._recalled_config(r["code"]) for r in self.recall.tried())
         return frozenset(config["model"] for config in configs if config is not None)
 
     def improve(self, task: Task, parent: Parent, rng: np.random.Generator) -> Candidate:
