@@ -76,6 +76,7 @@ class ProgrammaticOperatorsConfig(OperatorsConfig):
     An edit switches the model family with ``family_prob`` (``stalled_family_prob`` once
     ``stall_after`` children of the parent have not beaten it), starting from that family's best
     solution so far; it toggles a feature step with ``feature_prob``, else moves one setting.
+    A solution the run has tried already is edited further, up to ``further_edits`` more edits.
     """
 
     backend: str = "programmatic"
@@ -84,6 +85,7 @@ class ProgrammaticOperatorsConfig(OperatorsConfig):
     feature_prob: float = 0.25
     stall_after: int = 3
     stalled_family_prob: float = 0.5
+    further_edits: int = 3
 
 
 @dataclass

@@ -16,11 +16,18 @@
 * debug: a rule per failure kind (timeout -> cheaper settings, OOM -> smaller batches and
   ensembles, NaN -> imputation, anything else -> the template re-rendered around the config).
 * crossover: each part of the config taken from one parent or the other.
+
+With a memory, an operator whose solution the run has tried already edits it further (up to
+``further_edits`` more edits, as an improve would): once a parent's neighbours or the drafts'
+settings are used up (about 90 drafts of a classification task, 8 neighbours of a tuned SVM),
+the search reaches the solutions a step further instead of running a tried one again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -54,6 +61,7 @@ class ProgrammaticOperators:
     feature_prob: float = 0.25
     stall_after: int = 3
     stalled_family_prob: float = 0.5
+    further_edits: int = 3
     recall: SearchMemory = field(default_factory=lambda: SearchMemory(None))
     # config blocks of the recalled solutions by code (None: unreadable), parsed once per run
     _recalled_configs: dict[str, Config | None] = field(
@@ -64,7 +72,8 @@ class ProgrammaticOperators:
         tried = self._tried_families()
         config = random_config(task.spec.kind, task.spec.image, rng, tried)
         config["features"] = default_config(config["model"])["features"]
-        return self._candidate(task, config, f"draft: {_describe(config)}")
+        code = self._untried(task, config, self._render(task), rng, self.family_prob, [])
+        return Candidate(code, f"draft: {_describe(config)}")
 
     def _tried_families(self) -> frozenset[str]:
         """The model families of the run's solutions so far (unreadable ones skipped)."""
@@ -79,8 +88,10 @@ class ProgrammaticOperators:
         stalled = self._stalled(task, parent)
         family_prob = self.stalled_family_prob if stalled else self.family_prob
         changes = [self._edit(task, config, rng, family_prob) for _ in range(self.edits)]
+        code_of = partial(write_config, parent.payload["code"])
+        code = self._untried(task, config, code_of, rng, family_prob, changes)
         plan = f"improve node {parent.id}{' (stalled)' if stalled else ''}: " + "; ".join(changes)
-        return Candidate(write_config(parent.payload["code"], config), plan)
+        return Candidate(code, plan)
 
     def debug(self, task: Task, parent: Parent, rng: np.random.Generator) -> Candidate:
         kind = diagnose(parent.info) or "error"
@@ -89,11 +100,13 @@ class ProgrammaticOperators:
             family(config["model"])
         except (ConfigBlockError, KeyError, TypeError):
             fallback = default_config(families_for(task.spec.kind)[0].name)
-            return self._candidate(task, fallback, f"debug {kind}: unreadable config, baseline")
+            plan = f"debug {kind}: unreadable config, baseline"
+            return Candidate(self._render(task)(fallback), plan)
         rules = {"timeout": _cheaper, "oom": _smaller, "nan": _impute}
-        change = rules.get(kind, _no_change)(config)
-        plan = f"debug node {parent.id} ({kind}): {change}, template re-rendered"
-        return self._candidate(task, config, plan)
+        changes = [rules.get(kind, _no_change)(config)]
+        code = self._untried(task, config, self._render(task), rng, self.family_prob, changes)
+        plan = f"debug node {parent.id} ({kind}): {'; '.join(changes)}, template re-rendered"
+        return Candidate(code, plan)
 
     def crossover(
         self, task: Task, first: Parent, second: Parent, rng: np.random.Generator
@@ -114,8 +127,8 @@ class ProgrammaticOperators:
         )
         if family(child["model"]).template != "tabular":
             child["features"] = []
-        plan = f"crossover of nodes {first.id} and {second.id}: {_describe(child)}"
-        return self._candidate(task, child, plan)
+        code = self._untried(task, child, self._render(task), rng, self.family_prob, [])
+        return Candidate(code, f"crossover of nodes {first.id} and {second.id}: {_describe(child)}")
 
     def analyze(self, task: Task, code: str, execution: dict[str, Any]) -> str:
         kind = diagnose(execution)
@@ -125,13 +138,38 @@ class ProgrammaticOperators:
             return f"ran in {seconds:.1f} s; validation {task.spec.metric} {score:.4g}"
         return f"failed ({kind}) after {seconds:.1f} s: {execution.get('error')}"
 
-    def _candidate(self, task: Task, config: Config, plan: str) -> Candidate:
-        if family(config["model"]).template == "gpt" and task.starter.is_file():
-            # a speedrun task's own record is the template: keep its code and other settings
-            starter = task.starter.read_text()
-            params = {**read_config(starter)["params"], **config["params"]}
-            return Candidate(write_config(starter, {**config, "params": params}), plan)
-        return Candidate(render(config, task.spec.kind, task.spec.image), plan)
+    def _render(self, task: Task) -> Callable[[Config], str]:
+        """The program of a config of ``task``."""
+
+        def code_of(config: Config) -> str:
+            if family(config["model"]).template == "gpt" and task.starter.is_file():
+                # a speedrun task's own record is the template: keep its code and other settings
+                starter = task.starter.read_text()
+                params = {**read_config(starter)["params"], **config["params"]}
+                return write_config(starter, {**config, "params": params})
+            return render(config, task.spec.kind, task.spec.image)
+
+        return code_of
+
+    def _untried(
+        self,
+        task: Task,
+        config: Config,
+        code_of: Callable[[Config], str],
+        rng: np.random.Generator,
+        family_prob: float,
+        changes: list[str],
+    ) -> str:
+        """The program ``code_of(config)``, after up to ``further_edits`` more edits of
+        ``config`` (each described in ``changes``) while it is a solution the run has tried."""
+        tried = {record["code"] for record in self.recall.tried()}
+        code = code_of(config)
+        for _ in range(self.further_edits):
+            if code not in tried:
+                break
+            changes.append(self._edit(task, config, rng, family_prob))
+            code = code_of(config)
+        return code
 
     def _stalled(self, task: Task, parent: Parent) -> bool:
         """Whether the memory recalls ``stall_after`` children of ``parent``, none better."""

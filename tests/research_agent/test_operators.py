@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from functools import partial
+from itertools import product
+
 import numpy as np
 import pytest
 
-from planning.domain import Parent
+from planning.domain import ExpansionJob, Parent
+from research_agent.domain import ResearchDomain
 from research_agent.journal import Journal
 from research_agent.operators import (
     OperatorContext,
@@ -11,11 +15,19 @@ from research_agent.operators import (
     diagnose,
     make_operators,
 )
+from research_agent.operators.programmatic import _describe as describe
 from research_agent.solution import ConfigBlockError, read_config, render, write_config
 from research_agent.space import default_config, families_for
 from research_agent.tasks import Task
+from tests.research_agent.conftest import FAST
 
 OPS = ProgrammaticOperators()
+
+
+def add_node(journal: Journal, node: int, code: str, parents: list[int]) -> None:
+    """Journal ``code`` as the run's node ``node`` with ``parents``."""
+    journal.append({"kind": "execution", "key": f"k{node}", "parents": parents, "code": code})
+    journal.append({"kind": "node", "id": node, "key": f"k{node}"})
 
 
 def parent(config: dict, node_id: int = 0, **info) -> Parent:
@@ -60,11 +72,7 @@ def test_a_family_any_solution_tried_is_no_longer_forced_on_drafts(wine: Task, t
     each draft repeated one: 99 of 135 solutions of a 120 s greedy run on breast_cancer."""
     journal = Journal(tmp_path / "journal.jsonl")
     ops = make_operators("programmatic", OperatorContext(journal))
-
-    def add(node: int, code: str, parents: list[int]) -> None:
-        journal.append({"kind": "execution", "key": f"k{node}", "parents": parents, "code": code})
-        journal.append({"kind": "node", "id": node, "key": f"k{node}"})
-
+    add = partial(add_node, journal)
     families = [f.name for f in families_for("classification")]
     baseline = read_config(wine.starter.read_text())["model"]
     left_out = next(name for name in families if name != baseline)
@@ -77,6 +85,42 @@ def test_a_family_any_solution_tried_is_no_longer_forced_on_drafts(wine: Task, t
     add(len(families), render(default_config(left_out), "classification"), [1])  # an improve
     drafts = [read_config(ops.draft(wine, rng).code)["model"] for _ in range(60)]
     assert set(drafts) == set(families)
+
+
+def test_once_every_standard_draft_was_tried_drafts_edit_further(wine: Task, tmp_path):
+    """A draft of a tried config is edited further (in the domain, drawn again): the 90
+    standard drafts of a classification task were all tried within 120 s on breast_cancer."""
+    journal = Journal(tmp_path / "journal.jsonl")
+    ops = make_operators("programmatic", OperatorContext(journal))
+    standard = [
+        {**default_config(f.name), "params": dict(zip(f.choices, values, strict=True))}
+        for f in families_for("classification")
+        for values in product(*f.choices.values())
+    ]
+    tried = {render(config, "classification") for config in standard}
+    for node, code in enumerate(tried):
+        add_node(journal, node, code, [])
+    domain = ResearchDomain(wine, ops, tmp_path, journal, FAST)
+    domain.resume_from(journal.executions())
+    drafts = [domain._propose_novel(ExpansionJob("draft", (), seed)) for seed in range(20)]
+    assert not {d.code for d in drafts} & tried
+    assert len({d.code for d in drafts}) == len(drafts)
+    assert all(d.plan.startswith(f"draft: {describe(read_config(d.code))}") for d in drafts)
+
+
+def test_an_improve_that_lands_on_a_tried_solution_takes_another_step(wine: Task, tmp_path):
+    journal = Journal(tmp_path / "journal.jsonl")
+    ops = make_operators("programmatic", OperatorContext(journal))
+    base = parent(default_config("svm"), node_id=0)
+    add_node(journal, 0, base.payload["code"], [])
+    first = ops.improve(wine, base, np.random.default_rng(5))
+    assert len(first.plan.split("; ")) == 1
+    add_node(journal, 1, first.code, [0])
+    further = ops.improve(wine, base, np.random.default_rng(5))
+    assert further.code not in {base.payload["code"], first.code}
+    assert further.plan.startswith(first.plan + "; ")  # the same edit, then another
+    memoryless = ProgrammaticOperators().improve(wine, base, np.random.default_rng(5))
+    assert memoryless.code == first.code  # without a memory nothing counts as tried
 
 
 def test_draft_and_improve_stay_in_the_config_space(wine: Task):
@@ -165,7 +209,12 @@ def test_improves_of_a_stalled_node_switch_family_from_that_familys_best_solutio
     def switches(count: int) -> list[dict]:
         rng = np.random.default_rng(0)
         children = [ops.improve(wine, top, rng) for _ in range(count)]
-        return [read_config(c.code) for c in children if "model linear ->" in c.plan]
+        first_edits = [c.plan.split(": ", 1)[1].split("; ")[0] for c in children]
+        return [
+            read_config(c.code)
+            for c, edit in zip(children, first_edits, strict=True)
+            if edit.startswith("model linear ->")
+        ]
 
     # two children that did not beat it: not stalled yet, switches at family_prob (0.15)
     assert 10 <= len(switches(200)) <= 50
