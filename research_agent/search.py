@@ -1,13 +1,18 @@
 """The search loop of a research run: policy steps, journal, checkpoint, resume, progress.
 
-After every batch the new nodes are recorded in the journal and only then is the policy's
-state saved. On resume the policy restarts from its checkpoint and re-proposes the same jobs
-(proposals and job seeds are deterministic under the policy seed); executions the journal
-already holds, including those the checkpoint lacks, are replayed instead of rerun.
+After every batch the new nodes are recorded in the journal; the policy's state is saved
+after the first batch, then when ``checkpoint_seconds`` have passed since the last save, and
+when the search ends (a save writes the whole tree, code and all: every batch, it cost 1.7% of
+a 120 s run of 150 solutions). On resume the policy restarts from its checkpoint and
+re-proposes the same jobs (proposals and job seeds are deterministic under the policy seed);
+executions the journal already holds, including those the checkpoint lacks, are replayed
+instead of rerun, so a kill loses no finished solution, only up to ``checkpoint_seconds`` of
+the time spent counted against the budget.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -75,12 +80,14 @@ def run_search(
     on_step: StepCallback | None = None,
     executor: Executor | None = None,
     start_from_baseline: bool = False,
+    checkpoint_seconds: float = 5.0,
 ) -> SearchOutcome:
     """Search until the budget is spent; seconds spent before a resume count towards it.
 
     ``executor`` runs the solutions (default: ``workers`` threads); a job that comes back
     without a solution is journalled as a buggy node. With ``start_from_baseline`` the task's
-    baseline solution is run first and becomes the policy's first draft (node 0)."""
+    baseline solution is run first and becomes the policy's first draft (node 0). The policy's
+    state is saved at most every ``checkpoint_seconds`` (0: after every batch) and at the end."""
     state_path, journal = run_dir / STATE_FILE, domain.journal
     if (state_path.exists() or journal.path.exists()) and not resume:
         raise FileExistsError(
@@ -98,9 +105,22 @@ def run_search(
         return SearchOutcome(policy.tree, journal, spent, executed, 0)
     budget = Budget(budget_steps, remaining, steps=len(policy.tree))
     replayed = 0
+    last_save = -float("inf")
+
+    def checkpoint() -> None:
+        """Save the policy's state with the time spent and executed so far."""
+        nonlocal last_save
+        state = {
+            "policy": policy.state_dict(),
+            "seconds": spent + budget.elapsed,
+            "executed_seconds": executed,
+        }
+        save_state(state_path, state)
+        last_save = time.monotonic()
 
     def record(nodes: list[Node]) -> None:
-        """Journal the new nodes, count their execution time, save the policy's state."""
+        """Journal the new nodes, count their execution time, save the policy's state when a
+        checkpoint is due."""
         nonlocal replayed, executed
         budget.tick(len(nodes))
         for node in nodes:
@@ -110,12 +130,8 @@ def run_search(
                 replayed += 1
             else:
                 executed += run_time(node.info)
-        state = {
-            "policy": policy.state_dict(),
-            "seconds": spent + budget.elapsed,
-            "executed_seconds": executed,
-        }
-        save_state(state_path, state)
+        if time.monotonic() - last_save >= checkpoint_seconds:
+            checkpoint()
         if on_step is not None:
             on_step(policy.tree, nodes)
 
@@ -129,4 +145,5 @@ def run_search(
             if not nodes:
                 break
             record(nodes)
+    checkpoint()
     return SearchOutcome(policy.tree, journal, spent + budget.elapsed, executed, replayed)

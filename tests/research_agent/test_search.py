@@ -86,7 +86,7 @@ def test_journal_nodes_missing_from_the_checkpoint_are_replayed(wine: Task, task
 
     first = run_search(
         make_policy("greedy", settings), build_domain(cfg, wine, tmp_path), tmp_path, 5, None,
-        on_step=keep_third,
+        on_step=keep_third, checkpoint_seconds=0,
     )  # fmt: skip
     shutil.copy(snapshot, tmp_path / STATE_FILE)  # as if killed before the last checkpoints
     resumed = run_search(
