@@ -24,9 +24,10 @@ from tests.research_agent.conftest import FAST
 OPS = ProgrammaticOperators()
 
 
-def add_node(journal: Journal, node: int, code: str, parents: list[int]) -> None:
-    """Journal ``code`` as the run's node ``node`` with ``parents``."""
-    journal.append({"kind": "execution", "key": f"k{node}", "parents": parents, "code": code})
+def add_node(journal: Journal, node: int, code: str, parents: list[int], **fields) -> None:
+    """Journal ``code`` as the run's node ``node`` with ``parents`` (and more ``fields``)."""
+    execution = {"kind": "execution", "key": f"k{node}", "parents": parents, "code": code}
+    journal.append({**execution, **fields})
     journal.append({"kind": "node", "id": node, "key": f"k{node}"})
 
 
@@ -56,8 +57,7 @@ def test_drafts_with_a_memory_go_through_the_families_the_earlier_drafts_missed(
     for node in range(len(families_for("classification")) + 1):
         code = wine.starter.read_text() if node == 0 else ops.draft(wine, rng).code
         families.append(read_config(code)["model"])
-        journal.append({"kind": "execution", "key": f"k{node}", "parents": [], "code": code})
-        journal.append({"kind": "node", "id": node, "key": f"k{node}"})
+        add_node(journal, node, code, [])
     tabular = [f.name for f in families_for("classification")]
     assert sorted(families[: len(tabular)]) == sorted(tabular)  # each family once, then again
     assert families[-1] in tabular
@@ -183,12 +183,7 @@ def test_unknown_backend_is_a_clear_error():
 
 def record(journal: Journal, node: int, config: dict, score: float, parents: list[int]) -> None:
     code = render(config, "classification")
-    metrics = {"val_score": score}
-    journal.append(
-        {"kind": "execution", "key": f"k{node}", "parents": parents, "code": code,
-         "metrics": metrics, "is_buggy": False}
-    )  # fmt: skip
-    journal.append({"kind": "node", "id": node, "key": f"k{node}"})
+    add_node(journal, node, code, parents, metrics={"val_score": score}, is_buggy=False)
 
 
 def test_improves_of_a_stalled_node_switch_family_from_that_familys_best_solution(
