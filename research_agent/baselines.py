@@ -3,6 +3,7 @@ and Optuna's TPE sampler. Both run every config through the same sandbox and gra
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from research_agent.space import (
     family,
     random_config,
 )
-from research_agent.tasks.spec import Task
+from research_agent.tasks.spec import Task, TaskSpec
 
 Tell = Callable[[Config, ExecutionResult], None]
 
@@ -88,15 +89,26 @@ def optuna_search(
     seed: int = 0,
     initial: Config | None = None,
 ):
-    """Optuna's TPE sampler over family, per-family settings and feature steps (failed runs
-    are reported as failed trials); ``initial`` (e.g. the baseline's config) is the first
-    trial."""
+    """Optuna's TPE sampler over family, per-family settings and feature steps; ``initial``
+    (e.g. the baseline's config) is the first trial."""
+    return tune(task, tpe_proposer(task.spec, seed, initial), seconds, run_dir, limits)
+
+
+def tpe_proposer(
+    spec: TaskSpec, seed: int = 0, initial: Config | None = None
+) -> Callable[[], tuple[Config, Tell]]:
+    """Proposals of Optuna's TPE sampler for a task with ``spec``, each with the function that
+    tells TPE its result.
+
+    A run without a score is told as an infeasible trial (a violated constraint, the worst
+    value), which TPE ranks below every feasible one. Told as a failed trial instead, TPE
+    would ignore it and keep proposing the settings that failed."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    direction = "maximize" if task.spec.direction == "maximize" else "minimize"
+    direction = "maximize" if spec.direction == "maximize" else "minimize"
     study = optuna.create_study(direction=direction, sampler=optuna.samplers.TPESampler(seed=seed))
-    names = [f.name for f in families_for(task.spec.kind, task.spec.image)]
+    names = [f.name for f in families_for(spec.kind, spec.image)]
     if initial is not None:
         study.enqueue_trial(trial_params(initial))
 
@@ -114,13 +126,14 @@ def optuna_search(
 
         def tell(config: Config, result: ExecutionResult) -> None:
             if result.score is None:
-                study.tell(trial, state=optuna.trial.TrialState.FAIL)
+                trial.set_constraint("runs", 1.0)
+                study.tell(trial, -math.inf if direction == "maximize" else math.inf)
             else:
                 study.tell(trial, result.score)
 
         return config, tell
 
-    return tune(task, propose, seconds, run_dir, limits)
+    return propose
 
 
 def feature_steps(fam: Family) -> tuple[str, ...]:
