@@ -89,6 +89,23 @@ def _keep_logging() -> Iterator[None]:
             logger.disabled = False
 
 
+class QuietRospy(logging.Filter):
+    """Keeps rospy's INFO chatter (a line per connection and topic) off the console."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        chatter = record.name.startswith(("rospy", "rosout")) and record.levelno < logging.WARNING
+        return not chatter
+
+
+def quiet_rospy_on_console() -> None:
+    """Filter rospy's INFO lines out of the root logger's console handlers; files keep them."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            continue
+        if not any(isinstance(f, QuietRospy) for f in handler.filters):
+            handler.addFilter(QuietRospy())
+
+
 class Ros1Transport:
     """One rospy node per process (rospy's rule); signals stay with the application."""
 
@@ -97,6 +114,7 @@ class Ros1Transport:
             raise RuntimeError("bridge=ros1 needs ROS_MASTER_URI (e.g. http://127.0.0.1:11311)")
         with _keep_logging():
             rospy.init_node(node_name, anonymous=False, disable_signals=True)
+        quiet_rospy_on_console()
         self._handles: list[Any] = []
         self._outboxes: list[Outbox] = []
 
