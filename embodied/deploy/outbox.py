@@ -93,6 +93,7 @@ class Outbox:
             with self._ready:
                 if self._queue:  # a newer message supersedes this one
                     break
-            time.sleep(self.retry_s * (attempt + 1))
+            if attempt < self.retries:
+                time.sleep(self.retry_s * (attempt + 1))
         self.failed += 1
         log.error("outbox %s: gave up on a message after %d attempt(s)", self.name, attempt + 1)

@@ -112,6 +112,7 @@ class Ros1Transport:
     def __init__(self, node_name: str) -> None:
         if "ROS_MASTER_URI" not in os.environ:
             raise RuntimeError("bridge=ros1 needs ROS_MASTER_URI (e.g. http://127.0.0.1:11311)")
+        quiet_rospy_on_console()
         with _keep_logging():
             rospy.init_node(node_name, anonymous=False, disable_signals=True)
         quiet_rospy_on_console()

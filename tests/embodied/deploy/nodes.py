@@ -25,7 +25,7 @@ class Listener:
         with self._lock:
             return list(self.messages)
 
-    def wait_for(self, count: int, timeout: float = 20.0) -> None:
+    def wait_for(self, count: int, timeout: float = 90.0) -> None:
         self._poll(lambda: len(self.snapshot()) >= count, f"fewer than {count} messages", timeout)
 
     def wait_for_silence(self, quiet_s: float, timeout: float = 20.0) -> None:
