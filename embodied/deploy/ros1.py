@@ -14,6 +14,25 @@ from embodied.deploy.messages import Message, short_type
 from embodied.deploy.outbox import Outbox
 from embodied.deploy.transport import Callback, Publish
 
+
+class QuietRospy(logging.Filter):
+    """Keeps rospy's INFO chatter (a line per connection and topic) off the console."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        chatter = record.name.startswith(("rospy", "rosout")) and record.levelno < logging.WARNING
+        return not chatter
+
+
+def quiet_rospy_on_console() -> None:
+    """Filter rospy's INFO lines out of the root logger's console handlers; files keep them."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            continue
+        if not any(isinstance(f, QuietRospy) for f in handler.filters):
+            handler.addFilter(QuietRospy())
+
+
+quiet_rospy_on_console()  # before importing rospy: its import logs already
 try:
     import genpy
     import roslib.message
@@ -87,23 +106,6 @@ def _keep_logging() -> Iterator[None]:
         root.setLevel(level)
         for logger in enabled:
             logger.disabled = False
-
-
-class QuietRospy(logging.Filter):
-    """Keeps rospy's INFO chatter (a line per connection and topic) off the console."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        chatter = record.name.startswith(("rospy", "rosout")) and record.levelno < logging.WARNING
-        return not chatter
-
-
-def quiet_rospy_on_console() -> None:
-    """Filter rospy's INFO lines out of the root logger's console handlers; files keep them."""
-    for handler in logging.getLogger().handlers:
-        if isinstance(handler, logging.FileHandler):
-            continue
-        if not any(isinstance(f, QuietRospy) for f in handler.filters):
-            handler.addFilter(QuietRospy())
 
 
 class Ros1Transport:

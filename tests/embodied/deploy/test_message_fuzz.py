@@ -20,7 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from embodied.deploy import schema
-from embodied.deploy.loop import ControlLoop, ObservationInbox
+from embodied.deploy.inbox import ObservationInbox
+from embodied.deploy.loop import ControlLoop
 from embodied.deploy.messages import (
     CommandCodec,
     MessageRejected,
