@@ -112,8 +112,10 @@ def test_dry_run_of_a_world_model_agent_logs_commands_and_sends_none(
     agent = ["agent=wm_mpc", f"checkpoint={wm_checkpoint}", "agent.num_samples=32",
              "agent.num_elites=4", "agent.num_policy_samples=4", "agent.iterations=1"]  # fmt: skip
     sim = start_app("embodied.deploy.sim_robot", tmp_path / "sim", [])
+    # not about overruns: a planner starved on 2 loaded cores must not hold every command back
+    slack = ["robot.overrun_periods=25"]
     deploy = start_app(
-        "embodied.deploy", tmp_path / "deploy", [*agent, "dry_run=true", "duration_s=3"]
+        "embodied.deploy", tmp_path / "deploy", [*agent, *slack, "dry_run=true", "duration_s=3"]
     )
     try:
         metrics, sim_metrics = finish_session(deploy, sim, tmp_path)
@@ -121,5 +123,6 @@ def test_dry_run_of_a_world_model_agent_logs_commands_and_sends_none(
         commands.close()
     assert metrics["agent"].endswith("WorldModelMPCAgent")
     assert commands.snapshot() == [] and sim_metrics["commands_received"] == 0
-    assert metrics["commands_sent"] == 0 and metrics["commands_logged"] > 20
+    # a 3 s session; a planner starved on 2 loaded cores managed 16 commands (5 Hz)
+    assert metrics["commands_sent"] == 0 and metrics["commands_logged"] > 5
     assert "dry run: /arm/joint_command" in (tmp_path / "deploy" / "run.log").read_text()
