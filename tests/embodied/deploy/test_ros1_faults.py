@@ -29,9 +29,11 @@ def faulty_agent_overrides(root: Path, fault: str) -> list[str]:
 
 @pytest.mark.parametrize("fault", ["nan", "raise"])
 def test_a_crashing_agent_leaves_the_stop_as_the_last_command(ros_node, tmp_path, fault):
+    from sensor_msgs.msg import JointState
     from std_msgs.msg import Float64MultiArray
 
     commands = Listener("/arm/joint_command", Float64MultiArray)
+    states = Listener("/arm/joint_states", JointState)
     sim = start_app("embodied.deploy.sim_robot", tmp_path / "sim", ["run.seed=1"])
     deploy = start_app(
         "embodied.deploy", tmp_path / "deploy", faulty_agent_overrides(tmp_path / "conf", fault)
@@ -45,6 +47,7 @@ def test_a_crashing_agent_leaves_the_stop_as_the_last_command(ros_node, tmp_path
         stop(deploy)
         stop(sim)
         commands.close()
+        states.close()
     output = (tmp_path / "deploy.out").read_text()
     assert code != 0, output[-2000:]  # the process says it failed
     seen = commands.snapshot()
@@ -53,6 +56,9 @@ def test_a_crashing_agent_leaves_the_stop_as_the_last_command(ros_node, tmp_path
     (stop_time, stop_msg) = seen[-1]
     assert not np.allclose(stop_msg.data, TARGET), "no stop after the crash"
     assert stop_time - driving[-1] < STOP_WITHIN_S, stop_time - driving[-1]
+    # it is the stop: it holds the arm at a position the arm reported just before
+    positions = [msg.position for t, msg in states.snapshot() if t <= stop_time][-5:]
+    assert any(np.allclose(stop_msg.data, p, atol=1e-6) for p in positions), stop_msg.data
     # the simulated arm holds where it was: its last command is that stop
     np.testing.assert_allclose(sim_metrics["last_command"], stop_msg.data, atol=1e-9)
     metrics = (tmp_path / "deploy" / "metrics.json").read_text()
