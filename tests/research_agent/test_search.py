@@ -77,7 +77,7 @@ def test_search_runs_end_to_end(policy: str, wine: Task, tasks_dir: Path, tmp_pa
 
 def test_journal_nodes_missing_from_the_checkpoint_are_replayed(wine: Task, tasks_dir, tmp_path):
     cfg = research_cfg(tasks_dir, ["task=wine", "search.num_drafts=2"])
-    settings = OmegaConf.to_container(cfg.search)
+    settings = OmegaConf.to_container(cfg.search, resolve=True)
     snapshot = tmp_path / "after_step_3.pt"
 
     def keep_third(tree, nodes):
@@ -106,7 +106,7 @@ def test_journal_nodes_missing_from_the_checkpoint_are_replayed(wine: Task, task
 
 def test_the_baseline_first_draft_is_replayed_on_resume(wine: Task, tasks_dir, tmp_path):
     cfg = research_cfg(tasks_dir, ["task=wine", "search.num_drafts=2"])
-    settings = OmegaConf.to_container(cfg.search)
+    settings = OmegaConf.to_container(cfg.search, resolve=True)
 
     def search(steps: int, resume: bool):
         domain = build_domain(cfg, wine, tmp_path)
