@@ -109,7 +109,9 @@ class ResearchConfig:
 
     ``task``: a built-in id or a task folder; ``llm``: the language model of ``operators=llm``;
     ``tasks_dir``: where built-in tasks are prepared (default ``$RESEARCH_TASKS_DIR`` or
-    ~/.cache); ``resume``: continue the search state and journal found in the run folder.
+    ~/.cache); ``resume``: continue the run in the run folder with the config it was started
+    with (:mod:`research_agent.resume`). ``run.seed`` also seeds the search (``search.seed``
+    follows it unless set).
     ``start_from_baseline``: run the task's baseline solution first, as the first draft.
     ``selection``: how the final solution is chosen (see :class:`SelectionConfig`).
     ``novelty_tries``: how many times an operator is asked for a solution not yet tried in the
