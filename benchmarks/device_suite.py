@@ -35,16 +35,18 @@ it had recorded so far):
   each record strictly faster than the one before (the speed-up of every step > 1).
 
 Each part's JSON: ``goal``, ``measured`` (with ``unit`` and what it is), ``status`` (met,
-missed, failed or skipped) and ``reason``, ``seconds``, ``details``. ``--dry-run`` runs every
+missed, failed, or skipped when the suite's budget was spent) and ``reason``, ``seconds``,
+``details``. ``--dry-run`` runs every
 part at tiny sizes on the CPU (compiled code traced by dynamo's eager backend: no code
 generation); its met or missed is no evidence for a goal. Exit status 1 when a part failed.
 
 What the GPU machine needs beyond Python and torch: the wheels of ``GPU_WHEELS`` (exact
 versions, tested together; ``--download-wheels DIR`` fetches them for CPython 3.12 on x86-64
-Linux, about 14 MB), and the Python packages its image already has (numpy, scipy, PyYAML,
-rich, attrs, packaging, tqdm, Jinja2, scikit-learn, safetensors, torchdiffeq, transformers,
-accelerate). ``--install DIR`` installs the wheels in ``DIR`` without an index or their
-dependencies into ``--site`` and puts it first on the parts' ``PYTHONPATH``.
+Linux, about 14 MB; they install and import under CPython 3.12), and the Python packages its
+image already has (numpy, scipy, PyYAML, rich, attrs, packaging, tqdm, Jinja2, idna,
+charset-normalizer, scikit-learn, safetensors, torchdiffeq, transformers). ``--install DIR``
+installs the wheels in ``DIR`` without an index or their dependencies into ``--site`` and puts
+it first on the parts' ``PYTHONPATH``; ``packages`` in the JSON gives the version found of each.
 """
 
 from __future__ import annotations
@@ -106,10 +108,6 @@ DRY_NOTE = "dry run (tiny sizes on the CPU; no evidence for the goal)"
 MIN_PART_S = 15.0  # a part with less of the budget left is skipped
 
 
-class Skip(Exception):
-    """A part that cannot run here (the reason says why); recorded as skipped."""
-
-
 COMPARISONS: dict[str, Callable[[float, float], bool]] = {
     "<=": lambda measured, target: measured <= target,
     ">=": lambda measured, target: measured >= target,
@@ -155,6 +153,11 @@ class Context:
     @property
     def cuda(self) -> bool:
         return self.device.startswith("cuda")
+
+    @property
+    def gpu(self) -> int | None:
+        """The GPU index a sandbox exposes (None: none, on the CPU)."""
+        return int(self.device.partition(":")[2] or 0) if self.cuda else None
 
     def left(self) -> float:
         """Seconds left of this part's cap."""
@@ -321,8 +324,7 @@ def part_sandbox(ctx: Context) -> Outcome:
 
     task = prepare("digits", ctx.scratch / "tasks", score_baseline=lambda _task: 0.0)
     limits = task_limits(task)
-    gpu = 0 if ctx.cuda else None
-    result = execute(task, SANDBOX_SOLUTION, ctx.scratch / "solution", limits, gpu=gpu)
+    result = execute(task, SANDBOX_SOLUTION, ctx.scratch / "solution", limits, gpu=ctx.gpu)
     lines = result.stdout.strip().splitlines()
     reported = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {}
     details = {
@@ -501,7 +503,6 @@ def part_speedrun(ctx: Context) -> Outcome:
     task_wall = min(spec.time_limit_s, max(1.0, ctx.left() - 5))  # the sandbox kills it first
     base = task_spec("speedrun_device_suite", spec, 0, 2.0, 1.0)
     task = Task(root, dataclasses.replace(base, time_limit_s=task_wall))
-    gpu = 0 if ctx.cuda else None
     runs: list[list[float]] = [[] for _ in range(count)]
     names = [record_name(i) for i in range(count)]
     passes = 1 if ctx.dry_run else 3  # round-robin, while time is left
@@ -510,7 +511,7 @@ def part_speedrun(ctx: Context) -> Outcome:
         if timed and ctx.left() < 1.5 * max(timed):
             break  # no time for another record: keep what was timed
         try:
-            runs[index].append(run_record(task, index, ctx.scratch, gpu)["wall_s"])
+            runs[index].append(run_record(task, index, ctx.scratch, ctx.gpu)["wall_s"])
         except RuntimeError as exc:
             if not all(runs):
                 raise
@@ -596,16 +597,12 @@ def run_part_here(name: str, ctx: Context) -> dict[str, Any]:
 
         torch.set_num_threads(1)  # tiny work on a shared CPU: more threads only contend
         use_eager_compile_backend()
-    try:
-        if ctx.cuda:
-            import torch
+    if ctx.cuda:
+        import torch
 
-            if not torch.cuda.is_available():
-                raise RuntimeError(f"device {ctx.device!r} asked for, but torch sees no CUDA GPU")
-        entry = judge(part.goal, part.run(ctx), ctx.dry_run)
-    except Skip as exc:
-        entry = {"goal": part.goal.text, "measured": None, "status": "skipped", "reason": str(exc)}
-        entry["details"] = ctx.details
+        if not torch.cuda.is_available():
+            raise RuntimeError(f"device {ctx.device!r} asked for, but torch sees no CUDA GPU")
+    entry = judge(part.goal, part.run(ctx), ctx.dry_run)
     entry["seconds"] = round(time.monotonic() - ctx.started, 1)
     write_json(ctx.result_file, entry)
     return entry
