@@ -39,8 +39,9 @@ from research_agent.ensemble import combine, ensemble_code, min_members
 from research_agent.execution import SCRIPT, execute
 from research_agent.sandbox import Limits
 from research_agent.solution import read_config
-from research_agent.tasks.grading import grade
+from research_agent.tasks.grading import MAX_PREDICTION_BYTES, grade
 from research_agent.tasks.spec import Task
+from research_agent.workspace_files import WorkspaceFileError, load_array, read_bytes
 
 FOLD_INPUTS = ("train_X.npy", "train_y.npy", "val_X.npy")
 ENSEMBLE_SIZE = 3
@@ -168,9 +169,11 @@ def shortlist(tree: SearchTree, nodes_dir: Path, size: int) -> list[Node]:
     seen: set[str] = set()
     chosen = []
     for node in order:
-        path = nodes_dir / node.payload["key"] / "workspace" / "val_predictions.npy"
-        missing = f"node {node.id}"  # no predictions to compare: a candidate of its own
-        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else missing
+        workspace = nodes_dir / node.payload["key"] / "workspace"
+        try:
+            digest = hashlib.sha256(read_bytes(workspace, "val_predictions.npy")).hexdigest()
+        except WorkspaceFileError:  # none to compare (or refused): a candidate of its own
+            digest = f"node {node.id}"
         if digest not in seen:
             seen.add(digest)
             chosen.append(node)
@@ -331,8 +334,9 @@ def try_ensemble(
             selection / c.node.payload["key"] / f"fold_{i}" / "workspace" for c in members
         ]
         combined = selection / "ensemble" / f"fold_{i}"
-        if not _combine_predictions(workspaces, combined, ("val",), kind):
-            ensemble.reason = f"the predictions of fold {i} could not be combined"
+        refused = _combine_predictions(workspaces, combined, ("val",), kind)
+        if refused is not None:
+            ensemble.reason = f"the predictions of fold {i} could not be combined: {refused}"
             return ensemble
         scores.append(grade(fold, combined / "val_predictions.npy", "val").get("score"))
     if any(score is None for score in scores):
@@ -348,8 +352,9 @@ def try_ensemble(
     workspace = nodes / key / "workspace"
     shutil.rmtree(workspace, ignore_errors=True)
     own = [nodes / c.node.payload["key"] / "workspace" for c in members]
-    if not _combine_predictions(own, workspace, ("val", "test"), kind):
-        ensemble.reason = "its members' own predictions could not be combined"
+    refused = _combine_predictions(own, workspace, ("val", "test"), kind)
+    if refused is not None:
+        ensemble.reason = f"its members' own predictions could not be combined: {refused}"
         return ensemble
     (workspace / SCRIPT).write_text(code)
     val = grade(task, workspace / "val_predictions.npy", "val").get("score")
@@ -371,15 +376,22 @@ def try_ensemble(
 
 def _combine_predictions(
     workspaces: list[Path], out: Path, splits: tuple[str, ...], kind: str
-) -> bool:
-    """Combine the ``splits``' prediction files of ``workspaces`` into ``out``; False when
-    one is missing or they do not stack."""
+) -> str | None:
+    """Combine the ``splits``' prediction files of ``workspaces`` into ``out``; why not when
+    one is missing, refused (a link, a FIFO, too large: read only as a regular file inside its
+    workspace, see :mod:`research_agent.workspace_files`) or they do not stack."""
     out.mkdir(parents=True, exist_ok=True)
     for split in splits:
         name = f"{split}_predictions.npy"
+        arrays = []
+        for workspace in workspaces:
+            try:
+                arrays.append(load_array(workspace, name, MAX_PREDICTION_BYTES))
+            except WorkspaceFileError as exc:
+                return f"{exc} (in {workspace.parent.name})"
         try:
-            combined = combine([np.load(w / name, allow_pickle=False) for w in workspaces], kind)
-        except (OSError, ValueError):
-            return False
+            combined = combine(arrays, kind)
+        except ValueError as exc:
+            return f"the {name} files do not stack: {exc}"
         np.save(out / name, combined)
-    return True
+    return None
