@@ -86,12 +86,14 @@ class Selection:
     candidates: list[Candidate]
     seconds: float
     ensemble: dict[str, Any] | None = None
+    by_validation: Node | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "rule": self.rule,
             "folds": self.folds,
             "chosen": None if self.chosen is None else self.chosen.id,
+            "best_by_validation": None if self.by_validation is None else self.by_validation.id,
             "seconds": round(self.seconds, 3),
             "candidates": [c.to_dict() for c in self.candidates],
             "ensemble": self.ensemble,
@@ -263,13 +265,13 @@ def select_solution(
     started = time.perf_counter()
     best = tree.best_node()
     if best is None or folds < 2 or size < 2 or not supports_cross_validation(task):
-        return Selection(best, "validation", 0, [], time.perf_counter() - started)
+        return Selection(best, "validation", 0, [], time.perf_counter() - started, None, best)
     root = run_dir / "selection"
     try:
         fold_tasks = write_folds(task, folds, root / "data")
     except ValueError as exc:  # too few rows, or arrays that do not stack: keep the run's best
         log.warning("no cross-validation: %s", exc)
-        return Selection(best, "validation", 0, [], time.perf_counter() - started)
+        return Selection(best, "validation", 0, [], time.perf_counter() - started, None, best)
     candidates = [Candidate(node, folds) for node in shortlist(tree, run_dir / "nodes", size)]
     log.info("choosing among %d solutions by %d-fold cross-validation", len(candidates), folds)
     left = None if seconds is None else seconds - (time.perf_counter() - started)
@@ -277,7 +279,8 @@ def select_solution(
     race(entrants, fold_tasks, root, limits, isolation, task.spec.signed)
     scored = [c for c in candidates if c.cv_score is not None]
     if len(scored) < 2:  # nothing to compare: keep the best by validation score
-        return Selection(best, "validation", folds, candidates, time.perf_counter() - started)
+        seconds_taken = time.perf_counter() - started
+        return Selection(best, "validation", folds, candidates, seconds_taken, None, best)
     scored.sort(key=lambda c: -task.spec.signed(c.cv_score))  # type: ignore[arg-type]
     chosen, rule, tried = scored[0].node, "cross_validation", None
     if ensemble:
@@ -285,7 +288,7 @@ def select_solution(
         tried = combined.to_dict()
         if combined.node is not None:
             chosen, rule = combined.node, "ensemble"
-    return Selection(chosen, rule, folds, candidates, time.perf_counter() - started, tried)
+    return Selection(chosen, rule, folds, candidates, time.perf_counter() - started, tried, best)
 
 
 @dataclass
@@ -395,3 +398,22 @@ def _combine_predictions(
             return f"the {name} files do not stack: {exc}"
         np.save(out / name, combined)
     return None
+
+
+def held_out_scores(task: Task, selection: Selection, run_dir: Path) -> dict[str, Any]:
+    """Grade the held-out answers once, after the search and the choice: the chosen
+    solution's ``test_score`` (or ``test_error``), and for the report the test score of the
+    best node by validation score (``best_val_node``, ``best_val_node_test_score``; the same
+    when it was chosen). Nothing of it goes back into the search or the choice."""
+
+    def test_of(node: Node) -> dict[str, Any]:
+        workspace = run_dir / "nodes" / node.payload["key"] / "workspace"
+        return grade(task, workspace / "test_predictions.npy", "test", node.info["exec_time"])
+
+    chosen, best = selection.chosen, selection.by_validation
+    test = test_of(chosen) if chosen is not None else {"error": "no solution ran without a bug"}
+    scores = {"test_score": test.get("score"), "test_error": test.get("error")}
+    if best is not None:
+        of_best = test if best is chosen else test_of(best)
+        scores.update(best_val_node=best.id, best_val_node_test_score=of_best.get("score"))
+    return scores
