@@ -17,7 +17,12 @@ evaluation script runs outside the sandbox in a private copy of the MLGym worksp
 ``/home/agent/workspace`` paths pointed there) holding every dataset file and the solution's
 ``submission.csv``. The metric and its direction: ``metric`` / ``metric_direction`` keys when
 the config has them, else MLGym's own table of its tasks' priority metrics, else the first key
-of ``baseline_scores`` (direction guessed from its name). Only ``CSVSubmissionTasks`` are
+of ``baseline_scores`` (direction guessed from its name). The search is scored on a validation
+split (the task's own ``validation.csv`` / ``valid.csv`` / ``val.csv`` / ``dev.csv``, else
+``validation_fraction`` of ``train.csv``: see
+:func:`~research_agent.tasks.external.write_validation_split`), graded by the same evaluation
+script with the split's answers in place of its answer files; MLGym's baseline is the starter,
+run once per split. Only ``CSVSubmissionTasks`` are
 supported: the other entrypoints' graders import the solution's own code or checkpoints, which
 would then run outside the sandbox next to the answers.
 """
