@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import subprocess
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,11 +14,13 @@ import yaml
 
 from research_agent.execution import execute
 from research_agent.run import research
-from research_agent.tasks import grade, load_task
-from research_agent.tasks.external import ExternalTaskError, grader_python
+from research_agent.tasks import Task, grade, load_task
+from research_agent.tasks.external import ExternalTaskError, carve, grader_python
 from research_agent.tasks.mlebench import LeaderboardSpec, medal_thresholds, read_leaderboard
 from tests.research_agent.conftest import FAST
 from tests.research_agent.test_search import research_cfg
+
+PATIENT = replace(FAST, wall_s=120.0)  # the template's sklearn import on a loaded machine
 
 
 def _has_pandas() -> bool:
@@ -125,6 +128,19 @@ def make_competition(root: Path, leaderboard: list[float] | None = None) -> tupl
     return comp, data
 
 
+Loaded = tuple[Task, Path]
+
+
+@pytest.fixture(scope="module")
+def tiny_comp(tmp_path_factory: pytest.TempPathFactory) -> Loaded:
+    """The tiny competition loaded once (its view and baseline run): (task, its root folder)."""
+    root = tmp_path_factory.mktemp("tiny-comp")
+    comp, data = make_competition(root)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLEBENCH_DATA_DIR", str(data))
+        return load_task(f"mlebench:{comp}", root / "cache"), root
+
+
 @pytest.fixture
 def competition(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     comp, data = make_competition(tmp_path)
@@ -165,8 +181,8 @@ def test_medals_are_awarded_like_mle_bench():
     ]
 
 
-def test_an_mle_bench_competition_loads_with_its_leaderboard(competition: Path, tmp_path: Path):
-    task = load_task(f"mlebench:{competition}", tmp_path / "cache")
+def test_an_mle_bench_competition_loads_with_its_leaderboard(tiny_comp: Loaded):
+    task, root = tiny_comp
     spec = task.spec
     assert spec.id == "tiny-comp" and spec.metric == "accuracy" and spec.direction == "maximize"
     assert spec.medals == {"gold": 1.0, "silver": 0.98, "bronze": 0.93, "median": 0.865}
@@ -174,20 +190,22 @@ def test_an_mle_bench_competition_loads_with_its_leaderboard(competition: Path, 
     public = {p.name for p in task.public_dir.iterdir()}
     assert {"train.csv", "val.csv", "test.csv", "sample_submission.csv", "train_X.npy",
             "val_X.npy", "test_X.npy"} <= public  # fmt: skip
-    held_out = tmp_path / "mle-data" / "tiny-comp" / "prepared" / "private" / "test.csv"
+    held_out = root / "mle-data" / "tiny-comp" / "prepared" / "private" / "test.csv"
     assert held_out.read_bytes() not in files_under(task.root).values()  # the answers stay out
     assert task.starter.is_file()
-    again = load_task(f"mlebench:{competition}", tmp_path / "cache")
+    comp = root / "mle-bench" / "mlebench" / "competitions" / "tiny-comp"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLEBENCH_DATA_DIR", str(root / "mle-data"))
+        again = load_task(f"mlebench:{comp}", root / "cache")
     assert again.spec == task.spec  # the view folder is reused
 
 
-def test_the_validation_split_is_carved_out_of_the_training_rows(competition: Path, tmp_path):
+def test_the_validation_split_is_carved_out_of_the_training_rows(tiny_comp: Loaded):
     """Seeded, stratified, 20%: its answers private, its rows gone from the public train.csv;
     the task's own train.csv is left as it was (the view's is a new file, not a link)."""
-    source = tmp_path / "mle-data" / "tiny-comp" / "prepared" / "public" / "train.csv"
-    before = source.read_bytes()
-    task = load_task(f"mlebench:{competition}", tmp_path / "cache")
-    assert source.read_bytes() == before
+    task, root = tiny_comp
+    source = root / "mle-data" / "tiny-comp" / "prepared" / "public" / "train.csv"
+    assert len(_read(source)) == 60
     train, test = _split("id")
     answers, public_train = val_answers(task), _read(task.public_dir / "train.csv")
     val = _read(task.public_dir / "val.csv")
@@ -206,13 +224,15 @@ def test_the_validation_split_is_carved_out_of_the_training_rows(competition: Pa
     )
     assert len(np.load(task.public_dir / "val_X.npy")) == 12
     assert len(np.load(task.public_dir / "train_y.npy")) == 48
-    other = load_task(f"mlebench:{competition}", tmp_path / "other-cache")
-    assert val_answers(other) == answers  # seeded
+    labels = [str(r["label"]) for r in train]
+    picked = carve(labels, 0.2, 0, stratify=True)
+    np.testing.assert_array_equal(picked, carve(labels, 0.2, 0, stratify=True))  # seeded
+    assert [str(train[i]["id"]) for i in picked] == [r["id"] for r in answers]
 
 
 @needs_pandas
-def test_mle_bench_grading_runs_the_competitions_grade_function(competition: Path, tmp_path: Path):
-    task = load_task(f"mlebench:{competition}", tmp_path / "cache")
+def test_mle_bench_grading_runs_the_competitions_grade_function(tiny_comp: Loaded, tmp_path: Path):
+    task, _ = tiny_comp
     _, test = _split("id")
     answers = val_answers(task)
     workspace = tmp_path / "workspace"
@@ -244,10 +264,10 @@ def test_mle_bench_grading_runs_the_competitions_grade_function(competition: Pat
 
 
 @needs_pandas
-def test_held_out_answers_never_score_the_search(competition: Path, tmp_path: Path):
+def test_held_out_answers_never_score_the_search(tiny_comp: Loaded, tmp_path: Path):
     """A solution that submits the held-out answers themselves (as if it had found them) scores
     nothing on validation: the search's score never reads them."""
-    task = load_task(f"mlebench:{competition}", tmp_path / "cache")
+    task, _ = tiny_comp
     _, test = _split("id")
     workspace = tmp_path / "workspace"
     _write_csv(workspace / "submission.csv", test, ["id", "label"])
@@ -260,9 +280,9 @@ def test_held_out_answers_never_score_the_search(competition: Path, tmp_path: Pa
 
 @needs_pandas
 def test_the_score_comes_from_the_grader_never_from_the_solutions_output(
-    competition: Path, tmp_path: Path
+    tiny_comp: Loaded, tmp_path: Path
 ):
-    task = load_task(f"mlebench:{competition}", tmp_path / "cache")
+    task, _ = tiny_comp
     code = textwrap.dedent("""
         import csv, os
         print('{"score": 1.0, "accuracy": 1.0}')
@@ -280,9 +300,9 @@ def test_the_score_comes_from_the_grader_never_from_the_solutions_output(
 
 
 @needs_pandas
-def test_the_baseline_score_is_the_starters_validation_score(competition: Path, tmp_path: Path):
-    task = load_task(f"mlebench:{competition}", tmp_path / "cache")
-    result = execute(task, task.starter.read_text(), tmp_path / "node", FAST)
+def test_the_baseline_score_is_the_starters_validation_score(tiny_comp: Loaded, tmp_path: Path):
+    task, _ = tiny_comp
+    result = execute(task, task.starter.read_text(), tmp_path / "node", PATIENT)
     assert result.score == task.spec.baseline_score is not None
 
 
@@ -447,7 +467,7 @@ def test_mlgym_grading_runs_the_tasks_evaluation_script(tmp_path: Path):
 
 def test_the_mlgym_baseline_runs_in_the_sandbox_on_both_splits(tmp_path: Path):
     task = load_task(f"mlgym:{make_mlgym(tmp_path)}", tmp_path / "cache")
-    result = execute(task, task.starter.read_text(), tmp_path / "node", FAST)
+    result = execute(task, task.starter.read_text(), tmp_path / "node", PATIENT)
     assert result.error is None, result.stderr
     labels = [r["label"] for r in _read(task.public_dir / "train.csv")]
     majority = max(sorted(set(labels)), key=labels.count)
