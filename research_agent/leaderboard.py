@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import stat
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -35,6 +34,7 @@ import research_agent.config  # noqa: F401  (registers the leaderboard schema)
 from gametheory.voting import elo, sco_ratings
 from research_agent.aup import BASELINE, aup, profiles
 from research_agent.journal import node_records, parse_records
+from research_agent.workspace_files import WorkspaceFileError, read_bytes
 from runkit import hydra_entry_point, start_run
 
 log = logging.getLogger(__name__)
@@ -48,40 +48,13 @@ RUN_FILES = {"config.yaml": 1 << 20, "journal.jsonl": 256 << 20, "metrics.json":
 NODES_DIR = "nodes"  # <run>/nodes/<key>/workspace: written by solutions, never read here
 
 
-class UnsafeFile(ValueError):
-    """A run file that is a link, not a regular file, or larger than its cap."""
+UnsafeFile = WorkspaceFileError  # a run file that is a link, not a regular file, or too large
 
 
 def read_run_file(folder: Path, name: str, cap: int) -> bytes:
-    """The bytes of ``folder/name``, opened without following links (the folder itself was
-    reached without following any) as a regular file of at most ``cap`` bytes.
-
-    A local O_NOFOLLOW check; the sandbox's workspace readers have their own (to be unified).
-    """
-    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-    try:
-        directory = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
-    except OSError as error:
-        raise UnsafeFile(f"{folder}: not opened without following links: {error}") from None
-    try:
-        fd = os.open(name, flags, dir_fd=directory)
-    except OSError as error:  # ELOOP: a link
-        raise UnsafeFile(f"{folder / name}: not opened (a link?): {error.strerror}") from None
-    finally:
-        os.close(directory)
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise UnsafeFile(f"{folder / name} is not a regular file")
-        if info.st_size > cap:
-            raise UnsafeFile(f"{folder / name} holds {info.st_size} bytes, more than {cap}")
-        with os.fdopen(fd, "rb", closefd=False) as f:
-            data = f.read(cap + 1)
-        if len(data) > cap:
-            raise UnsafeFile(f"{folder / name} grew past {cap} bytes")
-        return data
-    finally:
-        os.close(fd)
+    """The bytes of ``folder/name``, read as a regular file of at most ``cap`` bytes without
+    following links (:func:`research_agent.workspace_files.read_bytes`)."""
+    return read_bytes(folder, name, cap)
 
 
 def _inside_node_workspaces(path: Path) -> Path | None:

@@ -34,10 +34,10 @@ from research_agent.report import plot_curve, score_curve, write_report
 from research_agent.resume import group_choices, record_resume, resume_config, with_run_groups
 from research_agent.sandbox import isolation_backend
 from research_agent.search import JOURNAL_FILE, make_policy, policy_name, run_search
-from research_agent.selection import Selection, search_time, select_solution
+from research_agent.selection import Selection, held_out_scores, search_time, select_solution
 from research_agent.spares import SPARES
 from research_agent.speedrun.tasks import is_speedrun, task_fsr
-from research_agent.tasks import Task, gain_over_baseline, grade, load_task
+from research_agent.tasks import Task, gain_over_baseline, load_task
 from runkit import UsageError, exit_with_usage_error, hydra_entry_point, progress_bar, start_run
 from runkit.run import output_folder
 
@@ -171,14 +171,13 @@ def finish(
     """Grade the selected solution on the test labels, write the report; return the summary
     (``about``: what the report's table shows of the run besides, e.g. whether it resumed)."""
     best = selection.chosen
-    test: dict[str, Any] = {"error": "no solution ran without a bug"}
+    held_out = held_out_scores(task, selection, run_dir)  # once, after the choice
     gain = None
     if best is not None:
         workspace = run_dir / "nodes" / best.payload["key"] / "workspace"
-        test = grade(task, workspace / "test_predictions.npy", "test", best.info["exec_time"])
         gain = gain_over_baseline(task, workspace, "val")
         (run_dir / "best_solution.py").write_text(best.payload["code"])
-    test_score = test.get("score")
+    test_score = held_out["test_score"]
     metrics: dict[str, Any] = {
         "task": task.spec.id,
         "metric": task.spec.metric,
@@ -188,7 +187,9 @@ def finish(
         "best_node": None if best is None else best.id,
         "best_val_score": None if best is None else best.info["val_score"],
         "test_score": test_score,
-        "test_error": test.get("error"),
+        "test_error": held_out["test_error"],
+        "best_val_node": held_out.get("best_val_node"),
+        "best_val_node_test_score": held_out.get("best_val_node_test_score"),
         "baseline_val_score": task.spec.baseline_score,
         "val_gain_over_baseline": gain,
         "medal": task.spec.medal(test_score),

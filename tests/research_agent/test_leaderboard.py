@@ -165,7 +165,7 @@ def test_run_files_that_are_links_or_not_regular_or_too_large_leave_the_run_out(
     assert len(runs) == len(folders) - 4
     assert {Path(s["folder"]).name for s in skipped} == {f.name for f in folders[:4]}
     reasons = " ".join(s["reason"] for s in skipped)
-    assert "not a regular file" in reasons and "more than" in reasons
+    assert "not a regular file" in reasons and "larger than" in reasons
     assert all(r["test"] != 1e9 for r in runs)
     board = leaderboard({"runs": [str(tmp_path / "runs")], "method": "sco", "temperature": 1.0,
                          "iterations": 10, "bootstrap": 0})  # fmt: skip
