@@ -1,7 +1,8 @@
 """Hostile solutions: each tries to escape or disturb the sandbox, or to cheat the grader.
 
 ``{labels}``, ``{journal}`` and ``{outside}`` are filled with host paths the solution must not
-reach; a successful attack writes ``{outside}`` or prints PWNED.
+reach, ``{task}`` and ``{run}`` with the task's and the run's folders, which it must not even
+see named; a successful attack writes ``{outside}`` or prints PWNED.
 """
 
 from __future__ import annotations
@@ -29,4 +30,44 @@ HOSTILE: dict[str, str] = {
     ),
     "delete_journal": "import os\nos.remove('{journal}')\nprint('PWNED')\n",
     "fake_score": 'print(\'{{"score": 1.0}}\')\nprint("validation accuracy: 1.0")\n',
+    # issue 31: the private labels' host path was read from /proc/self/mountinfo
+    "host_paths": (
+        "import glob\n"
+        "seen = open('/proc/self/mountinfo').read() + open('/proc/1/cmdline').read()\n"
+        "seen += ''.join(open(f).read() for f in glob.glob('/proc/[0-9]*/cmdline'))\n"
+        "if '{task}' in seen or '{run}' in seen:\n"
+        "    print('PWNED')\n"
+    ),
+    # issue 31: three child processes held 700 MB each under a 1024 MB limit
+    "tree_memory": (
+        "import os, time\n"
+        "MARK = 'zzsandboxtree.Mark'\n"
+        "children = []\n"
+        "for _ in range(3):\n"
+        "    pid = os.fork()\n"
+        "    if pid == 0:\n"
+        "        block = b'x' * (60 * 2**20)\n"
+        "        time.sleep(2)\n"
+        "        os._exit(0)\n"
+        "    children.append(pid)\n"
+        "for pid in children:\n"
+        "    os.waitpid(pid, 0)\n"
+    ),
+    # issue 31: 1.4 GB went into /dev/shm under a 1024 MB limit
+    "shm_flood": (
+        "chunk = b'x' * 2**20\n"
+        "with open('/dev/shm/flood', 'wb') as f:\n"
+        "    for _ in range(96):\n"
+        "        f.write(chunk)\n"
+        "        f.flush()\n"
+        "print('PWNED')\n"
+    ),
+    # issue 31: 800 MB were written into the workspace and the node still scored
+    "disk_flood": (
+        "chunk = b'x' * 2**20\n"
+        "for name in range(6):\n"
+        "    with open(f'flood{{name}}.bin', 'wb') as f:\n"
+        "        for _ in range(8):\n"
+        "            f.write(chunk)\n"
+    ),
 }
