@@ -363,17 +363,28 @@ class CappedLog(threading.Thread):
         os.close(self.fd)
 
 
-def disk_usage(folder: Path) -> int:
-    """Bytes of disk the files under ``folder`` take (their blocks; links not followed)."""
-    total, folders = 0, [folder]
+def disk_usage(folder: Path, exclude: frozenset[tuple[int, int]] = frozenset()) -> int:
+    """Bytes of disk the files under ``folder`` take (their blocks, each inode once; links not
+    followed; inodes ``(st_dev, st_ino)`` in ``exclude`` not counted)."""
+    total, folders, seen = 0, [folder], set(exclude)
     while folders:
         with contextlib.suppress(OSError), os.scandir(folders.pop()) as entries:
             for entry in entries:
                 with contextlib.suppress(OSError):
-                    total += entry.stat(follow_symlinks=False).st_blocks * 512
+                    stat = entry.stat(follow_symlinks=False)
+                    if (stat.st_dev, stat.st_ino) not in seen:
+                        seen.add((stat.st_dev, stat.st_ino))
+                        total += stat.st_blocks * 512
                     if entry.is_dir(follow_symlinks=False):
                         folders.append(Path(entry.path))
     return total
+
+
+def _inodes(folder: Path) -> frozenset[tuple[int, int]]:
+    return frozenset(
+        (stat.st_dev, stat.st_ino)
+        for stat in (path.lstat() for path in [folder, *folder.rglob("*")])
+    )
 
 
 @functools.cache
@@ -404,7 +415,7 @@ class Sandbox:
         self.workspace, self.out_dir, self.limits = workspace, out_dir, limits
         self.isolation = isolation or isolation_backend()
         self.preload = preload
-        self.oom_kills, self.cpu_seconds = 0, None
+        self.oom_kills, self.cpu_seconds, self._stopped = 0, None, False
         inside = self.isolation == "bwrap"
         cgroup = SandboxCgroup(limits.memory_mb * 2**20, limits.cpus, limits.nproc)
         self.cgroup: SandboxCgroup | None = cgroup
@@ -424,8 +435,10 @@ class Sandbox:
             uid = self.uid
             cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
             cmd += ["--inh-caps=-all"]
-        if not inside:
+        self._data_inodes: frozenset[tuple[int, int]] = frozenset()
+        if not inside:  # the data's copy in the workspace does not count as its disk use
             data_dir = _read_only_copy(data_dir, workspace / "data")
+            self._data_inodes = _inodes(data_dir)
         cpu_s = limits.cpu_seconds
         startup = replace(limits, cpu_s=cpu_s + WARMUP_CPU_S)
         self._ready, ready = os.pipe()
@@ -516,7 +529,7 @@ class Sandbox:
         return True, None
 
     def _disk_exceeded(self) -> str | None:
-        used = disk_usage(self.workspace)
+        used = disk_usage(self.workspace, self._data_inodes)
         if used <= self.limits.disk_mb * 2**20:
             return None
         return (
@@ -542,7 +555,11 @@ class Sandbox:
         )
 
     def stop(self) -> None:
-        """Kill it and every process it started; a waiting one ends without running anything."""
+        """Kill it and every process it started; a waiting one ends without running anything.
+        Once only: its process group's id may be another's after that."""
+        if self._stopped:
+            return
+        self._stopped = True
         with contextlib.suppress(BrokenPipeError):
             self.proc.stdin.close()  # type: ignore[union-attr]
         _kill_group(self.proc.pid)

@@ -88,6 +88,7 @@ class Spares:
         self._refills: list[Future] = []
         self._staged: dict[Path, Path] = {}  # a task's public data -> its link in the root
         self._lock_fd = -1
+        self._running = 0  # solutions running now
         self.used = 0  # solutions that ran in a spare
 
     def run(
@@ -114,14 +115,18 @@ class Spares:
             refill = self._refiller.submit(self._refill, spec)
             with self._lock:
                 self._refills = [*(f for f in self._refills if not f.done()), refill]
-        for entry in workspace.iterdir():  # the solution's files, into the sandbox's workspace
-            target = sandbox.workspace / entry.name
-            shutil.move(entry, target)
-            sandbox.give_to_sandbox(target)
+        with self._lock:
+            self._running += 1
         try:
+            for entry in workspace.iterdir():  # the solution's files, into the sandbox's
+                target = sandbox.workspace / entry.name
+                shutil.move(entry, target)
+                sandbox.give_to_sandbox(target)
             return sandbox.run(script)
         finally:
             self._hand_over(sandbox, workspace, logs)
+            with self._lock:
+                self._running -= 1
 
     @property
     def idle(self) -> list[Sandbox]:
@@ -203,6 +208,7 @@ class Spares:
     @staticmethod
     def _hand_over(sandbox: Sandbox, workspace: Path, logs: Path) -> None:
         """Move the finished sandbox's workspace to ``workspace`` and its output to ``logs``."""
+        sandbox.stop()  # (done already unless its files did not move in)
         logs.mkdir(parents=True, exist_ok=True)
         for name in ("stdout.txt", "stderr.txt"):
             shutil.move(sandbox.out_dir / name, logs / name)
@@ -223,6 +229,8 @@ class Spares:
         for _, sandbox in idle:
             self._discard(sandbox)
         with self._lock:
+            if self._running:
+                return  # the folders stay for the solutions running (and the next start)
             staged, self._staged = list(self._staged.values()), {}
         for folder in staged:
             shutil.rmtree(folder, ignore_errors=True)
