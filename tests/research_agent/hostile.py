@@ -1,8 +1,7 @@
 """Hostile solutions: each tries to escape or disturb the sandbox, or to cheat the grader.
 
 ``{labels}``, ``{journal}`` and ``{outside}`` are filled with host paths the solution must not
-reach, ``{task}`` and ``{run}`` with the task's and the run's folders, which it must not even
-see named; a successful attack writes ``{outside}`` or prints PWNED.
+reach; a successful attack writes ``{outside}`` or prints PWNED.
 """
 
 from __future__ import annotations
@@ -30,13 +29,22 @@ HOSTILE: dict[str, str] = {
     ),
     "delete_journal": "import os\nos.remove('{journal}')\nprint('PWNED')\n",
     "fake_score": 'print(\'{{"score": 1.0}}\')\nprint("validation accuracy: 1.0")\n',
-    # issue 31: the private labels' host path was read from /proc/self/mountinfo
-    "host_paths": (
-        "import glob\n"
-        "seen = open('/proc/self/mountinfo').read() + open('/proc/1/cmdline').read()\n"
-        "seen += ''.join(open(f).read() for f in glob.glob('/proc/[0-9]*/cmdline'))\n"
-        "if '{task}' in seen or '{run}' in seen:\n"
-        "    print('PWNED')\n"
+    # issue 31: the private labels' host path was read from /proc/self/mountinfo, and the
+    # predictions linked to them
+    "labels_path_from_mountinfo": (
+        "import os\n"
+        "args = open('/proc/1/cmdline').read().split(chr(0))\n"
+        "shown = [args[i - 1] for i, arg in enumerate(args) if arg == '/data']\n"
+        "shown += [line.split()[3] for line in open('/proc/self/mountinfo')\n"
+        "          if line.split()[4] == '/data']\n"
+        "for public in shown:\n"
+        "    if os.path.basename(public) == 'public':\n"
+        "        print('PWNED')\n"
+        "    private = os.path.join(os.path.dirname(public), 'private')\n"
+        "    for split in ('val', 'test'):\n"
+        "        target = f'{{split}}_predictions.npy'\n"
+        "        if not os.path.lexists(target):\n"
+        "            os.symlink(f'{{private}}/{{split}}_labels.npy', target)\n"
     ),
     # issue 31: three child processes held 700 MB each under a 1024 MB limit
     "tree_memory": (

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import subprocess
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from research_agent import cgroup
+from research_agent import cgroup, sandbox
 from research_agent.execution import execute
 from research_agent.sandbox import drops_privileges, isolation_backend, visible_device
 from research_agent.spares import SPARES, imports_of
@@ -42,8 +43,6 @@ def hostile_code(name: str, task: Task, tmp_path: Path) -> str:
         "labels": task.private_dir / "val_labels.npy",
         "journal": tmp_path / "journal.jsonl",
         "outside": tmp_path / "outside.txt",
-        "task": task.private_dir.parent,
-        "run": tmp_path,
     }
     return HOSTILE[name].format(**{k: str(v) for k, v in paths.items()})
 
@@ -249,3 +248,16 @@ def test_the_sandbox_names_no_host_path_of_the_task_or_run(wine: Task, tmp_path:
     assert result.exit_code == 0 and "/workspace" in shown and "train_X.npy" in shown
     for host in (wine.private_dir.parent, tmp_path, wine.private_dir):
         assert str(host) not in shown
+
+
+def test_without_a_writable_cgroup_rlimits_hold_and_the_run_log_says_so(
+    wine: Task, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+):
+    monkeypatch.setattr(cgroup, "hierarchies", list)  # none writable
+    monkeypatch.setattr(SPARES, "capacity", 0)
+    sandbox._warn_without_cgroup.cache_clear()
+    code = "import resource\nprint('as', resource.getrlimit(resource.RLIMIT_AS)[0])\n"
+    with caplog.at_level(logging.WARNING, logger="research_agent.sandbox"):
+        result = execute(wine, code, tmp_path, replace(FAST, memory_mb=256))
+    assert result.limited_by == "rlimits" and f"as {256 * 2**20}\n" in result.stdout
+    assert "no writable cgroup limits cpu, memory, pids here" in caplog.text
