@@ -95,7 +95,7 @@ class SandboxResult:
     uid: int | None = None  # the unprivileged uid it ran as (None: this process's)
     startup: float = 0.0  # seconds waited for its imports before the script started
     exceeded: str | None = None  # which limit stopped it, and how (memory, disk)
-    cpu_seconds: float | None = None  # CPU time of its whole tree (None: not measured)
+    cpu_seconds: float | None = None  # CPU time of its whole tree, imports too (None: unknown)
     limited_by: str = "rlimits"  # how memory/CPU/processes were limited: "cgroup v1/v2", ...
 
 
@@ -309,7 +309,10 @@ _launcher = ThreadPoolExecutor(1, thread_name_prefix="sandbox-launcher")
 """Starts every sandbox, from one thread that lives as long as the process: bubblewrap's
 --die-with-parent follows the thread that started it, and a worker thread may end first."""
 
-_JOIN_CGROUP = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"'
+_JOIN_CGROUP = (
+    'while [ "$1" != -- ]; do echo $$ > "$1" || { echo "sandbox: cannot join the cgroup $1" >&2;'
+    ' exit 125; }; shift; done; shift; exec "$@"'
+)
 """Puts the shell into the cgroups named before ``--``, then runs the rest: whatever the sandbox
 starts is inside them from its first instruction on."""
 
@@ -417,39 +420,36 @@ class Sandbox:
         self.preload = preload
         self.oom_kills, self.cpu_seconds, self._stopped = 0, None, False
         inside = self.isolation == "bwrap"
+        self.uid = sandbox_uid(workspace) if drops_privileges(self.isolation) else None
+        self.give_to_sandbox(workspace)
+        self._data_inodes: frozenset[tuple[int, int]] = frozenset()
+        if not inside:  # the data's copy in the workspace does not count as its disk use
+            data_dir = _read_only_copy(data_dir, workspace / "data")
+            self._data_inodes = _inodes(data_dir)
+        env = _environment(workspace, data_dir, limits, gpu, inside)
+        out_dir.mkdir(parents=True, exist_ok=True)
         cgroup = SandboxCgroup(limits.memory_mb * 2**20, limits.cpus, limits.nproc)
         self.cgroup: SandboxCgroup | None = cgroup
         self.limited_by = f"cgroup {cgroup.version}" if cgroup.limited else "rlimits"
         if missing := sorted(set(LIMITED) - cgroup.limited):
             _warn_without_cgroup(f"no writable cgroup limits {', '.join(missing)} here")
-        cmd = ["/bin/sh", "-c", _JOIN_CGROUP, "sh", *map(str, cgroup.procs_files), "--"]
-        keep: list[int] = []  # descriptors the sandbox inherits
-        if inside:
-            keep.append(_options_fd(_bwrap(workspace, data_dir, gpu, limits)))
-            cmd += ["bwrap", "--args", str(keep[-1])]
-        elif self.isolation == "unshare":
-            cmd += _unshare()
-        self.uid = sandbox_uid(workspace) if drops_privileges(self.isolation) else None
-        if self.uid is not None:
-            self.give_to_sandbox(workspace)
-            uid = self.uid
-            cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
-            cmd += ["--inh-caps=-all"]
-        self._data_inodes: frozenset[tuple[int, int]] = frozenset()
-        if not inside:  # the data's copy in the workspace does not count as its disk use
-            data_dir = _read_only_copy(data_dir, workspace / "data")
-            self._data_inodes = _inodes(data_dir)
-        cpu_s = limits.cpu_seconds
-        startup = replace(limits, cpu_s=cpu_s + WARMUP_CPU_S)
         self._ready, ready = os.pipe()
-        keep.append(ready)
-        cmd += [*_limits(startup, "memory" in cgroup.limited), PYTHON, "-c", _WAITER]
-        cmd += [str(cpu_s), str(ready), *sorted(preload)]
-        out_dir.mkdir(parents=True, exist_ok=True)
-        env = _environment(workspace, data_dir, limits, gpu, inside)
         streams = [os.pipe() for _ in range(2)]
-        writers = [w for _, w in streams]
+        keep, writers = [ready], [w for _, w in streams]  # what the sandbox inherits
         try:
+            cmd = ["/bin/sh", "-c", _JOIN_CGROUP, "sh", *map(str, cgroup.procs_files), "--"]
+            if inside:
+                keep.append(_options_fd(_bwrap(workspace, data_dir, gpu, limits)))
+                cmd += ["bwrap", "--args", str(keep[-1])]
+            elif self.isolation == "unshare":
+                cmd += _unshare()
+            if self.uid is not None:
+                cmd += ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}"]
+                cmd += ["--clear-groups", "--inh-caps=-all"]
+            cpu_s = limits.cpu_seconds
+            startup = replace(limits, cpu_s=cpu_s + WARMUP_CPU_S)
+            cmd += [*_limits(startup, "memory" in cgroup.limited), PYTHON, "-c", _WAITER]
+            cmd += [str(cpu_s), str(ready), *sorted(preload)]
             self.proc = _launcher.submit(_popen, cmd, workspace, env, writers, keep).result()
         except BaseException:
             os.close(self._ready)
