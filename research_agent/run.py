@@ -59,6 +59,9 @@ def build_domain(cfg: DictConfig, task: Task, run_dir: Path) -> ResearchDomain:
         memory_mb=sandbox.memory_mb,
         cpus=sandbox.cpus,
         nproc=sandbox.nproc,
+        disk_mb=sandbox.disk_mb,
+        tmpfs_mb=sandbox.tmpfs_mb,
+        log_kb=sandbox.log_kb,
     )
     gpus = torch.cuda.device_count() if task.spec.wants_gpu else 0
     journal = Journal(run_dir / JOURNAL_FILE)
