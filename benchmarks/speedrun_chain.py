@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import tempfile
 from itertools import pairwise
 from pathlib import Path
@@ -69,6 +70,7 @@ def main() -> None:
         for _ in range(args.repeats):
             for index in range(count):
                 runs[index].append(run_record(task, index, Path(tmp)))
+                print(json.dumps({"record": index, **runs[index][-1]}), file=sys.stderr, flush=True)
     records = []
     for index, measured in enumerate(runs):
         records.append(
