@@ -10,6 +10,11 @@ DNS rebinding).
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -95,15 +100,16 @@ def create_app(
 
     async def static(request: Request) -> Response:
         name = request.path_params["name"]
+        cache = {"cache-control": "max-age=3600"}  # plotly.js is 4.8 MB: load it once
         if name == "plotly.min.js":
-            return FileResponse(plotly_path, media_type="text/javascript")
+            return FileResponse(plotly_path, media_type="text/javascript", headers=cache)
         if name == "plotly.css":
-            return Response(plotly_css(), media_type="text/css")
+            return Response(plotly_css(), media_type="text/css", headers=cache)
         allowed = {p.name for p in STATIC.iterdir() if p.suffix in (".js", ".css")}
         if name not in allowed:
             return not_found()
         kind = "text/javascript" if name.endswith(".js") else "text/css"
-        return FileResponse(STATIC / name, media_type=kind)
+        return FileResponse(STATIC / name, media_type=kind, headers={"cache-control": "no-cache"})
 
     def api_runs(request: Request) -> Response:
         return JSONResponse({"runs": index.runs(), "roots": list(served.folders)})
@@ -197,3 +203,33 @@ def create_app(
     middleware = [Middleware(TrustedHostMiddleware, allowed_hosts=hosts)]
     app = Starlette(routes=routes, middleware=middleware)
     return SecurityHeaders(app)  # type: ignore[return-value]
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(roots: list[Path]) -> Iterator[str]:
+    """Serve ``roots`` with uvicorn in a background thread on a free local port (tests and
+    benchmarks); yields the base URL."""
+    import uvicorn
+
+    port = free_port()
+    config = uvicorn.Config(create_app(roots), host="127.0.0.1", port=port, log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the dashboard server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

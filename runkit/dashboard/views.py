@@ -70,7 +70,8 @@ def file_list(run_dir: Path) -> list[dict[str, Any]]:
         subfolders[:] = sorted(
             d
             for d in subfolders
-            if (here / d).relative_to(run_dir).as_posix() not in SKIPPED_FOLDERS and not os.path.islink(here / d)
+            if (here / d).relative_to(run_dir).as_posix() not in SKIPPED_FOLDERS
+            and not os.path.islink(here / d)
         )
         for name in sorted(files):
             path = here / name
@@ -171,15 +172,16 @@ def deploy_view(run_dir: Path) -> dict[str, Any]:
     """The recorded bag's numeric fields per topic over time (when ``rosbags`` reads it)."""
     bag = run_dir / "session.bag"
     if not bag.is_file():
-        return {"traces": {}, "note": "this session recorded no bag (session.bag)"}
+        return {"traces": {}, "events": [], "note": "this session recorded no bag (session.bag)"}
     try:
         from runkit.dashboard.bags import bag_traces
+
+        read = bag_traces(bag)
     except ImportError as exc:
-        return {"traces": {}, "note": f"cannot read the bag: {exc}"}
-    try:
-        return {"traces": bag_traces(bag), "note": None}
+        return {"traces": {}, "events": [], "note": f"cannot read the bag: {exc}"}
     except Exception as exc:  # a bag still being written has no index yet
-        return {"traces": {}, "note": f"cannot read session.bag yet: {exc}"}
+        return {"traces": {}, "events": [], "note": f"cannot read session.bag yet: {exc}"}
+    return {"traces": read["series"], "events": read["events"], "note": None}
 
 
 def curves(run_dir: Path, kind: str) -> dict[str, dict[str, Any]]:

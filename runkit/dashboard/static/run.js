@@ -32,9 +32,9 @@ function metricsTable(metrics) {
 
 function fileList(files) {
   if (!files.length) return el("p", {class: "muted"}, "no files");
-  return el("ul", {class: "files"}, files.map((f) => el("li", {},
+  return el("details", {}, el("summary", {}, `${files.length} files`), el("ul", {class: "files"}, files.map((f) => el("li", {},
     el("a", {href: fileURL(runId, f.name), target: "_blank", rel: "noopener"}, f.name),
-    el("span", {class: "muted"}, ` ${(f.bytes / 1024).toFixed(1)} KiB`))));
+    el("span", {class: "muted"}, ` ${(f.bytes / 1024).toFixed(1)} KiB`)))));
 }
 
 function images(names) {
@@ -81,9 +81,24 @@ async function showNode(panel, id) {
   panel.dataset.node = String(node.id);
 }
 
-function selectionView(selection) {
+function selectionView(selection, onNode) {
   if (!selection) return el("p", {class: "muted"}, "the solution is chosen when the search ends");
-  return pre(JSON.stringify(selection, null, 1), "selection");
+  const candidates = selection.candidates || [];
+  const ensemble = selection.ensemble;
+  const nodeLink = (id) => id === null || id === undefined ? "—"
+    : el("a", {href: "#", onclick: (e) => { e.preventDefault(); onNode(id); }}, `node ${id}`);
+  const rule = selection.rule === "cross_validation"
+    ? `The candidates (the best by validation score, the baseline and the best of each other model family) were rerun on ${selection.folds} folds in a race: all on the first fold, the better half on the rest, as time allowed; the best mean fold score (cv) wins.`
+    : `rule: ${selection.rule}`;
+  return el("div", {},
+    el("p", {}, "chosen: ", nodeLink(selection.chosen), ensemble && ensemble.node === selection.chosen && ensemble.node !== null ? " (the ensemble)" : ""),
+    el("p", {class: "muted"}, rule),
+    el("table", {class: "grid"}, el("thead", {}, el("tr", {}, ["candidate", "validation score", "cv score", "fold scores"].map((h) => el("th", {}, h)))),
+      el("tbody", {}, candidates.map((c) => el("tr", {class: c.node === selection.chosen ? "chosen" : ""},
+        el("td", {}, nodeLink(c.node)), el("td", {class: "num"}, fmtNumber(c.val_score)),
+        el("td", {class: "num"}, c.cv_score === null ? "— (out of the race after fold 1)" : fmtNumber(c.cv_score)),
+        el("td", {class: "num"}, (c.fold_scores || []).map(fmtNumber).join(", ")))))),
+    ensemble ? el("p", {}, `ensemble of ${(ensemble.members || []).map((m) => `node ${m}`).join(", ")}: cv ${fmtNumber(ensemble.cv_score)}; ${ensemble.reason ?? ""}`) : null);
 }
 
 async function researchSection(container) {
@@ -108,7 +123,10 @@ async function researchSection(container) {
     if (!changed && view.drawn) return;
     view.add(delta.nodes);
     view.bestNode = delta.best_node;
-    if (selection !== lastSelection) { selectionBox.replaceChildren(selectionView(delta.selection)); lastSelection = selection; }
+    if (selection !== lastSelection) {
+      selectionBox.replaceChildren(selectionView(delta.selection, (id) => view.onSelect(id)));
+      lastSelection = selection;
+    }
     counter.textContent = `${view.nodes.length} nodes · ${view.nodes.filter((n) => n.buggy).length} buggy · ${delta.direction} ${delta.metric ?? ""}`;
     view.draw();
     drawScoreTime(timeBox, view.nodes, delta.direction, delta.metric);
@@ -166,12 +184,13 @@ function episodeSection(container, episode) {
 
 // ---- world-model training -----------------------------------------------------------------
 
-function curvesGrid(curves, xlabel = "step") {
+function curvesGrid(curves, xlabel = "step", groupOf = (name) => name.split("/").slice(0, -1).join("/") || name,
+  labelOf = (name) => name.split("/").pop(), shapes = []) {
   const names = Object.keys(curves).sort();
   if (!names.length) return el("p", {class: "muted"}, "no curves recorded (TensorBoard scalars under tensorboard/)");
   const groups = new Map();
   for (const name of names) {
-    const group = name.split("/").slice(0, -1).join("/") || name;
+    const group = groupOf(name);
     if (!groups.has(group)) groups.set(group, []);
     groups.get(group).push(name);
   }
@@ -179,9 +198,9 @@ function curvesGrid(curves, xlabel = "step") {
   for (const [group, members] of groups) {
     const box = el("div", {class: "plot small"});
     grid.append(box);
-    requestAnimationFrame(() => Plotly.newPlot(box, members.map((name) => ({type: "scatter", mode: "lines",
-      name: plotText(name.split("/").pop()), x: curves[name].x, y: curves[name].y})),
-    plotLayout({height: 260, title: {text: plotText(group), font: {size: 13}}, xaxis: {title: {text: xlabel}}}), PLOT_CONFIG));
+    requestAnimationFrame(() => Plotly.newPlot(box, members.map((name) => ({type: "scatter", mode: "lines+markers", marker: {size: 4},
+      name: plotText(labelOf(name)), x: curves[name].x, y: curves[name].y})),
+    plotLayout({height: 260, title: {text: plotText(group), font: {size: 13}}, xaxis: {title: {text: xlabel}}, shapes}), PLOT_CONFIG));
   }
   return grid;
 }
@@ -215,9 +234,17 @@ function leaderboardSection(container, lb) {
 
 function deploySection(container, deploy) {
   const names = Object.keys(deploy.traces || {});
-  container.append(section("session traces", "deploy",
+  const events = deploy.events || [];
+  // watchdog stops and other events as red lines on every trace's time axis
+  const shapes = events.map((e) => ({type: "line", xref: "x", yref: "paper", x0: e.t, x1: e.t, y0: 0, y1: 1,
+    line: {color: "#d73a49", width: 1, dash: "dot"}}));
+  container.append(section("session traces (session.bag)", "deploy",
     deploy.note ? el("p", {class: "muted"}, deploy.note) : null,
-    names.length ? curvesGrid(deploy.traces, "seconds") : null));
+    names.length ? curvesGrid(deploy.traces, "seconds since the first message", (n) => n.split(" ")[0],
+      (n) => n.split(" ").slice(1).join(" "), shapes) : null,
+    events.length ? el("div", {}, el("h3", {}, "events (red dotted lines)"), el("table", {class: "grid"},
+      el("tbody", {}, events.map((e) => el("tr", {}, el("td", {class: "num"}, `${e.t.toFixed(3)} s`),
+        el("td", {}, JSON.stringify(e.event))))))) : null));
 }
 
 // ---- the page -----------------------------------------------------------------------------
