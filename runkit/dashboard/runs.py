@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from runkit.dashboard.paths import Roots, is_run_folder
+from runkit.dashboard.paths import RUN_MARKERS, Roots
 from runkit.status import STATUS_FILE
 
 # how deep under a root run folders are looked for (outputs/research/<task>/<time>: 3;
@@ -34,7 +34,8 @@ MAIN_METRICS: dict[str, tuple[str, ...]] = {
     "leaderboard": ("runs",),
     "deploy": ("latency_ms.p50", "latency_ms.mean", "steps"),
 }
-WATCHED = (STATUS_FILE, "metrics.json", "run.log", ".hydra/overrides.yaml", "journal.jsonl")
+# the files a summary is read from: it is read again when one of them changes size or mtime
+WATCHED = (STATUS_FILE, "metrics.json", "run.log", "journal.jsonl")
 HOST = socket.gethostname()
 DATE_FORMAT = "%Y-%m-%d_%H-%M-%S"
 
@@ -51,11 +52,10 @@ def find_runs(roots: Roots) -> list[Path]:
         for entry in entries:
             if not entry.is_dir(follow_symlinks=False) or entry.name.startswith("."):
                 continue
-            path = Path(entry.path)
-            if is_run_folder(path):
-                found.append(path)
+            if any(os.path.exists(f"{entry.path}/{marker}") for marker in RUN_MARKERS):
+                found.append(Path(entry.path))
             elif depth < MAX_DEPTH:
-                walk(path, depth + 1)
+                walk(Path(entry.path), depth + 1)
 
     for root in roots.folders.values():
         walk(root, 1)
@@ -203,7 +203,8 @@ class RunIndex:
     def summary(self, folder: Path, now: float | None = None) -> dict[str, Any]:
         """The summary of the run in ``folder`` (status re-checked on every call)."""
         now = time.time() if now is None else now
-        signature = tuple(self._stat(folder / name) for name in WATCHED)
+        base = str(folder)
+        signature = tuple(self._stat(f"{base}/{name}") for name in WATCHED)
         cached = self._cache.get(folder)
         if cached is None or cached.signature != signature:
             cached = _Cached(signature, self._read(folder))
@@ -221,9 +222,9 @@ class RunIndex:
         return summary
 
     @staticmethod
-    def _stat(path: Path) -> tuple[int, float] | None:
+    def _stat(path: str) -> tuple[int, float] | None:
         try:
-            stat = path.stat()
+            stat = os.stat(path)
         except OSError:
             return None
         return (stat.st_size, stat.st_mtime)

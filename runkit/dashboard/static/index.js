@@ -22,7 +22,12 @@ const compareButton = el("button", {id: "compare", disabled: true, onclick: () =
 }}, "compare selected");
 const count = el("span", {class: "muted", id: "count"});
 const head = el("tr");
-const body = el("tbody", {id: "runs"});
+const body = el("tbody", {id: "runs", onchange: (e) => {  // one listener for every row's checkbox
+  const id = e.target.closest("tr")?.dataset.id;
+  if (!e.target.matches("input.select") || id === undefined) return;
+  if (e.target.checked) state.selected.add(id); else state.selected.delete(id);
+  compareButton.disabled = state.selected.size < 2;
+}});
 main.replaceChildren(
   el("div", {class: "toolbar"}, filterBox, statusSelect, entrySelect, compareButton, count),
   el("table", {class: "runs"}, el("thead", {}, head), body));
@@ -59,11 +64,7 @@ function visible() {
 }
 
 function row(run) {
-  const box = el("input", {type: "checkbox", class: "select", checked: state.selected.has(run.id),
-    onchange: (e) => {
-      if (e.target.checked) state.selected.add(run.id); else state.selected.delete(run.id);
-      compareButton.disabled = state.selected.size < 2;
-    }});
+  const box = el("input", {type: "checkbox", class: "select", checked: state.selected.has(run.id)});
   const metric = run.metric ? el("span", {title: run.metric.name}, fmtNumber(run.metric.value),
     el("span", {class: "muted"}, ` ${run.metric.name}`)) : "—";
   return el("tr", {dataset: {id: run.id, status: run.status}},

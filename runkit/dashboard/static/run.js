@@ -101,13 +101,18 @@ function selectionView(selection, onNode) {
     ensemble ? el("p", {}, `ensemble of ${(ensemble.members || []).map((m) => `node ${m}`).join(", ")}: cv ${fmtNumber(ensemble.cv_score)}; ${ensemble.reason ?? ""}`) : null);
 }
 
-async function researchSection(container) {
+async function researchSection(container, firstDelta) {
   const treeBox = el("div", {id: "tree", class: "plot tree"});
   const panel = el("div", {id: "node", class: "node-panel"}, el("p", {class: "muted"}, "click a node to see its plan, code, diff and output"));
   const timeBox = el("div", {id: "score-time", class: "plot"});
   const selectionBox = el("div", {id: "selection"});
   const counter = el("span", {class: "muted", id: "node-count"});
-  const view = new TreeView(treeBox, async (id) => { view.selected = id; view.draw(); await showNode(panel, id); });
+  const view = new TreeView(treeBox, async (id) => {
+    const shown = showNode(panel, id);
+    view.select(id);
+    await shown;
+  });
+  window.treeView = view;  // for the speed benchmark and the console
   container.append(section("search tree", "research",
     el("div", {class: "toolbar"}, colourModes(view), counter),
     el("div", {class: "split"}, treeBox, panel)),
@@ -115,8 +120,10 @@ async function researchSection(container) {
   section("the chosen solution and why", "selection-section", selectionBox));
 
   let lastSelection = "";
+  let first = firstDelta;
   const update = async () => {
-    const delta = await getJSON(`/api/tree?id=${encodeURIComponent(runId)}&since=${view.nodes.length}`);
+    const delta = first ? await first : await getJSON(`/api/tree?id=${encodeURIComponent(runId)}&since=${view.nodes.length}`);
+    first = null;
     view.direction = delta.direction; view.metric = delta.metric;
     const selection = JSON.stringify(delta.selection);
     const changed = delta.nodes.length || delta.best_node !== view.bestNode || selection !== lastSelection;
@@ -129,7 +136,7 @@ async function researchSection(container) {
     }
     counter.textContent = `${view.nodes.length} nodes · ${view.nodes.filter((n) => n.buggy).length} buggy · ${delta.direction} ${delta.metric ?? ""}`;
     view.draw();
-    drawScoreTime(timeBox, view.nodes, delta.direction, delta.metric);
+    setTimeout(() => drawScoreTime(timeBox, view.nodes, delta.direction, delta.metric), 0);
   };
   await update();
   every(1000, update);
@@ -251,6 +258,9 @@ function deploySection(container, deploy) {
 
 async function start() {
   let data;
+  // a research run's tree is asked for beside the run (a 404 for other kinds is ignored)
+  const tree = getJSON(`/api/tree?id=${encodeURIComponent(runId)}&since=0`);
+  tree.catch(() => null);
   try { data = await getJSON(`/api/run?id=${encodeURIComponent(runId)}`); }
   catch (error) { main.replaceChildren(el("p", {class: "error"}, `no such run: ${runId}`)); return; }
   const kindBox = el("div", {id: "kind"});
@@ -265,7 +275,7 @@ async function start() {
     section("config", "config", pre(data.config ?? "(no config.yaml)", "config")),
     section("log (the last 20 kB of run.log)", "log-section", logBox));
   const kind = data.summary.kind;
-  if (kind === "research") await researchSection(kindBox);
+  if (kind === "research") await researchSection(kindBox, tree);
   else if (kind === "episode") episodeSection(kindBox, data.episode);
   else if (kind === "train_worldmodel") worldmodelSection(kindBox, data.worldmodel);
   else if (kind === "leaderboard") leaderboardSection(kindBox, data.leaderboard);
