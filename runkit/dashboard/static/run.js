@@ -89,11 +89,12 @@ function selectionView(selection, onNode) {
     : el("a", {href: "#", onclick: (e) => { e.preventDefault(); onNode(id); }}, `node ${id}`);
   const rule = selection.rule === "cross_validation"
     ? `The candidates (the best by validation score, the baseline and the best of each other model family) were rerun on ${selection.folds} folds in a race: all on the first fold, the better half on the rest, as time allowed; the best mean fold score (cv) wins.`
+    : selection.rule === "validation" ? "Chosen by its validation score: no cross-validation race (selection.folds below 2, or a task without array data)."
     : `rule: ${selection.rule}`;
   return el("div", {},
     el("p", {}, "chosen: ", nodeLink(selection.chosen), ensemble && ensemble.node === selection.chosen && ensemble.node !== null ? " (the ensemble)" : ""),
     el("p", {class: "muted"}, rule),
-    el("table", {class: "grid"}, el("thead", {}, el("tr", {}, ["candidate", "validation score", "cv score", "fold scores"].map((h) => el("th", {}, h)))),
+    !candidates.length ? null : el("table", {class: "grid"}, el("thead", {}, el("tr", {}, ["candidate", "validation score", "cv score", "fold scores"].map((h) => el("th", {}, h)))),
       el("tbody", {}, candidates.map((c) => el("tr", {class: c.node === selection.chosen ? "chosen" : ""},
         el("td", {}, nodeLink(c.node)), el("td", {class: "num"}, fmtNumber(c.val_score)),
         el("td", {class: "num"}, c.cv_score === null ? "— (out of the race after fold 1)" : fmtNumber(c.cv_score)),

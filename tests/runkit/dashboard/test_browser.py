@@ -94,8 +94,9 @@ def test_research_tree_click_shows_code_diff_and_selection(page, dashboard, runs
     assert page.locator("#node pre.diff span.add").count() >= 1
     assert page.inner_text("#node pre.plan") == detail["plan"]
     page.locator(".scatterlayer .point").first.click(force=True)  # a real click on a marker
-    page.wait_for_selector("#selection table", timeout=TIMEOUT)
+    page.wait_for_selector("#selection p", timeout=TIMEOUT)
     assert "chosen: node" in page.inner_text("#selection")
+    assert "Chosen by its validation score" in page.inner_text("#selection")  # folds=0
     page.wait_for_selector("#score-time .main-svg", timeout=TIMEOUT)
     page.screenshot(path=screenshots / "research.png", full_page=True)
     assert not script_csp_violations(page)
