@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +93,9 @@ class JournalView:
         return None if key is None else self._executions[key]
 
 
-_views: dict[Path, JournalView] = {}
+# the journals read last (each holds its solutions' code in memory), least recently used dropped
+MAX_VIEWS = 16
+_views: OrderedDict[Path, JournalView] = OrderedDict()
 _views_lock = threading.Lock()
 
 
@@ -102,6 +105,9 @@ def journal_view(run_dir: Path) -> JournalView:
     with _views_lock:
         if path not in _views:
             _views[path] = JournalView(path)
+            while len(_views) > MAX_VIEWS:
+                _views.popitem(last=False)
+        _views.move_to_end(path)
         return _views[path]
 
 

@@ -269,8 +269,11 @@ async function start() {
   const filesBox = el("div", {id: "files"});
   const logBox = pre("", "log");
   logBox.id = "log";
+  // the run's own images (prediction plots have their section on training runs)
+  const pictures = data.files.filter((f) => f.kind === "image" && !f.name.startsWith("plots/")).map((f) => f.name);
   main.replaceChildren(header(data.summary), kindBox,
     section("metrics", "metrics-section", metricsBox),
+    pictures.length ? section("images", "images", images(pictures)) : "",
     section("files", "files-section", filesBox),
     data.report ? section("report", "report", pre(data.report, "report")) : "",
     section("config", "config", pre(data.config ?? "(no config.yaml)", "config")),

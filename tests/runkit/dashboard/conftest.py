@@ -31,8 +31,12 @@ CHROMIUM_ARGS = [
 QUIET = ["run.progress=false", "run.seed=0"]
 COMMANDS = {
     "episode": ["embodied.episode", "agent=random", "env.max_episode_steps=30"],
-    "research": ["research_agent.run", "budget.steps=3", "search.num_drafts=2",
-                 "selection.folds=0"],
+    "research": [
+        "research_agent.run",
+        "budget.steps=3",
+        "search.num_drafts=2",
+        "selection.folds=0",
+    ],
     "live": [
         "research_agent.run",
         "budget.steps=200",
