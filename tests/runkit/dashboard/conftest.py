@@ -43,6 +43,8 @@ COMMANDS = {
         "selection.folds=0",
         "hydra.run.dir=outputs/research/digits/live",
     ],
+    # fails after its run folder is made: the env id is looked up when the env is built
+    "failing": ["embodied.episode", "env.id=no_such_env", "hydra.run.dir=outputs/episode/failing"],
     "train_worldmodel": [
         "worldmodels.train",
         "worldmodel=tiny",
@@ -93,6 +95,7 @@ def runs_root(root, dashboard_process):
     try:
         for name in ("episode", "research", "train_worldmodel"):
             _wait(processes[name], name, root)
+        assert processes["failing"].wait(timeout=300) != 0
         board = _start(
             "leaderboard",
             root,

@@ -97,3 +97,29 @@ def test_recorded_status_marks_failures_and_interrupts(tmp_path):
     assert read("f")["status"] == "failed" and "bad input" in read("f")["error"]
     assert read("k")["status"] == "killed"
     assert read("ok")["status"] == "finished" and read("ok")["ended_at"] >= read("ok")["started_at"]
+
+
+def test_multirun_jobs_are_runs_of_their_entry_point(tmp_path):
+    sweep = tmp_path / "multirun" / "episode" / "2026-01-02_03-04-05"
+    sweep.mkdir(parents=True)
+    (sweep / "multirun.yaml").write_text("hydra: {}\n")
+    for job in ("0", "1"):
+        write_run(
+            sweep / job,
+            "episode",
+            status=None,
+            metrics={"return_mean": float(job)},
+            overrides=[f"run.seed={job}"],
+        )
+    runs = RunIndex(Roots([tmp_path / "outputs", tmp_path / "multirun"])).runs()
+    assert sorted(r["id"] for r in runs) == [
+        "multirun/episode/2026-01-02_03-04-05/0",
+        "multirun/episode/2026-01-02_03-04-05/1",
+    ]
+    assert {r["entry_point"] for r in runs} == {"episode"}
+    assert {r["status"] for r in runs} == {"finished"}
+    # no status record: the start comes from the sweep folder's name
+    from datetime import datetime
+
+    assert runs[0]["started"] == datetime(2026, 1, 2, 3, 4, 5).timestamp()
+    assert sorted(r["overrides"][0] for r in runs) == ["run.seed=0", "run.seed=1"]
