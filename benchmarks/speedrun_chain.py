@@ -27,9 +27,10 @@ from research_agent.speedrun.tasks import task_spec, write_folder
 from research_agent.tasks.spec import Task
 
 
-def run_record(task: Task, index: int, scratch: Path) -> dict[str, float]:
-    """One sandboxed run of record ``index``: graded wall time, steps and training seconds."""
-    result = execute(task, record_code(index), scratch / f"record{index}")
+def run_record(task: Task, index: int, scratch: Path, gpu: int | None = None) -> dict[str, float]:
+    """One sandboxed run of record ``index`` (on GPU ``gpu``; None: no GPU visible): graded
+    wall time, steps and training seconds."""
+    result = execute(task, record_code(index), scratch / f"record{index}", gpu=gpu)
     if result.score is None:
         raise RuntimeError(f"record {index} failed: {result.error}\n{result.stderr[-2000:]}")
     summary = json.loads(result.stdout.strip().splitlines()[-1])

@@ -117,7 +117,7 @@ def run(cfg: DictConfig, halt: threading.Event | None = None) -> dict[str, Any]:
     robot = cfg.robot
     env = robot_env(robot)
     agent = build_agent(cfg, env)
-    warm_up(agent, env)
+    act_s = warm_up(agent, env)
     shapes = {m: tuple(space.shape) for m, space in env.observation_space.spaces.items()}
     transport = open_transport(cfg.bridge, cfg.node_name, cfg.rosbridge)
     recorder = None
@@ -131,23 +131,42 @@ def run(cfg: DictConfig, halt: threading.Event | None = None) -> dict[str, Any]:
         loop = ControlLoop(
             agent, robot, shapes, env.action_space.shape[0], transport, cfg.dry_run, recorder
         )
-        log.info(
-            "driving %s at %.0f Hz over %s%s",
-            robot.name, robot.rate_hz, cfg.bridge, " (dry run: no command is sent)" * cfg.dry_run,
-        )  # fmt: skip
+        log_banner(cfg, act_s)
         with stop_on_signals(halt):
-            metrics = loop.run(cfg.duration_s, halt)
-        loop.send_stop("shutdown")  # leave the robot stopped
+            metrics = loop.run(cfg.duration_s, halt)  # it sends the stop command last
     finally:
         if recorder is not None:
             recorder.close()
-        transport.close()
+        transport.close()  # delivers what is still queued: the stop
         if hasattr(agent, "close"):
             agent.close()
     metrics.update(bridge=cfg.bridge, agent=cfg.agent._target_, interrupted=halt.is_set())
+    sent_rate = metrics["sent_rate_hz"]
     log.info(
-        "%d commands sent, %d messages rejected, %d watchdog stops",
-        metrics["commands_sent"], metrics["rejected_total"], len(metrics["stops"]),
+        "%d commands sent at %s (configured %g Hz), %d messages rejected, %d watchdog stops",
+        metrics["commands_sent"] or metrics["commands_logged"],
+        "—" if sent_rate is None else f"{sent_rate:.1f} Hz", robot.rate_hz,
+        metrics["rejected_total"], len(metrics["stops"]),
     )  # fmt: skip
     ctx.write_metrics(metrics)
+    if metrics["error"] is not None:
+        raise RuntimeError(f"the control loop failed ({metrics['error']}); the robot was stopped")
     return metrics
+
+
+def log_banner(cfg: DictConfig, act_s: float) -> None:
+    """What the session will do: robot, configured rate, bridge, and whether the agent keeps up."""
+    robot = cfg.robot
+    period_ms, act_ms = 1e3 / robot.rate_hz, 1e3 * act_s
+    log.info(
+        "driving %s at %g Hz configured (%.1f ms period; the agent took %.1f ms per action in "
+        "warm-up) over %s%s; e-stop %s, re-arm %s",
+        robot.name, robot.rate_hz, period_ms, act_ms, cfg.bridge,
+        " (dry run: no command is sent)" * cfg.dry_run, robot.estop_topic, robot.rearm_topic,
+    )  # fmt: skip
+    if act_ms > period_ms * robot.overrun_periods:
+        log.warning(
+            "the agent needs %.1f ms per action, more than the %.1f ms the watchdog allows: expect "
+            "overrun stops and fewer commands than %g Hz; lower robot.rate_hz",
+            act_ms, period_ms * robot.overrun_periods, robot.rate_hz,
+        )  # fmt: skip

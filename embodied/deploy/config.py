@@ -59,7 +59,9 @@ class RobotConfig:
     env: the simulator environment (``embodied.list_envs()``) whose observation and action spaces
     the robot matches; agents are built against these spaces. stale_after_s: the watchdog stops
     the robot when an observation is older than this; overrun_periods: or when the agent takes
-    longer than this many control periods for one action.
+    longer than this many control periods for one action. estop_topic (std_msgs/Bool): true
+    stops the robot and latches; after false, commands resume only once a std_msgs/Empty
+    arrives on rearm_topic.
     """
 
     name: str = MISSING
@@ -68,6 +70,7 @@ class RobotConfig:
     observations: dict[str, ObservationTopicConfig] = field(default_factory=dict)
     command: CommandTopicConfig = field(default_factory=CommandTopicConfig)
     estop_topic: str = "/estop"
+    rearm_topic: str = "/rearm"
     rate_hz: float = 50.0
     stale_after_s: float = 0.2
     overrun_periods: float = 1.0

@@ -92,13 +92,14 @@ def start_app(
 ) -> subprocess.Popen:
     """``python -m <module>`` (a hydra app) writing into ``run_dir``; output in ``<run_dir>.out``.
 
-    ``env`` adds to this process's environment (e.g. ``ros_environment``).
+    ``env`` adds to this process's environment (e.g. ``ros_environment``); the console is 200
+    columns wide, so rich keeps each log line whole in the output file.
     """
     run_dir.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", module, "run.progress=false", f"hydra.run.dir={run_dir}",
            *overrides]  # fmt: skip
     with (run_dir.parent / f"{run_dir.name}.out").open("w") as log:
-        env = {**os.environ, **(env or {})}
+        env = {**os.environ, "COLUMNS": "200", **(env or {})}
         return subprocess.Popen(
             cmd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
         )

@@ -1,19 +1,24 @@
 """ROS messages as plain dicts (rosbridge's JSON form): decode observations, encode commands.
 
-Every decoder checks structure, finiteness, shape and the profile's bounds and raises
+Every decoder first checks the fields it reads against the message type's schema
+(``embodied.deploy.schema``), then finiteness, shape and the profile's bounds, and raises
 ``MessageRejected`` with a short reason; a rejected message never reaches the agent.
 """
 
 from __future__ import annotations
 
-import base64
+import logging
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from embodied.deploy import schema
+from embodied.deploy.schema import MessageRejected
+
 Message = dict[str, Any]
+log = logging.getLogger(__name__)
 
 OBSERVATION_TYPES = (
     "sensor_msgs/JointState",
@@ -22,16 +27,15 @@ OBSERVATION_TYPES = (
     "sensor_msgs/Image",
 )
 COMMAND_TYPES = ("std_msgs/Float64MultiArray", "geometry_msgs/Twist")
+QUATERNION_TOLERANCE = 0.01  # how far an orientation's norm may be from 1
 JOINT_FIELDS = ("position", "velocity", "effort")
 TWIST_AXES = tuple(f"{part}.{axis}" for part in ("linear", "angular") for axis in "xyz")
 
 
-class MessageRejected(ValueError):
-    """A message that is malformed or out of range; ``reason`` is the counter it goes under."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
+def log_rejection(topic: str, reason: str, count: int, error: Exception) -> None:
+    """Log the 1st, 10th, 100th, ... rejection of a topic and reason (a flood stays readable)."""
+    if count == 1 or math.log10(count).is_integer():
+        log.warning("rejected message %d on %s (%s): %s", count, topic, reason, error)
 
 
 def short_type(msg_type: str) -> str:
@@ -50,28 +54,6 @@ def check_type(msg_type: str, valid: Sequence[str], what: str) -> str:
     if name not in valid:
         raise ValueError(f"{what} type {msg_type!r} is not supported; valid: {', '.join(valid)}")
     return name
-
-
-def _get(msg: Any, path: str) -> Any:
-    value = msg
-    for key in path.split("."):
-        if not isinstance(value, dict) or key not in value:
-            raise MessageRejected("malformed", f"no field {path!r}")
-        value = value[key]
-    return value
-
-
-def _floats(values: Any, path: str) -> np.ndarray:
-    """``values`` (a number or a list of numbers) as float64; anything else is malformed."""
-    if isinstance(values, (bytes, str)):
-        raise MessageRejected("malformed", f"{path} is not a number or list of numbers")
-    try:
-        array = np.asarray(values)
-    except (TypeError, ValueError):  # ragged lists
-        raise MessageRejected("malformed", f"{path} is not numeric") from None
-    if array.dtype.kind not in "iuf":  # None, strings, dicts, booleans
-        raise MessageRejected("malformed", f"{path} is not a number or list of numbers")
-    return array.astype(np.float64)
 
 
 def _finite(array: np.ndarray, what: str) -> np.ndarray:
@@ -125,11 +107,17 @@ class ObservationDecoder:
             "nav_msgs/Odometry": self._odometry,
             "sensor_msgs/Image": self._image,
         }[self.msg_type]
+        self.schema: schema.Schema = {
+            "sensor_msgs/JointState": lambda: schema.joint_state(self.fields),
+            "geometry_msgs/Vector3Stamped": lambda: schema.VECTOR3_STAMPED,
+            "nav_msgs/Odometry": lambda: schema.ODOMETRY,
+            "sensor_msgs/Image": lambda: schema.image(size),
+        }[self.msg_type]()
+        if self.msg_type == "sensor_msgs/Image" and (len(self.shape) != 3 or self.shape[2] != 3):
+            raise ValueError(f"an rgb8 image observation has shape (H, W, 3), not {self.shape}")
 
     def __call__(self, msg: Message) -> np.ndarray:
-        if not isinstance(msg, dict):
-            raise MessageRejected("malformed", f"a {self.msg_type} must be an object")
-        value = self._decode(msg)
+        value = self._decode(schema.parse(msg, self.schema))
         if value.size != int(np.prod(self.shape)):
             raise MessageRejected(
                 "shape", f"{value.size} values where the agent expects shape {self.shape}"
@@ -145,16 +133,14 @@ class ObservationDecoder:
         return value.astype(np.float32)
 
     def _joint_state(self, msg: Message) -> np.ndarray:
-        names = _get(msg, "name")
-        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-            raise MessageRejected("malformed", "name is not a list of strings")
+        names = msg["name"]
         missing = [j for j in self.joints if j not in names]
         if missing:
-            raise MessageRejected("unknown_joint", f"no joint(s) {missing} in {names}")
+            raise MessageRejected("unknown_joint", f"no joint(s) {missing} in {names[:10]}")
         index = [names.index(j) for j in self.joints]
         parts = []
         for field in self.fields:
-            values = _floats(_get(msg, field), field)
+            values = msg[field]
             if values.shape != (len(names),):
                 raise MessageRejected(
                     "malformed", f"{field} has {values.size} entries for {len(names)} names"
@@ -164,31 +150,33 @@ class ObservationDecoder:
 
     @staticmethod
     def _vector3(msg: Message) -> np.ndarray:
-        return np.array([_floats(_get(msg, f"vector.{a}"), a) for a in "xyz"], np.float64)
+        return np.array([msg["vector"][a] for a in "xyz"], np.float64)
 
     @staticmethod
     def _odometry(msg: Message) -> np.ndarray:
-        x, y = (_floats(_get(msg, f"pose.pose.position.{a}"), a) for a in "xy")
-        qx, qy, qz, qw = (_floats(_get(msg, f"pose.pose.orientation.{a}"), a) for a in "xyzw")
+        pose, twist = msg["pose"]["pose"], msg["twist"]["twist"]
+        x, y = pose["position"]["x"], pose["position"]["y"]
+        q = np.array([pose["orientation"][a] for a in "xyzw"], np.float64)
+        norm = float(np.linalg.norm(_finite(q, "nav_msgs/Odometry orientation")))
+        if abs(norm - 1.0) > QUATERNION_TOLERANCE:
+            raise MessageRejected("malformed", f"orientation is no unit quaternion ({norm:.3g})")
+        qx, qy, qz, qw = q.tolist()
         yaw = math.atan2(2.0 * (qw * qz + qx * qy), 1.0 - 2.0 * (qy * qy + qz * qz))
-        twist = [_floats(_get(msg, f"twist.twist.{p}"), p) for p in ("linear.x", "linear.y")]
-        wz = _floats(_get(msg, "twist.twist.angular.z"), "angular.z")
-        return np.array([x, y, yaw, *twist, wz], np.float64)
+        vx, vy, wz = twist["linear"]["x"], twist["linear"]["y"], twist["angular"]["z"]
+        return np.array([x, y, yaw, vx, vy, wz], np.float64)
 
-    @staticmethod
-    def _image(msg: Message) -> np.ndarray:
-        height, width, step = (int(_floats(_get(msg, k), k)) for k in ("height", "width", "step"))
-        if _get(msg, "encoding") != "rgb8":
+    def _image(self, msg: Message) -> np.ndarray:
+        if msg["encoding"] != "rgb8":
             raise MessageRejected("malformed", f"image encoding {msg['encoding']!r}; valid: rgb8")
-        data = _get(msg, "data")
-        if isinstance(data, str):  # rosbridge sends uint8[] as base64
-            data = base64.b64decode(data)
-        raw = np.frombuffer(bytes(data), np.uint8) if isinstance(data, (bytes, bytearray)) else (
-            np.asarray(data, np.uint8)
-        )  # fmt: skip
-        if step != width * 3 or raw.size != height * step:
-            raise MessageRejected("malformed", f"{raw.size} bytes for a {width}×{height} rgb8")
-        return raw.reshape(height, width, 3)
+        height, width, step, data = msg["height"], msg["width"], msg["step"], msg["data"]
+        if (height, width) != self.shape[:2]:
+            raise MessageRejected(
+                "shape", f"a {width}×{height} image where the agent expects {self.shape[1]}×"
+                f"{self.shape[0]}"
+            )  # fmt: skip
+        if step != width * 3 or len(data) != height * step:
+            raise MessageRejected("malformed", f"{len(data)} bytes for a {width}×{height} rgb8")
+        return np.frombuffer(data, np.uint8).reshape(height, width, 3)
 
 
 def observation_decoder(spec: Any, shape: tuple[int, ...]) -> ObservationDecoder:
@@ -240,6 +228,11 @@ class CommandCodec:
                 raise ValueError(
                     f"twist_axes {self.twist_axes} must name {size} of {', '.join(TWIST_AXES)}"
                 )
+        self.schema = (
+            schema.FLOAT64_MULTI_ARRAY
+            if self.msg_type == "std_msgs/Float64MultiArray"
+            else schema.twist(self.twist_axes)
+        )
 
     def encode(self, action: np.ndarray) -> Message:
         values = np.asarray(action, np.float64).reshape(self.size).tolist()
@@ -254,12 +247,13 @@ class CommandCodec:
 
     def decode(self, msg: Message) -> np.ndarray:
         """The action a command message carries; malformed or non-finite ones are rejected."""
-        if not isinstance(msg, dict):
-            raise MessageRejected("malformed", f"a {self.msg_type} must be an object")
+        fields = schema.parse(msg, self.schema)
         if self.msg_type == "std_msgs/Float64MultiArray":
-            values = _floats(_get(msg, "data"), "data")
+            values = fields["data"]
         else:
-            values = np.array([_floats(_get(msg, a), a) for a in self.twist_axes], np.float64)
+            values = np.array(
+                [fields[a.split(".")[0]][a.split(".")[1]] for a in self.twist_axes], np.float64
+            )
         if values.shape != (self.size,):
             raise MessageRejected("shape", f"{values.size} values for {self.size} actuators")
         return _finite(values, self.msg_type)
@@ -267,7 +261,9 @@ class CommandCodec:
 
 def decode_bool(msg: Message) -> bool:
     """The flag of a std_msgs/Bool (the e-stop topic)."""
-    value = _get(msg, "data") if isinstance(msg, dict) else None
-    if not isinstance(value, (bool, np.bool_)) and value not in (0, 1):
-        raise MessageRejected("malformed", f"std_msgs/Bool data {value!r} is not a boolean")
-    return bool(value)
+    return schema.parse(msg, schema.BOOL)["data"]
+
+
+def decode_empty(msg: Message) -> None:
+    """Check a std_msgs/Empty (the re-arm topic): any object."""
+    schema.parse(msg, schema.EMPTY)

@@ -14,6 +14,25 @@ from embodied.deploy.messages import Message, short_type
 from embodied.deploy.outbox import Outbox
 from embodied.deploy.transport import Callback, Publish
 
+
+class QuietRospy(logging.Filter):
+    """Keeps rospy's INFO chatter (a line per connection and topic) off the console."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        chatter = record.name.startswith(("rospy", "rosout")) and record.levelno < logging.WARNING
+        return not chatter
+
+
+def quiet_rospy_on_console() -> None:
+    """Filter rospy's INFO lines out of the root logger's console handlers; files keep them."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            continue
+        if not any(isinstance(f, QuietRospy) for f in handler.filters):
+            handler.addFilter(QuietRospy())
+
+
+quiet_rospy_on_console()  # before importing rospy: its import logs already
 try:
     import genpy
     import roslib.message
@@ -95,8 +114,10 @@ class Ros1Transport:
     def __init__(self, node_name: str) -> None:
         if "ROS_MASTER_URI" not in os.environ:
             raise RuntimeError("bridge=ros1 needs ROS_MASTER_URI (e.g. http://127.0.0.1:11311)")
+        quiet_rospy_on_console()
         with _keep_logging():
             rospy.init_node(node_name, anonymous=False, disable_signals=True)
+        quiet_rospy_on_console()
         self._handles: list[Any] = []
         self._outboxes: list[Outbox] = []
 

@@ -2,7 +2,8 @@
 
 The watchdog runs in its own thread so it acts while the agent is still thinking: it sends the
 stop command when an observation goes stale, when the agent overruns its period, or when the
-e-stop is engaged, and keeps the control loop's commands back until all is well again.
+e-stop is engaged, and keeps the control loop's commands back until all is well again (after an
+e-stop: until it is released and the robot re-armed).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ class CommandLimits:
 
 @dataclass
 class StopEvent:
-    """One stop the watchdog sent: when (monotonic seconds), why, and the observations' age."""
+    """One stop the watchdog sent: when (clock seconds), why, and the observations' age."""
 
     time: float
     reason: str
@@ -51,7 +52,10 @@ class Watchdog:
     """Checks freshness, agent overruns and the e-stop every ``poll_s``; ``stop()`` sends a stop.
 
     ``last_observation()`` returns the arrival time of the oldest of the newest observations
-    (None before every modality has arrived: nothing to stop yet).
+    (None before every modality has arrived: nothing to stop yet), on ``clock`` (the loop's
+    ``time.monotonic``; a test passes its own and calls ``check`` instead of starting the thread).
+    The e-stop latches: after it is released, commands resume only after ``rearm()``.
+    Losing the robot (stale observations) and getting it back are each logged once.
     """
 
     stale_after_s: float
@@ -59,11 +63,14 @@ class Watchdog:
     last_observation: Callable[[], float | None]
     stop: Callable[[str], None]
     poll_s: float = 0.002
+    clock: Callable[[], float] = time.monotonic
     events: list[StopEvent] = field(default_factory=list)
     _estop: bool = False
+    _latched: bool = False
+    _lost_since: float | None = None
     _act_started: float | None = None
     _tripped: str | None = None
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
     _halt: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
 
@@ -71,38 +78,60 @@ class Watchdog:
         if self.stale_after_s <= 0 or self.overrun_s <= 0:
             raise ValueError("stale_after_s and the overrun deadline must be positive")
 
-    # ----- inputs from the control loop and the e-stop topic -----------------------------------
+    # ----- inputs from the control loop, the e-stop and the re-arm topics ----------------------
     def set_estop(self, engaged: bool) -> None:
-        self._estop = engaged
+        """Engage (latches) or release the e-stop; releasing alone does not resume commands."""
+        with self._lock:
+            self._estop = engaged
+            self._latched = self._latched or engaged
         self.check()
 
+    def rearm(self) -> bool:
+        """Clear a released e-stop's latch; False (refused) while the e-stop is still engaged."""
+        with self._lock:
+            if self._estop:
+                return False
+            self._latched = False
+        self.check()
+        return True
+
+    @property
+    def latched(self) -> bool:
+        """Whether an e-stop holds the robot until a re-arm."""
+        return self._latched
+
     def act_started(self) -> None:
-        self._act_started = time.monotonic()
+        self._act_started = self.clock()
 
     def act_finished(self) -> bool:
         """End of one agent step; False when it overran (its command must not be sent)."""
         started, self._act_started = self._act_started, None
-        overran = started is not None and time.monotonic() - started > self.overrun_s
+        now = self.clock()
+        overran = started is not None and now - started > self.overrun_s
         if overran:
-            self._trip("overrun", time.monotonic())
+            self._trip("overrun", now)
         return not overran
 
     # ----- state ---------------------------------------------------------------------------------
     def unsafe_reason(self, now: float) -> str | None:
         """Why the robot must not move now, or None."""
-        if self._estop:
+        if self._estop or self._latched:
             return "estop"
-        last = self.last_observation()
-        if last is not None and now - last > self.stale_after_s:
+        if self._is_stale(now):
             return "stale"
         started = self._act_started
         if started is not None and now - started > self.overrun_s:
             return "overrun"
         return None
 
+    def _is_stale(self, now: float) -> bool:
+        last = self.last_observation()
+        return last is not None and now - last > self.stale_after_s
+
     def check(self) -> str | None:
         """Trip (send a stop) or clear; returns the reason the robot is held, or None."""
-        now = time.monotonic()
+        now = self.clock()
+        self._track_freshness(now)
         reason = self.unsafe_reason(now)
         if reason is not None:
             self._trip(reason, now)
@@ -112,9 +141,27 @@ class Watchdog:
 
     def allow_commands(self) -> bool:
         """Whether the control loop may send its command now (clears a past overrun)."""
-        if self._tripped == "overrun" and self.unsafe_reason(time.monotonic()) is None:
+        if self._tripped == "overrun" and self.unsafe_reason(self.clock()) is None:
             self._clear()
         return self.check() is None
+
+    def _track_freshness(self, now: float) -> None:
+        """Log "robot lost" when observations go stale and "robot back" when they return, once."""
+        last = self.last_observation()
+        stale = last is not None and now - last > self.stale_after_s
+        with self._lock:
+            lost_since = self._lost_since
+            if stale == (lost_since is not None):
+                return
+            self._lost_since = now if stale else None
+        if stale:
+            log.warning(
+                "robot lost: no fresh observation for %.2f s (robot.stale_after_s=%.2f); "
+                "the robot is stopped until observations return",
+                now - last, self.stale_after_s,
+            )  # fmt: skip
+        else:
+            log.warning("robot back after %.1f s: observations are fresh again", now - lost_since)
 
     def _trip(self, reason: str, now: float) -> None:
         with self._lock:

@@ -19,7 +19,13 @@ from omegaconf import DictConfig
 
 import embodied.config  # noqa: F401  (registers the schemas)
 from embodied.deploy.app import make_twin, stop_on_signals
-from embodied.deploy.messages import CommandCodec, Message, MessageRejected, encode_observation
+from embodied.deploy.messages import (
+    CommandCodec,
+    Message,
+    MessageRejected,
+    encode_observation,
+    log_rejection,
+)
 from embodied.deploy.transport import open_transport
 from runkit import hydra_entry_point, start_run
 
@@ -38,10 +44,12 @@ class CommandInbox:
     def receive(self, msg: Message, received: float) -> None:
         try:
             action = self.codec.decode(msg)
-        except MessageRejected as error:
+        except Exception as error:  # MessageRejected, or a decoder bug: never a crash
+            reason = error.reason if isinstance(error, MessageRejected) else "decoder_error"
             with self._lock:
-                self.rejected[error.reason] += 1
-            log.warning("rejected a command: %s", error)
+                self.rejected[reason] += 1
+                count = self.rejected[reason]
+            log_rejection("command", reason, count, error)
             return
         with self._lock:
             self.action, self.received = action, self.received + 1
@@ -102,6 +110,7 @@ def run(cfg: DictConfig, halt: threading.Event | None = None) -> dict[str, Any]:
         "elapsed_s": time.monotonic() - start,
         "commands_received": commands.received,
         "commands_rejected": dict(commands.rejected),
+        "last_command": commands.current().tolist(),
         "first_success_s": first_success,
         **{k: (bool(v) if isinstance(v, (bool, np.bool_)) else v) for k, v in info.items()},
     }

@@ -25,7 +25,7 @@ class Listener:
         with self._lock:
             return list(self.messages)
 
-    def wait_for(self, count: int, timeout: float = 20.0) -> None:
+    def wait_for(self, count: int, timeout: float = 90.0) -> None:
         self._poll(lambda: len(self.snapshot()) >= count, f"fewer than {count} messages", timeout)
 
     def wait_for_silence(self, quiet_s: float, timeout: float = 20.0) -> None:
@@ -46,3 +46,32 @@ class Listener:
 
     def close(self) -> None:
         self.sub.unregister()
+
+
+class LoopbackTransport:
+    """The deploy ``Transport`` protocol in memory, for loop tests that need no ROS.
+
+    A publish is kept under its topic and handed to that topic's subscribers at once; ``inject``
+    delivers a message from outside (a robot, an attacker) the same way.
+    """
+
+    def __init__(self) -> None:
+        self.subscribers: dict[str, list] = {}
+        self.published: dict[str, list] = {}
+
+    def subscribe(self, topic: str, msg_type: str, callback: Callable) -> None:
+        self.subscribers.setdefault(topic, []).append(callback)
+
+    def publisher(self, topic: str, msg_type: str) -> Callable:
+        def publish(msg: object) -> None:
+            self.published.setdefault(topic, []).append(msg)
+            self.inject(topic, msg)
+
+        return publish
+
+    def inject(self, topic: str, msg: object) -> None:
+        for callback in self.subscribers.get(topic, []):
+            callback(msg, time.monotonic())
+
+    def close(self) -> None:
+        pass

@@ -78,3 +78,32 @@ def test_a_failing_publish_is_logged_and_later_messages_still_go(caplog):
 def test_an_outbox_without_room_is_refused():
     with pytest.raises(ValueError, match="size=0"):
         Outbox(print, "/none", size=0)
+
+
+def test_a_failed_publish_of_the_last_message_is_retried_until_it_goes_out():
+    attempts: list[int] = []
+
+    def publish(msg: str) -> None:  # the connection drops twice, then comes back
+        attempts.append(len(attempts))
+        if len(attempts) <= 2:
+            raise ConnectionResetError("peer went away")
+
+    outbox = Outbox(publish, "/stop", retry_s=0.001)
+    outbox.put("stop")
+    assert outbox.close(timeout_s=5.0)
+    assert attempts == [0, 1, 2] and outbox.failed == 0
+
+
+def test_a_message_that_never_goes_out_is_given_up_after_its_retries(caplog):
+    attempts: list[int] = []
+
+    def publish(msg: str) -> None:
+        attempts.append(1)
+        raise ConnectionResetError("peer went away")
+
+    outbox = Outbox(publish, "/dead", retries=3, retry_s=0.001)
+    with caplog.at_level(logging.ERROR, logger="embodied.deploy.outbox"):
+        outbox.put("stop")
+        assert outbox.close(timeout_s=5.0)
+    assert len(attempts) == 4 and outbox.failed == 1
+    assert "gave up" in caplog.text

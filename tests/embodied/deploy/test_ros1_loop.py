@@ -32,9 +32,19 @@ def test_closed_loop_reaches_the_goal_through_ros(reach_session):
     assert sim["first_success_s"] is not None and sim["distance_to_goal"] < 0.05, sim
     assert sim["commands_received"] >= 0.8 * deploy["commands_sent"] > 0
     assert deploy["rejected_total"] == 0
+    assert deploy["rate_hz"] == 50.0 and 40.0 < deploy["sent_rate_hz"] <= 51.0, deploy
     assert deploy["latency_ms"]["p50"] < 50.0  # obs received → command published, 2 shared cores
     # the robot never went stale (an agent overrun on a loaded machine may hold it for a tick)
     assert "stale" not in [event["reason"] for event in deploy["stops"]]
+
+
+def test_the_console_says_the_rate_commands_were_sent_at_and_not_rospys_chatter(reach_session):
+    root, deploy, _ = reach_session
+    console = (root / "deploy.out").read_text()
+    assert "sending commands at" in console and "configured robot.rate_hz=50" in console
+    assert f"at {deploy['sent_rate_hz']:.1f} Hz (configured 50 Hz)" in console
+    assert "adding connection" not in console and "topicmanager" not in console
+    assert "adding connection" in (root / "deploy" / "run.log").read_text()  # kept in the file
 
 
 def test_recorded_bag_replays_to_the_same_commands(reach_session):
@@ -100,3 +110,4 @@ def test_watchdog_stops_the_arm_when_the_sim_robot_is_killed(ros_node, tmp_path)
     reasons = [s["reason"] for s in metrics["stops"]]
     assert reasons == ["stale"], metrics["stops"]
     assert STALE_S <= metrics["stops"][0]["observation_age_s"] < STALE_S + 0.05
+    assert (tmp_path / "deploy.out").read_text().count("robot lost") == 1

@@ -25,7 +25,7 @@ def test_closed_loop_over_rosbridge_rejects_bad_json_messages(rosbridge_port, tm
             client.send(json.dumps({"op": "advertise", "topic": "/arm/goal_offset",
                                     "type": "geometry_msgs/msg/Vector3Stamped"}))  # fmt: skip
             client.send(json.dumps({"op": "subscribe", "topic": "/arm/joint_command"}))
-            reply = json.loads(client.recv(timeout=30))  # the bridge is driving the arm
+            reply = json.loads(client.recv(timeout=90))  # the bridge drives the arm
             assert reply["op"] == "publish" and len(reply["msg"]["data"]) == 3
             for msg in BAD_GOALS:
                 client.send(json.dumps({"op": "publish", "topic": "/arm/goal_offset", "msg": msg}))

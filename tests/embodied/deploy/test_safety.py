@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
 import numpy as np
@@ -22,10 +23,14 @@ def test_limits_clamp_every_command_and_count_the_clamped():
 
 
 class Clock:
-    """The arrival time the watchdog reads (set by the test)."""
+    """The watchdog's clock and the arrival time it reads, both set by the test."""
 
     def __init__(self) -> None:
+        self.now = 100.0
         self.arrival: float | None = None
+
+    def __call__(self) -> float:
+        return self.now
 
 
 def make_watchdog(clock: Clock, stops: list) -> Watchdog:
@@ -33,53 +38,90 @@ def make_watchdog(clock: Clock, stops: list) -> Watchdog:
         stale_after_s=0.1,
         overrun_s=0.05,
         last_observation=lambda: clock.arrival,
-        stop=lambda reason: stops.append((time.monotonic(), reason)),
+        stop=lambda reason: stops.append((clock.now, reason)),
         poll_s=0.002,
+        clock=clock,
     )
+
+
+def poll(watchdog: Watchdog, clock: Clock, seconds: float, fresh: bool = False) -> None:
+    """What the watchdog thread does for ``seconds``: a check every ``poll_s`` (observations
+    arriving before each one if ``fresh``)."""
+    for _ in range(round(seconds / watchdog.poll_s)):
+        clock.now += watchdog.poll_s
+        if fresh:
+            clock.arrival = clock.now
+        watchdog.check()
 
 
 def test_stale_data_stops_within_the_deadline_once_and_fresh_data_resumes():
     clock, stops = Clock(), []
     watchdog = make_watchdog(clock, stops)
+    poll(watchdog, clock, 0.05)
+    assert stops == [] and watchdog.allow_commands()  # nothing received yet: nothing to stop
+    clock.arrival = clock.now
+    poll(watchdog, clock, 0.3)
+    assert [reason for _, reason in stops] == ["stale"]
+    assert 0.1 <= stops[0][0] - clock.arrival <= 0.1 + 2 * watchdog.poll_s
+    assert not watchdog.allow_commands()
+    clock.arrival = clock.now
+    assert watchdog.allow_commands()
+
+
+def test_the_thread_stops_stale_data_in_real_time():
+    arrival = time.monotonic()
+    stops: list = []
+    watchdog = Watchdog(0.05, 0.05, lambda: arrival, lambda r: stops.append(time.monotonic()))
     watchdog.start()
     try:
-        time.sleep(0.05)
-        assert stops == [] and watchdog.allow_commands()  # nothing received yet: nothing to stop
-        clock.arrival = time.monotonic()
-        time.sleep(0.3)
-        assert [reason for _, reason in stops] == ["stale"]
-        assert 0.1 <= stops[0][0] - clock.arrival < 0.13
-        assert not watchdog.allow_commands()
-        clock.arrival = time.monotonic()
-        assert watchdog.allow_commands()
+        deadline = time.monotonic() + 5.0
+        while not stops and time.monotonic() < deadline:
+            time.sleep(0.01)
     finally:
         watchdog.close()
+    assert len(stops) == 1 and stops[0] - arrival >= 0.05
 
 
 def test_an_overrunning_agent_is_stopped_while_it_still_computes():
     clock, stops = Clock(), []
     watchdog = make_watchdog(clock, stops)
-    watchdog.start()
-    try:
-        clock.arrival = time.monotonic() + 10.0  # always fresh
-        watchdog.act_started()
-        started = time.monotonic()
-        time.sleep(0.15)
-        assert [reason for _, reason in stops] == ["overrun"]
-        assert 0.05 <= stops[0][0] - started < 0.08  # during the act, not after it
-        assert watchdog.act_finished() is False  # its late command must not go out
-        assert watchdog.allow_commands()  # the next, timely step may command again
-        watchdog.act_started()
-        assert watchdog.act_finished() is True
-    finally:
-        watchdog.close()
+    clock.arrival = clock.now + 10.0  # always fresh
+    watchdog.act_started()
+    started = clock.now
+    poll(watchdog, clock, 0.15)
+    assert [reason for _, reason in stops] == ["overrun"]
+    assert 0.05 <= stops[0][0] - started <= 0.05 + 2 * watchdog.poll_s  # during the act
+    assert watchdog.act_finished() is False  # its late command must not go out
+    assert watchdog.allow_commands()  # the next, timely step may command again
+    watchdog.act_started()
+    assert watchdog.act_finished() is True
 
 
-def test_estop_holds_until_released():
+def test_estop_latches_until_released_and_rearmed():
     clock, stops = Clock(), []
     watchdog = make_watchdog(clock, stops)
-    clock.arrival = time.monotonic() + 10.0
+    clock.arrival = clock.now + 10.0
     watchdog.set_estop(True)
     assert [reason for _, reason in stops] == ["estop"] and not watchdog.allow_commands()
+    assert watchdog.rearm() is False  # refused while engaged
     watchdog.set_estop(False)
+    poll(watchdog, clock, 0.1)
+    assert not watchdog.allow_commands()  # releasing alone does not move the robot
+    assert watchdog.rearm() is True
     assert watchdog.allow_commands() and len(watchdog.events) == 1
+    watchdog.set_estop(True)  # and it latches again
+    watchdog.set_estop(False)
+    assert not watchdog.allow_commands() and len(watchdog.events) == 2
+
+
+def test_losing_the_robot_and_getting_it_back_are_each_logged_once(caplog):
+    clock, stops = Clock(), []
+    watchdog = make_watchdog(clock, stops)
+    clock.arrival = clock.now
+    with caplog.at_level(logging.INFO, logger="embodied.deploy.safety"):
+        poll(watchdog, clock, 12.0)  # 12 s without an observation
+        poll(watchdog, clock, 1.0, fresh=True)  # it comes back
+    lost = [r.getMessage() for r in caplog.records if "robot lost" in r.getMessage()]
+    back = [r.getMessage() for r in caplog.records if "robot back" in r.getMessage()]
+    assert len(lost) == 1 and len(back) == 1, caplog.text
+    assert "robot back after 11.9 s" in back[0]
