@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export MUJOCO_GL ?= egl
 
-.PHONY: install demo test bench bench-gpu lint clean
+.PHONY: install demo test bench bench-gpu lint clean dashboard
 
 install: $(STAMP)
 
@@ -24,6 +24,10 @@ $(STAMP): pyproject.toml Makefile scripts/install_system_packages.sh
 
 demo: install
 	$(PY) -m embodied.episode
+
+# Browse, watch and compare every run under outputs/ and multirun/ at http://127.0.0.1:8765/
+dashboard: install
+	$(PY) -m runkit.dashboard
 
 test: install
 	$(PY) -m pytest
