@@ -78,16 +78,21 @@ class Generation:
     def deltas(self, poll_s: float = 0.5, gone: Callable[[], bool] | None = None) -> Iterator[str]:
         """Text pieces as they are decoded (only for ``stream=True``); sets :attr:`completion`.
 
-        ``gone`` is asked every ``poll_s`` while waiting; when it says the client left, the
-        request is cancelled and :class:`GenerationCancelledError` raised.
+        ``gone`` is asked every ``poll_s``; when it says the client left, the request is
+        cancelled and :class:`GenerationCancelledError` raised.
         """
+        checked = time.monotonic()
         while True:
             try:
                 event = self._sequence.events.get(timeout=poll_s)
             except queue.Empty:
-                if gone is not None and gone():
+                event = None
+            if gone is not None and time.monotonic() - checked >= poll_s:
+                checked = time.monotonic()
+                if gone():
                     self.cancel()
-                    raise GenerationCancelledError("the client left") from None
+                    raise GenerationCancelledError("the client left")
+            if event is None:
                 continue
             if isinstance(event, str):
                 yield event

@@ -68,8 +68,10 @@ class ServeLimits:
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
+            if isinstance(value, float) and not value > 0:
+                raise ValueError(f"{f.name}={value} must be > 0")
             low = 0 if f.name in ("max_queue", "max_context") else 1
-            if value < low:
+            if isinstance(value, int) and value < low:
                 raise ValueError(f"{f.name}={value} must be >= {low}")
         if self.default_max_tokens > self.max_tokens:
             raise ValueError(
@@ -299,7 +301,7 @@ class ChatHandler(BaseHTTPRequestHandler):
                 self.wfile.write(f"data: {json.dumps({'id': chunk_id, **payload})}\n\n".encode())
             self.wfile.write(b"data: [DONE]\n\n")
             self.wfile.flush()
-        except (OSError, ValueError):  # the client left mid-stream
+        except (OSError, ValueError, GenerationCancelledError):  # the client left mid-stream
             generation.cancel()
             raise ConnectionError("the client left mid-stream") from None
         except Exception:
