@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 import socket
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import openai
+import pytest
 
-from worldmodels.language.serve import ChatServer
+from worldmodels.language.embedded import EmbeddedModel
+from worldmodels.language.serve import ChatServer, ServeLimits
 
+from .conftest import serve_in_thread
 from .http_client import NAME, chat_body, get, post
 from .test_embedded import FRANCE
 
 
-def test_fifty_clients_at_once_are_all_answered(server: ChatServer) -> None:
+@pytest.fixture(scope="module")
+def small_queue_server(embedded: EmbeddedModel) -> Iterator[ChatServer]:
+    """8 decoding, 8 waiting: most of 50 clients at once get a 503, and the test stays short."""
+    yield from serve_in_thread(ChatServer(embedded, limits=ServeLimits(max_queue=8)))
+
+
+def test_fifty_clients_at_once_are_all_answered(small_queue_server: ChatServer) -> None:
+    server = small_queue_server
+
     def client(i: int) -> int:
-        status, headers, payload = post(server, chat_body(f"Say {i}.", max_tokens=2), timeout=300)
+        status, headers, payload = post(server, chat_body(f"Say {i}.", max_tokens=2), timeout=600)
         assert status in (200, 503), payload
         if status == 503:
             assert int(headers["Retry-After"]) >= 1
@@ -70,33 +81,36 @@ def test_openai_client_sees_the_field_in_a_400(server: ChatServer) -> None:
         raise AssertionError("temperature='hot' was accepted")
 
 
-def test_a_client_leaving_mid_stream_frees_its_slot(server: ChatServer) -> None:
-    host, port = server.server_address[:2]
-    conn = http.client.HTTPConnection(host, port, timeout=60)
-    body = chat_body("Write a long story.", max_tokens=400, stream=True)
-    conn.request("POST", "/v1/chat/completions", body=json.dumps(body))
-    response = conn.getresponse()
-    assert response.getheader("Content-Type") == "text/event-stream"
-    assert response.readline().startswith(b"data: ")
-    conn.sock.shutdown(socket.SHUT_RDWR)
-    conn.close()
-    deadline = time.monotonic() + 60
+def send_raw(server: ChatServer, body: dict) -> socket.socket:
+    """A socket that has sent ``body`` as a chat-completions request."""
+    sock = socket.create_connection(server.server_address[:2], timeout=60)
+    data = json.dumps(body).encode()
+    sock.sendall(
+        b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+        + f"Content-Length: {len(data)}\r\n\r\n".encode()
+        + data
+    )
+    return sock
+
+
+def wait_until_idle(server: ChatServer, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
     while get(server, "/health")[1]["running"] and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert get(server, "/health")[1]["running"] == 0
+    assert get(server, "/health")[1] == {"status": "ok", "running": 0, "waiting": 0}
+
+
+def test_a_client_leaving_mid_stream_frees_its_slot(server: ChatServer) -> None:
+    with send_raw(server, chat_body("Write a long story.", max_tokens=300, stream=True)) as sock:
+        received = b""
+        while b"\r\n\r\ndata: " not in received:
+            received += sock.recv(4096)
+        assert b"text/event-stream" in received
+    wait_until_idle(server)
 
 
 def test_a_client_leaving_before_the_answer_frees_its_slot(server: ChatServer) -> None:
-    with socket.create_connection(server.server_address[:2], timeout=10) as sock:
-        data = json.dumps(chat_body("Write a long story.", max_tokens=400)).encode()
-        sock.sendall(
-            b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
-            + f"Content-Length: {len(data)}\r\n\r\n".encode()
-            + data
-        )
+    with send_raw(server, chat_body("Write a long story.", max_tokens=300)):
         time.sleep(1.0)
-    deadline = time.monotonic() + 60
-    while get(server, "/health")[1]["running"] and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert get(server, "/health")[1]["running"] == 0
+    wait_until_idle(server)
     assert post(server, chat_body(max_tokens=2))[0] == 200
