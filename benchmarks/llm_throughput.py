@@ -8,7 +8,8 @@
    for 64 new tokens (sampled at temperature 0.7 with its own seed, so replies differ).
    Aggregate tokens/s = completion tokens of all requests / wall time.
 
-Prints one JSON object. Run: ``python benchmarks/llm_throughput.py [--requests-per-client 2]``.
+Prints one JSON object (and each measurement to stderr as it is taken). Run:
+``python benchmarks/llm_throughput.py [--requests-per-client 2] [--skip-in-process]``.
 """
 
 from __future__ import annotations
@@ -94,11 +95,11 @@ def server_rates(max_batch: int, requests_per_client: int) -> dict[str, object]:
             max_concurrency=CLIENTS,
         )
         client.chat(PROMPT, max_tokens=8)  # warm-up
-        return {
-            "max_batch": max_batch,
-            "one_client": clients_rate(client, 1, requests_per_client),
-            "concurrent": clients_rate(client, CLIENTS, requests_per_client),
-        }
+        rates: dict[str, object] = {"max_batch": max_batch}
+        for name, clients in (("one_client", 1), ("concurrent", CLIENTS)):
+            rates[name] = clients_rate(client, clients, requests_per_client)
+            print(json.dumps({name: rates[name], "max_batch": max_batch}), file=sys.stderr)
+        return rates
     finally:
         server.terminate()
         server.wait()
