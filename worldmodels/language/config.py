@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from hydra.core.config_store import ConfigStore
 from hydra.utils import instantiate
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from worldmodels.language.base import LanguageModel
 
@@ -24,14 +24,19 @@ class PricingConfig:
 
 @dataclass
 class EmbeddedLLMConfig:
-    """SmolLM2-135M-Instruct in this process (offline); ``gguf_path`` null = the packaged file."""
+    """SmolLM2-135M-Instruct in this process (offline); ``gguf_path`` null = the packaged file.
+
+    ``dtype`` bfloat16: the faster one measured on the CPU (benchmarks/llm_throughput.py).
+    ``capability`` config: the research operators have it choose solution configs, not write
+    programs (see :data:`CAPABILITIES`)."""
 
     _target_: str = "worldmodels.language.embedded.EmbeddedModel"
     model_name: str = "smollm2-135m-instruct"
     gguf_path: str | None = None
     device: str = "auto"
-    dtype: str = "float32"
+    dtype: str = "bfloat16"
     cache_path: str | None = None
+    capability: str = "config"
 
 
 @dataclass
@@ -39,7 +44,8 @@ class OpenAILLMConfig:
     """An OpenAI-compatible endpoint; ``base_url`` null = $OPENAI_BASE_URL, else OpenAI's API.
 
     Keep keys out of configs (they are saved with the run): leave ``api_key`` null and set the
-    variable named by ``api_key_env``.
+    variable named by ``api_key_env``. ``capability`` program: the research operators have the
+    model write whole programs (set config for a small model; see :data:`CAPABILITIES`).
     """
 
     _target_: str = "worldmodels.language.openai_backend.OpenAIModel"
@@ -53,11 +59,25 @@ class OpenAILLMConfig:
     guided_json: bool = True
     pricing: PricingConfig = field(default_factory=PricingConfig)
     cache_path: str | None = None
+    capability: str = "program"
+
+
+CAPABILITIES = ("config", "program")
+"""What the research operators ask of a model: ``config``, choose a solution's config (JSON
+under a schema of the config space); ``program``, write the whole program."""
+
+
+def capability_of(cfg: DictConfig) -> str:
+    """The ``capability`` of an ``llm`` config (program when it names none)."""
+    capability = cfg.get("capability", "program")
+    if capability not in CAPABILITIES:
+        raise ValueError(f"llm.capability={capability!r} is not one of {list(CAPABILITIES)}")
+    return str(capability)
 
 
 def build_language_model(cfg: DictConfig) -> LanguageModel:
-    """The language model an ``llm`` config describes."""
-    model = instantiate(cfg)
+    """The language model an ``llm`` config describes (``capability`` is for its users)."""
+    model = instantiate(OmegaConf.masked_copy(cfg, [k for k in cfg if k != "capability"]))
     if not isinstance(model, LanguageModel):
         raise TypeError(f"llm._target_={cfg._target_} built a {type(model).__name__}")
     return model
