@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+import jsonschema
 import numpy as np
 
 from planning.domain import Parent
@@ -36,11 +37,13 @@ from research_agent.space import (
     Config,
     Family,
     canonical_features,
+    default_config,
     families_for,
     family,
 )
 from research_agent.tasks.spec import Task
 from worldmodels.language.base import LanguageModel
+from worldmodels.language.structured import extract_json, schema_violation
 from worldmodels.language.types import LanguageModelError
 
 FAILED_SHOWN = 3
@@ -129,8 +132,9 @@ class ConfigEditOperators:
         if config is None:
             return self.draft(task, rng)
         score = parent.info.get("val_score")
+        scored = "no score" if score is None else f"{task.spec.metric} {score:.4g}"
         ask = (
-            f"This configuration scored {task.spec.metric} {score:.4g}: {_shown(config)}\n"
+            f"This configuration scored {scored}: {_shown(config)}\n"
             "Propose a better configuration: change the model, a setting or the feature steps."
         )
         return self._propose("improve", task, rng, ask, [parent], parent.payload["code"])
@@ -177,15 +181,53 @@ class ConfigEditOperators:
             for r in self.recall.tried()
             if r.get("is_buggy") and (c := _readable(r["code"]))
         ][-FAILED_SHOWN:]
+        families = families_for(task.spec.kind, task.spec.image)
         user = self._prompts.get_template("config.j2").render(
             task=task.spec,
-            families=families_for(task.spec.kind, task.spec.image),
+            families=families,
             features=FEATURE_ORDER,
+            example=_shown(best[0][0] if best else default_config(families[0].name)),
             best=[(_shown(c), s) for c, s in best],
             failed=[(_shown(c), str(e)[:120]) for c, e in failed],
             ask=ask,
         )
         return [{"role": "user", "content": user}]
+
+    def _ask(
+        self, messages: list[dict[str, str]], schema: dict[str, Any], seed: int
+    ) -> tuple[Any, str]:
+        """The model's config under ``schema`` (None and the last problem when none validates
+        in ``attempts``). The prompt describes the space in words and shows the JSON's shape;
+        the schema guides the decoding (backends without guidance get the problem back)."""
+        validator = jsonschema.Draft202012Validator(schema)
+        problem = ""
+        for attempt in range(self.attempts):
+            try:
+                reply = self.model.chat(
+                    messages,
+                    temperature=self.temperature,
+                    max_tokens=self.max_tokens,
+                    seed=seed + attempt,
+                    json_schema=schema,
+                ).text
+            except LanguageModelError as exc:
+                return None, str(exc)
+            try:
+                value = extract_json(reply)
+                problem = schema_violation(value, validator) or ""
+            except ValueError as exc:
+                problem = str(exc)
+            if not problem:
+                return value, ""
+            messages = [
+                *messages,
+                {"role": "assistant", "content": reply},
+                {
+                    "role": "user",
+                    "content": f"That is not valid: {problem}. Reply with the JSON only.",
+                },
+            ]
+        return None, problem
 
     def _propose(
         self,
@@ -197,22 +239,13 @@ class ConfigEditOperators:
         base_code: str | None,
     ) -> Candidate:
         seed = int(rng.integers(2**31))
-        try:
-            with labelled(self.model, operator):
-                value = self.model.structured(
-                    self.messages(task, ask),
-                    config_schema(task),
-                    retries=self.attempts - 1,
-                    temperature=self.temperature,
-                    max_tokens=self.max_tokens,
-                    seed=seed,
-                )
-        except LanguageModelError as exc:
+        with labelled(self.model, operator):
+            value, problem = self._ask(self.messages(task, ask), config_schema(task), seed)
+        if value is None:
             fallback = getattr(self._programmatic, operator)(task, *parents, rng)
-            reason = str(exc).split(";")[0]
             return Candidate(
                 fallback.code,
-                f"{operator}: no config from the model ({reason}); programmatic {fallback.plan}",
+                f"{operator}: no config from the model ({problem}); programmatic {fallback.plan}",
             )
         config = config_of(value)
         code_of = partial(program_of, task)

@@ -34,14 +34,19 @@ from research_agent.solution import read_config
 from research_agent.space import families_for, random_config
 from research_agent.tasks import Task
 from tests.research_agent.test_search import executions_per_key, research_cfg
-from worldmodels.language.config import EmbeddedLLMConfig, OpenAILLMConfig
+from worldmodels.language.config import (
+    BF16_CPU_FLAGS,
+    EmbeddedLLMConfig,
+    OpenAILLMConfig,
+    fastest_dtype,
+)
 from worldmodels.language.embedded import EmbeddedModel
 from worldmodels.language.types import EndpointUnreachableError
 
 
 @pytest.fixture(scope="module")
 def model() -> EmbeddedModel:
-    return EmbeddedModel(device="cpu", dtype=EmbeddedLLMConfig.dtype)
+    return EmbeddedModel(device="cpu", dtype=fastest_dtype("cpu"))
 
 
 def test_the_longest_fenced_block_is_extracted_and_parsed():
@@ -194,7 +199,9 @@ def test_the_config_schema_admits_the_configs_of_the_space_and_nothing_else(wine
 
 def test_the_capability_of_the_llm_config_picks_the_mode():
     assert EmbeddedLLMConfig.capability == "config" and OpenAILLMConfig.capability == "program"
-    assert EmbeddedLLMConfig.dtype == "bfloat16"  # the faster one measured on the CPU
+    assert EmbeddedLLMConfig.dtype == "auto"  # the faster one measured on this machine:
+    cpu_bf16 = any(f in Path("/proc/cpuinfo").read_text().split() for f in BF16_CPU_FLAGS)
+    assert fastest_dtype("cpu") == ("bfloat16" if cpu_bf16 else "float32")
     endpoint = OmegaConf.structured(OpenAILLMConfig(base_url="http://127.0.0.1:9/v1", api_key="k"))
     assert isinstance(make_operators("llm", OperatorContext(None, endpoint)), LLMOperators)
     endpoint.capability = "config"
