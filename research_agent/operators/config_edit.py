@@ -248,6 +248,7 @@ class ConfigEditOperators:
                 f"{operator}: no config from the model ({problem}); programmatic {fallback.plan}",
             )
         config = config_of(value)
+        chosen = _shown(config)  # before any edit below: what the model itself chose
         code_of = partial(program_of, task)
         if base_code is not None and _readable(base_code) is not None:
             same = (
@@ -258,7 +259,7 @@ class ConfigEditOperators:
         code = self._programmatic._untried(task, config, code_of, rng, 0.15, changes)
         where = " of node " + ", ".join(str(p.id) for p in parents) if parents else ""
         extra = f" (tried already; then {'; '.join(changes)})" if changes else ""
-        return Candidate(code, f"{operator}{where}: the model chose {_shown(config)}{extra}")
+        return Candidate(code, f"{operator}{where}: the model chose {chosen}{extra}")
 
 
 __all__ = ["ConfigEditOperators", "config_of", "config_schema"]

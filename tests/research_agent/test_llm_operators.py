@@ -234,10 +234,12 @@ def test_the_config_mode_chooses_configs_that_validate_render_and_run(
     validator = jsonschema.Draft202012Validator(config_schema(wine))
     rng = np.random.default_rng(0)
     baseline = _parent(0, wine.starter.read_text(), val_score=wine.spec.baseline_score)
+    plans = {}
     for operator, candidate in [
         ("draft", ops.draft(wine, rng)),
         ("improve", ops.improve(wine, baseline, rng)),
     ]:
+        plans[operator] = candidate.plan
         assert candidate.plan.startswith(operator) and "the model chose" in candidate.plan
         assert validator.is_valid(_shown(read_config(candidate.code)))
         result = execute(wine, candidate.code, tmp_path / operator)
@@ -249,6 +251,8 @@ def test_the_config_mode_chooses_configs_that_validate_render_and_run(
         assert call["guided_json"] and call["completion_tokens"] > 0 and call["seconds"] > 0
         assert wine.spec.description in call["messages"][-1]["content"]
         assert validator.is_valid(json.loads(call["response"]))
+        chosen = json.dumps(_shown(config_of(json.loads(call["response"]))))  # its own choice
+        assert f"the model chose {chosen}" in plans[call["operator"]]
     assert "scored accuracy" in logged[1]["messages"][-1]["content"]  # the parent is shown
 
 
