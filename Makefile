@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export MUJOCO_GL ?= egl
 
-.PHONY: install demo test bench lint clean
+.PHONY: install demo test bench bench-gpu lint clean dashboard
 
 install: $(STAMP)
 
@@ -25,6 +25,10 @@ $(STAMP): pyproject.toml Makefile scripts/install_system_packages.sh
 demo: install
 	$(PY) -m embodied.episode
 
+# Browse, watch and compare every run under outputs/ and multirun/ at http://127.0.0.1:8765/
+dashboard: install
+	$(PY) -m runkit.dashboard
+
 test: install
 	$(PY) -m pytest
 
@@ -35,6 +39,16 @@ BENCHMARKS := mppi_latency env_speed worldmodel_speed sco_speed least_core_speed
 
 bench: install
 	@for b in $(BENCHMARKS); do $(PY) benchmarks/$$b.py || exit 1; done
+
+# The device suite: every GPU claim in one run on a GPU machine with its own Python and torch and
+# no venv or network; the packages it lacks travel as wheels in WHEELS (made where PyPI is
+# reachable by `python benchmarks/device_suite.py --download-wheels .whl`).
+GPU_PYTHON ?= python3
+WHEELS ?= .whl
+SUITE_OUT ?= outputs/device_suite
+
+bench-gpu:
+	$(GPU_PYTHON) benchmarks/device_suite.py $(if $(wildcard $(WHEELS)/*.whl),--install $(WHEELS)) --out $(SUITE_OUT)
 
 lint: install
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

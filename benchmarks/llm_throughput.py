@@ -1,12 +1,20 @@
 """Throughput of the embedded language model on CPU, in process and through the local server.
 
-Decode tokens/s of SmolLM2-135M-Instruct (greedy, 64 new tokens) with transformers in float32 and
-bfloat16, and requests/s through ``python -m worldmodels.language.serve`` with 4 concurrent
-clients. Prints one JSON object. Run: ``python benchmarks/llm_throughput.py``.
+1. Decode tokens/s of SmolLM2-135M-Instruct in process (transformers ``generate``, greedy, 64 new
+   tokens) in float32 and bfloat16.
+2. The local server (``python -m worldmodels.language.serve``, float32) side by side: one request
+   at a time (``--max-batch 1``, the server before continuous batching) and batched
+   (``--max-batch 8``), each with 1 client and with 8 concurrent clients, every request asking
+   for 64 new tokens (sampled at temperature 0.7 with its own seed, so replies differ).
+   Aggregate tokens/s = completion tokens of all requests / wall time.
+
+Prints one JSON object (and each measurement to stderr as it is taken). Run:
+``python benchmarks/llm_throughput.py [--requests-per-client 2] [--skip-in-process]``.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import socket
@@ -14,26 +22,35 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 import torch
 from machine import machine_info
 
 from worldmodels.language.embedded import EmbeddedModel
-from worldmodels.language.openai_backend import OpenAIModel
+
+if TYPE_CHECKING:  # imported where used: decode_rate runs without the openai client (GPU suite)
+    from worldmodels.language.openai_backend import OpenAIModel
 
 PROMPT = [{"role": "user", "content": "Write a long story about a robot that learns to walk."}]
-NEW_TOKENS, REPEATS, CLIENTS, REQUESTS_PER_CLIENT, SERVER_TOKENS = 64, 3, 4, 3, 32
+NEW_TOKENS, REPEATS, CLIENTS = 64, 3, 8
 
 
-def decode_rate(dtype: str) -> dict[str, float]:
+def decode_rate(
+    dtype: str,
+    device: str = "cpu",
+    new_tokens: int = NEW_TOKENS,
+    repeats: int = REPEATS,
+    gguf_path: str | None = None,
+) -> dict[str, float]:
     """Load time and completion tokens per second of one in-process model."""
     start = time.perf_counter()
-    model = EmbeddedModel(device="cpu", dtype=dtype)
+    model = EmbeddedModel(gguf_path=gguf_path, device=device, dtype=dtype)
     load_s = time.perf_counter() - start
     model.chat(PROMPT, max_tokens=8)  # warm-up
     start = time.perf_counter()
     tokens = sum(
-        model.chat(PROMPT, max_tokens=NEW_TOKENS).usage.completion_tokens for _ in range(REPEATS)
+        model.chat(PROMPT, max_tokens=new_tokens).usage.completion_tokens for _ in range(repeats)
     )
     return {
         "load_s": round(load_s, 1),
@@ -41,63 +58,89 @@ def decode_rate(dtype: str) -> dict[str, float]:
     }
 
 
-def server_rate() -> dict[str, float]:
-    """Requests and tokens per second of the local server under concurrent clients."""
+def clients_rate(client: OpenAIModel, clients: int, requests_per_client: int) -> dict[str, float]:
+    """Aggregate completion tokens/s of ``clients`` concurrent clients, and seconds per request."""
+
+    def worker(i: int) -> tuple[int, float]:
+        tokens, seconds = 0, 0.0
+        for j in range(requests_per_client):
+            start = time.perf_counter()
+            completion = client.chat(
+                PROMPT, max_tokens=NEW_TOKENS, temperature=0.7, seed=100 * i + j
+            )
+            seconds += time.perf_counter() - start
+            tokens += completion.usage.completion_tokens
+        return tokens, seconds
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        results = list(pool.map(worker, range(clients)))
+    elapsed = time.perf_counter() - start
+    requests = clients * requests_per_client
+    return {
+        "clients": clients,
+        "requests": requests,
+        "completion_tokens": sum(t for t, _ in results),
+        "tokens_per_s": round(sum(t for t, _ in results) / elapsed, 1),
+        "seconds_per_request": round(sum(s for _, s in results) / requests, 2),
+    }
+
+
+def server_rates(max_batch: int, requests_per_client: int) -> dict[str, object]:
+    """1 client, then ``CLIENTS`` concurrent clients, against a server of ``max_batch``."""
+    from worldmodels.language.openai_backend import OpenAIModel
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    cmd = [
-        sys.executable,
-        "-m",
-        "worldmodels.language.serve",
-        "--port",
-        str(port),
-        "--device",
-        "cpu",
-    ]
+    cmd = [sys.executable, "-m", "worldmodels.language.serve", "--port", str(port)]
+    cmd += ["--device", "cpu", "--max-batch", str(max_batch)]
     server = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert server.stdout is not None and "serving" in server.stdout.readline()
         client = OpenAIModel(
-            "smollm2-135m-instruct", base_url=f"http://127.0.0.1:{port}/v1", api_key="local"
+            "smollm2-135m-instruct",
+            base_url=f"http://127.0.0.1:{port}/v1",
+            api_key="local",
+            timeout_s=600,
+            max_concurrency=CLIENTS,
         )
         client.chat(PROMPT, max_tokens=8)  # warm-up
-
-        def worker(i: int) -> int:
-            return sum(
-                client.chat(
-                    PROMPT, max_tokens=SERVER_TOKENS, temperature=0.7, seed=i * 10 + j
-                ).usage.completion_tokens
-                for j in range(REQUESTS_PER_CLIENT)
-            )
-
-        start = time.perf_counter()
-        with ThreadPoolExecutor(CLIENTS) as pool:
-            tokens = sum(pool.map(worker, range(CLIENTS)))
-        elapsed = time.perf_counter() - start
+        rates: dict[str, object] = {"max_batch": max_batch}
+        for name, clients in (("one_client", 1), ("concurrent", CLIENTS)):
+            rates[name] = clients_rate(client, clients, requests_per_client)
+            print(json.dumps({name: rates[name], "max_batch": max_batch}), file=sys.stderr)
+        return rates
     finally:
         server.terminate()
         server.wait()
-    return {
-        "clients": CLIENTS,
-        "requests": CLIENTS * REQUESTS_PER_CLIENT,
-        "max_tokens": SERVER_TOKENS,
-        "requests_per_s": round(CLIENTS * REQUESTS_PER_CLIENT / elapsed, 2),
-        "tokens_per_s": round(tokens / elapsed, 1),
-    }
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests-per-client", type=int, default=2)
+    parser.add_argument("--skip-in-process", action="store_true", help="servers only")
+    args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    report = {
+    report: dict[str, object] = {
         "benchmark": "llm_throughput",
         "model": "SmolLM2-135M-Instruct (GGUF Q4_1, de-quantized)",
         "new_tokens": NEW_TOKENS,
-        "embedded_float32": decode_rate("float32"),
-        "embedded_bfloat16": decode_rate("bfloat16"),
-        "local_server": server_rate(),
-        "machine": machine_info(torch.device("cpu")),
     }
+    if not args.skip_in_process:
+        report["embedded_float32"] = decode_rate("float32")
+        report["embedded_bfloat16"] = decode_rate("bfloat16")
+    serial = server_rates(1, args.requests_per_client)
+    batched = server_rates(CLIENTS, args.requests_per_client)
+    report["server_one_at_a_time"], report["server_batched"] = serial, batched
+    report["concurrent_speedup"] = round(
+        batched["concurrent"]["tokens_per_s"] / serial["concurrent"]["tokens_per_s"], 2
+    )
+    report["one_client_ratio"] = round(
+        batched["one_client"]["tokens_per_s"] / serial["one_client"]["tokens_per_s"], 2
+    )
+    report["load_average_1min"] = round(os.getloadavg()[0], 1)
+    report["machine"] = machine_info(torch.device("cpu"))
     print(json.dumps(report, indent=2))
 
 

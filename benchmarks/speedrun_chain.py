@@ -4,7 +4,9 @@ Writes one task folder of the preset, then runs records 0..N-1 round-robin ``--r
 each, in the research agent's sandbox (one CPU thread, like a task run), and prints one JSON
 object: per record the graded wall times (median, min, max; what a task scores), the CPU
 seconds of the run's process (robust to other jobs on a shared machine), training steps to the
-target, the in-script training seconds, and whether each record's median beats the previous.
+target, the in-script training seconds, the script's own validation loss at its stop and the
+graded loss on the held-out validation and test queries, and whether each record's median beats
+the previous.
 Usage: python benchmarks/speedrun_chain.py [--preset cpu] [--repeats 3]
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import tempfile
 from itertools import pairwise
 from pathlib import Path
@@ -24,20 +27,28 @@ from research_agent.execution import execute
 from research_agent.speedrun.presets import preset
 from research_agent.speedrun.records import num_records, record_code, record_name
 from research_agent.speedrun.tasks import task_spec, write_folder
+from research_agent.tasks.grading import grade
 from research_agent.tasks.spec import Task
 
 
-def run_record(task: Task, index: int, scratch: Path) -> dict[str, float]:
-    """One sandboxed run of record ``index``: graded wall time, steps and training seconds."""
-    result = execute(task, record_code(index), scratch / f"record{index}")
-    if result.score is None:
-        raise RuntimeError(f"record {index} failed: {result.error}\n{result.stderr[-2000:]}")
+def run_record(task: Task, index: int, scratch: Path, gpu: int | None = None) -> dict[str, float]:
+    """One sandboxed run of record ``index`` (on GPU ``gpu``; None: no GPU visible): graded
+    wall time, steps and training seconds."""
+    node = scratch / f"record{index}"
+    result = execute(task, record_code(index), node, gpu=gpu)
+    test = grade(task, node / "workspace" / "test_predictions.npy", "test", result.exec_time)
+    if result.score is None or "error" in test:
+        error = result.error or test["error"]
+        raise RuntimeError(f"record {index} failed: {error}\n{result.stderr[-2000:]}")
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     return {
         "wall_s": result.score,
         "cpu_s": summary["cpu_s"],
         "steps": summary["steps"],
         "train_s": summary["seconds"],
+        "own_val_loss": summary["val_loss"],
+        "graded_val_loss": result.evaluation["loss"],
+        "graded_test_loss": test["loss"],
     }
 
 
@@ -60,6 +71,7 @@ def main() -> None:
         for _ in range(args.repeats):
             for index in range(count):
                 runs[index].append(run_record(task, index, Path(tmp)))
+                print(json.dumps({"record": index, **runs[index][-1]}), file=sys.stderr, flush=True)
     records = []
     for index, measured in enumerate(runs):
         records.append(
@@ -70,6 +82,10 @@ def main() -> None:
                 "cpu_s": _stats([m["cpu_s"] for m in measured]),
                 "train_s": _stats([m["train_s"] for m in measured]),
                 "steps": _stats([m["steps"] for m in measured]),
+                **{
+                    key: _stats([m[key] for m in measured])
+                    for key in ("own_val_loss", "graded_val_loss", "graded_test_loss")
+                },
                 "all_wall_s": [round(m["wall_s"], 2) for m in measured],
                 "all_cpu_s": [round(m["cpu_s"], 2) for m in measured],
             }
@@ -81,6 +97,8 @@ def main() -> None:
         "benchmark": "speedrun_chain",
         "preset": spec.name,
         "target_loss": spec.target_loss,
+        "graded_limit": spec.target_loss + spec.slack,
+        "queries_per_split": spec.num_queries,
         "repeats": args.repeats,
         "records": records,
         "each_strictly_faster_median": all(b < a for a, b in pairwise(medians)),

@@ -25,12 +25,12 @@ from worldmodels.trainer import WorldModelTrainer
 OBS_DIM, ACTION_DIM, BATCH, HORIZON = 24, 6, 256, 3
 
 
-def random_batch(device: torch.device) -> Batch:
+def random_batch(device: torch.device, batch: int = BATCH, horizon: int = HORIZON) -> Batch:
     return Batch(
-        {"proprio": torch.randn(HORIZON + 1, BATCH, OBS_DIM, device=device)},
-        torch.rand(HORIZON, BATCH, ACTION_DIM, device=device) * 2 - 1,
-        torch.randn(HORIZON, BATCH, device=device),
-        torch.zeros(HORIZON, BATCH, dtype=torch.bool, device=device),
+        {"proprio": torch.randn(horizon + 1, batch, OBS_DIM, device=device)},
+        torch.rand(horizon, batch, ACTION_DIM, device=device) * 2 - 1,
+        torch.randn(horizon, batch, device=device),
+        torch.zeros(horizon, batch, dtype=torch.bool, device=device),
     )
 
 

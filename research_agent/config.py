@@ -34,7 +34,9 @@ class SandboxConfig:
     """How solutions run. ``isolation``: auto, bwrap, unshare or none; ``time_limit_s`` and
     ``memory_mb`` override the task's limits when set. ``spares``: how many sandboxes may be
     started ahead, importing what the last solution imported, so the next runs at once
-    (0: each solution starts its own)."""
+    (0: each solution starts its own). ``disk_mb`` caps the workspace, ``tmpfs_mb`` the
+    sandbox's /tmp and /dev/shm each (unset: half the memory) and ``log_kb`` the stdout and
+    stderr kept per solution (first and last halves, with a marker where it was cut)."""
 
     isolation: str = "auto"
     time_limit_s: float | None = None
@@ -42,6 +44,9 @@ class SandboxConfig:
     cpus: int = 1
     nproc: int = 64
     spares: int = 2
+    disk_mb: int = 512
+    tmpfs_mb: int | None = None
+    log_kb: int = 1024
 
 
 @dataclass
@@ -112,7 +117,9 @@ class ResearchConfig:
 
     ``task``: a built-in id or a task folder; ``llm``: the language model of ``operators=llm``;
     ``tasks_dir``: where built-in tasks are prepared (default ``$RESEARCH_TASKS_DIR`` or
-    ~/.cache); ``resume``: continue the search state and journal found in the run folder.
+    ~/.cache); ``resume``: continue the run in the run folder with the config it was started
+    with (:mod:`research_agent.resume`). ``run.seed`` also seeds the search (``search.seed``
+    follows it unless set).
     ``start_from_baseline``: run the task's baseline solution first, as the first draft.
     ``selection``: how the final solution is chosen (see :class:`SelectionConfig`).
     ``novelty_tries``: how many times an operator is asked for a solution not yet tried in the

@@ -24,8 +24,9 @@ class RayGpus(GpuPool):
         super().__init__(0)
 
     def acquire(self) -> int | None:
-        ids = import_ray().get_gpu_ids()
-        return int(ids[0]) if ids else None
+        """Slot 0 when Ray assigned a GPU: Ray lists it in the worker's CUDA_VISIBLE_DEVICES,
+        through which the sandbox maps a slot (a physical id is no slot there)."""
+        return 0 if import_ray().get_gpu_ids() else None
 
     def release(self, gpu: int | None) -> None:
         return None

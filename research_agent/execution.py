@@ -34,6 +34,8 @@ class ExecutionResult:
     grade_time: float = 0.0  # seconds the grader took (outside the sandbox)
     uid: int | None = None  # the unprivileged uid it ran as (None: this process's)
     startup_time: float = 0.0  # seconds it waited for its sandbox's imports before it started
+    cpu_time: float | None = None  # CPU seconds of its whole process tree (None: not measured)
+    limited_by: str = "rlimits"  # how its memory, CPU and processes were limited
 
     @property
     def is_buggy(self) -> bool:
@@ -50,6 +52,8 @@ def task_limits(task: Task, **overrides: Any) -> Limits:
 
 
 def _failure(run: SandboxResult, limits: Limits) -> str | None:
+    if run.exceeded:
+        return run.exceeded
     if run.timed_out:
         return f"timeout: killed after the wall-time limit of {limits.wall_s:g} s"
     if run.exit_code != 0:
@@ -96,4 +100,6 @@ def execute(
         grade_time=grade_time,
         uid=run.uid,
         startup_time=run.startup,
+        cpu_time=run.cpu_seconds,
+        limited_by=run.limited_by,
     )

@@ -22,6 +22,36 @@ from typing import Any
 Record = dict[str, Any]
 
 
+def parse_records(data: bytes) -> list[Record]:
+    """The records of the complete lines of journal bytes ``data`` (a line torn by a crash,
+    or one that is not a JSON object, is skipped)."""
+    records = []
+    for line in data.splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records
+
+
+def execution_records(records: list[Record]) -> dict[str, Record]:
+    """Execution records by job key (the first one of a key wins)."""
+    found: dict[str, Record] = {}
+    for record in records:
+        if record.get("kind") == "execution":
+            found.setdefault(record["key"], record)
+    return found
+
+
+def node_records(records: list[Record]) -> list[Record]:
+    """Execution records joined with their node ids, ordered by node id."""
+    executions = execution_records(records)
+    ids = {r["id"]: r["key"] for r in records if r.get("kind") == "node"}
+    return [{**executions[ids[i]], "id": i} for i in sorted(ids) if ids[i] in executions]
+
+
 class Journal:
     """An append-only JSONL file shared by threads and processes (appends are locked); it
     pickles, so workers on other processes (Ray) append to the same file."""
@@ -79,25 +109,14 @@ class Journal:
                     f.seek(self._offset)
                     chunk = f.read(size - self._offset)
                 complete = chunk.rfind(b"\n") + 1  # a line still being written waits
-                for line in chunk[:complete].splitlines():
-                    try:
-                        self._parsed.append(json.loads(line))
-                    except json.JSONDecodeError:
-                        continue
+                self._parsed += parse_records(chunk[:complete])
                 self._offset += complete
             return [dict(record) for record in self._parsed]
 
     def executions(self, records: list[Record] | None = None) -> dict[str, Record]:
         """Execution records by job key (the first one of a key wins)."""
-        found: dict[str, Record] = {}
-        for record in self.records() if records is None else records:
-            if record.get("kind") == "execution":
-                found.setdefault(record["key"], record)
-        return found
+        return execution_records(self.records() if records is None else records)
 
     def nodes(self) -> list[Record]:
         """Execution records joined with their node ids, ordered by node id."""
-        records = self.records()
-        executions = self.executions(records)
-        ids = {r["id"]: r["key"] for r in records if r.get("kind") == "node"}
-        return [{**executions[ids[i]], "id": i} for i in sorted(ids) if ids[i] in executions]
+        return node_records(self.records())

@@ -1,23 +1,26 @@
 """``python -m research_agent.leaderboard runs=[<dir>,...]``: rank agents across tasks.
 
 An *agent* is a search policy with an operator set and, for LLM operators, the model (e.g.
-``mcts/programmatic``). Every research run folder found under ``runs`` contributes its best
+``mcts/programmatic``). Every research run folder found under ``runs`` (:func:`run_folders`:
+never a folder inside a run's node workspaces, which solutions write) contributes its best
 solution's scores and its last attempt's validation score; an agent's score on a task is the
 mean over its runs (seeds). Each task is one vote ranking the agents (ties kept), and the votes
 are aggregated with Soft Condorcet Optimization (``gametheory.voting``), with Elo, MLGym's AUP
 of the best and of the last attempts, the medal rate and the mean normalised score beside it;
 ``bootstrap=N`` resamples each agent's seeds N times for 95% intervals. Writes
 ``leaderboard.json``, ``leaderboard.md``, ``leaderboard.png`` (performance profiles and the
-normalised scores) and metrics.json.
+normalised scores) and metrics.json. Run folders whose files cannot be read safely (a link, not
+a regular file, over its size cap) are left out and listed under ``skipped``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,41 +33,107 @@ from rich.table import Table
 import research_agent.config  # noqa: F401  (registers the leaderboard schema)
 from gametheory.voting import elo, sco_ratings
 from research_agent.aup import BASELINE, aup, profiles
-from research_agent.journal import Journal
+from research_agent.journal import node_records, parse_records
+from research_agent.workspace_files import WorkspaceFileError, read_bytes
 from runkit import hydra_entry_point, start_run
 
 log = logging.getLogger(__name__)
 METHODS = ("sco", "elo", "aup")
 
 
-def load_runs(paths: list[str]) -> list[dict[str, Any]]:
-    """Agent name, task, direction and scores of every research run at or below ``paths``.
+# The files a research run folder holds, written by the run process itself (config.yaml at its
+# start, before any solution runs; the journal as solutions finish; metrics.json at its end),
+# with the most the leaderboard reads of each.
+RUN_FILES = {"config.yaml": 1 << 20, "journal.jsonl": 256 << 20, "metrics.json": 1 << 20}
+NODES_DIR = "nodes"  # <run>/nodes/<key>/workspace: written by solutions, never read here
 
-    A research run folder holds a metrics.json with a ``policy`` and a config.yaml.
-    """
+
+UnsafeFile = WorkspaceFileError  # a run file that is a link, not a regular file, or too large
+
+
+def read_run_file(folder: Path, name: str, cap: int) -> bytes:
+    """The bytes of ``folder/name``, read as a regular file of at most ``cap`` bytes without
+    following links (:func:`research_agent.workspace_files.read_bytes`)."""
+    return read_bytes(folder, name, cap)
+
+
+def _inside_node_workspaces(path: Path) -> Path | None:
+    """The run folder whose ``nodes/`` holds ``path``, if one does."""
+    for parent in path.parents:
+        if parent.name == NODES_DIR and (parent.parent / "config.yaml").is_file():
+            return parent.parent
+    return None
+
+
+def run_folders(root: Path) -> Iterator[Path]:
+    """Research run folders at or below ``root``: those holding all of :data:`RUN_FILES`.
+
+    Walks without following links and never descends into a research run folder (one holding
+    config.yaml and a journal or ``nodes/``), so no file a solution wrote into its workspace is
+    taken for a run; a ``root`` inside a run's ``nodes/`` is an error."""
+    root = root.resolve()
+    holder = _inside_node_workspaces(root)
+    if holder is not None:
+        raise ValueError(
+            f"runs entry {root} lies in the node workspaces of the run {holder}, which its "
+            "solutions wrote; pass run folders or folders that hold them"
+        )
+    for current, dirs, files in os.walk(root):
+        here = set(files)
+        if "config.yaml" in here and ("journal.jsonl" in here or NODES_DIR in dirs):
+            dirs.clear()  # a research run: nothing below it is another run
+            if here >= set(RUN_FILES):
+                yield Path(current)
+            continue
+        dirs.sort()
+
+
+def read_run(folder: Path) -> dict[str, Any] | None:
+    """Agent name, task, direction and scores of the research run in ``folder`` (None when
+    its metrics are not a research run's: no ``policy`` or ``task``)."""
+    data = {name: read_run_file(folder, name, cap) for name, cap in RUN_FILES.items()}
+    try:
+        metrics = json.loads(data["metrics.json"])
+        config = yaml.safe_load(data["config.yaml"])
+    except (ValueError, yaml.YAMLError) as error:
+        raise UnsafeFile(f"{folder}: unreadable metrics.json or config.yaml: {error}") from None
+    if not isinstance(metrics, dict) or "policy" not in metrics or "task" not in metrics:
+        return None
+    if not isinstance(config, dict):
+        raise UnsafeFile(f"{folder}/config.yaml is not a mapping")
+    return {
+        "agent": agent_name(metrics["policy"], config),
+        "task": metrics["task"],
+        "maximize": metrics.get("direction", "maximize") == "maximize",
+        "test": metrics.get("test_score"),
+        "val": metrics.get("best_val_score"),
+        "last": last_attempt(parse_records(data["journal.jsonl"])),
+        "baseline_val": metrics.get("baseline_val_score"),
+        "medal": metrics.get("medal"),
+        "folder": str(folder),
+    }
+
+
+def load_runs(
+    paths: list[str], skipped: list[dict[str, str]] | None = None
+) -> list[dict[str, Any]]:
+    """Agent name, task, direction and scores of every research run at or below ``paths``
+    (:func:`run_folders`). A run whose files cannot be read safely is left out with a warning
+    and, when ``skipped`` is given, appended to it as ``{"folder", "reason"}``."""
     runs = []
     for path in map(Path, paths):
         if not path.exists():
             raise FileNotFoundError(f"runs entry {path} does not exist")
-        for metrics_path in sorted(path.rglob("metrics.json")):
-            metrics = json.loads(metrics_path.read_text())
-            config_path = metrics_path.parent / "config.yaml"
-            if "policy" not in metrics or "task" not in metrics or not config_path.exists():
+        for folder in run_folders(path):
+            try:
+                found = read_run(folder)
+            except UnsafeFile as error:
+                log.warning("run %s left out: %s", folder, error)
+                if skipped is not None:
+                    skipped.append({"folder": str(folder), "reason": str(error)})
                 continue
-            config = yaml.safe_load(config_path.read_text())
-            runs.append(
-                {
-                    "agent": agent_name(metrics["policy"], config),
-                    "task": metrics["task"],
-                    "maximize": metrics.get("direction", "maximize") == "maximize",
-                    "test": metrics.get("test_score"),
-                    "val": metrics.get("best_val_score"),
-                    "last": last_attempt(metrics_path.parent),
-                    "baseline_val": metrics.get("baseline_val_score"),
-                    "medal": metrics.get("medal"),
-                    "folder": str(metrics_path.parent),
-                }
-            )
+            if found is not None:
+                runs.append(found)
     if not runs:
         raise ValueError(f"no research runs (metrics.json with a policy) under {paths}")
     return runs
@@ -78,9 +147,10 @@ def agent_name(policy: str, config: dict[str, Any]) -> str:
     return f"{policy}/{backend}" + (f"/{model}" if model else "")
 
 
-def last_attempt(folder: Path) -> float | None:
-    """The validation score of the run's last node (None if it was buggy or there is none)."""
-    nodes = Journal(folder / "journal.jsonl").nodes()
+def last_attempt(records: list[dict[str, Any]]) -> float | None:
+    """The validation score of the run's last node (None if it was buggy or there is none),
+    from its journal's records."""
+    nodes = node_records(records)
     return nodes[-1]["metrics"].get("val_score") if nodes else None
 
 
@@ -194,7 +264,8 @@ def leaderboard(cfg: DictConfig | dict) -> dict[str, Any]:
     rate, mean normalised score, per-task test scores and bootstrap intervals over seeds."""
     if cfg["method"] not in METHODS:
         raise ValueError(f"method={cfg['method']!r}; valid: {', '.join(METHODS)}")
-    runs = load_runs(list(cfg["runs"]))
+    skipped: list[dict[str, str]] = []
+    runs = load_runs(list(cfg["runs"]), skipped)
     maximize = {r["task"]: r["maximize"] for r in runs}
     baseline = {r["task"]: r["baseline_val"] for r in runs if r["baseline_val"] is not None}
     test = mean_scores(runs, "test")
@@ -247,6 +318,7 @@ def leaderboard(cfg: DictConfig | dict) -> dict[str, Any]:
         "baseline_aup_val": aups.get(BASELINE),
         "baseline_aup_last": aups_last.get(BASELINE),
         "agents": rows,
+        "skipped": skipped,
     }
 
 

@@ -78,6 +78,21 @@ def gain_lines(gain: dict[str, Any] | None) -> list[str]:
     ]
 
 
+def split_lines(summary: dict[str, Any]) -> list[str]:
+    """Which score comes from which answers: validation scores from the validation split,
+    the test score from the held-out answers (graded once, after the search), and the test
+    score of the best node by validation score when the run graded it (``held_out_scores``)."""
+    text = (
+        "Every validation score here (the search tree, the plot, `best_val_score`) comes from "
+        "the validation split; `test_score` comes from the held-out answers, graded once for "
+        "the chosen solution after the search and never shown to it."
+    )
+    node, score = summary.get("best_val_node"), summary.get("best_val_node_test_score")
+    if node is not None and node != summary.get("best_node") and score is not None:
+        text += f" The best node by validation score, node {node}, scores {score:.6g} on them."
+    return [text, ""]
+
+
 def selection_lines(selection: dict[str, Any] | None) -> list[str]:
     """How the solution was chosen (``Selection.to_dict()``): by validation score, or the
     shortlist's cross-validation scores and their ensemble's."""
@@ -126,6 +141,7 @@ def write_report(
         "|---|---|",
         *(f"| {k} | {v} |" for k, v in summary.items() if k not in NOT_IN_TABLE),
         "",
+        *split_lines(summary),
         *gain_lines(gain),
         *selection_lines(summary.get("selection")),
         f"![best validation score over time]({plot.name})",

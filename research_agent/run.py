@@ -4,7 +4,8 @@ Searches solutions of a task, shows live progress (best score, nodes, buggy rate
 into the run folder: journal.jsonl, search_state.pt, nodes/<key>/ (workspace and logs of every
 solution), best_solution.py, report.md, score_vs_time.png, tree.json and metrics.json with the
 best solution's test score (graded outside the sandbox on held-out labels) and medal.
-Continue a killed run with ``resume=true hydra.run.dir=<its run folder>``; ``workers=N`` runs N
+Continue a killed run with ``resume=true hydra.run.dir=<its run folder>``: it goes on with the
+config the run was started with (:mod:`research_agent.resume`). ``workers=N`` runs N
 solutions at a time (it sets the policy's ``parallel``), on threads or, with ``executor=ray``,
 as Ray tasks (``ray.address=auto`` on a cluster; see research_agent/distributed.py).
 A SIGTERM stops the search after the solution in flight and still writes the report and
@@ -16,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import sys
 import threading
 import time
 from pathlib import Path
@@ -32,7 +34,9 @@ from research_agent.domain import GpuPool, ResearchDomain, run_time
 from research_agent.execution import task_limits
 from research_agent.journal import Journal
 from research_agent.operators import OperatorContext, make_operators
+from research_agent.preflight import check_new_run_folder, check_task
 from research_agent.report import plot_curve, score_curve, write_report
+from research_agent.resume import group_choices, record_resume, resume_config, with_run_groups
 from research_agent.sandbox import isolation_backend
 from research_agent.search import (
     JOURNAL_FILE,
@@ -41,11 +45,12 @@ from research_agent.search import (
     policy_name,
     run_search,
 )
-from research_agent.selection import Selection, search_time, select_solution
+from research_agent.selection import Selection, held_out_scores, search_time, select_solution
 from research_agent.spares import SPARES
 from research_agent.speedrun.tasks import is_speedrun, task_fsr
-from research_agent.tasks import Task, gain_over_baseline, grade, load_task
-from runkit import hydra_entry_point, progress_bar, start_run
+from research_agent.tasks import Task, gain_over_baseline, load_task
+from runkit import UsageError, exit_with_usage_error, hydra_entry_point, progress_bar, start_run
+from runkit.run import output_folder
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +70,9 @@ def build_domain(cfg: DictConfig, task: Task, run_dir: Path) -> ResearchDomain:
         memory_mb=sandbox.memory_mb,
         cpus=sandbox.cpus,
         nproc=sandbox.nproc,
+        disk_mb=sandbox.disk_mb,
+        tmpfs_mb=sandbox.tmpfs_mb,
+        log_kb=sandbox.log_kb,
     )
     gpus = torch.cuda.device_count() if task.spec.wants_gpu else 0
     journal = Journal(run_dir / JOURNAL_FILE)
@@ -105,9 +113,32 @@ def _progress_fields(tree: SearchTree, task: Task) -> dict[str, Any]:
     return {"best": float(shown), "nodes": len(tree), "buggy": f"{buggy:.0%}"}
 
 
+def command_line() -> tuple[list[str] | None, dict[str, str] | None]:
+    """The overrides typed on the command line of this hydra job and the config group options
+    they chose ((None, None) outside hydra)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if not HydraConfig.initialized():
+        return None, None
+    hydra = HydraConfig.get()
+    return list(hydra.overrides.task), group_choices(hydra.runtime.choices)
+
+
 def research(cfg: DictConfig, output_dir: str | Path | None = None) -> dict[str, Any]:
-    """Run the search of ``cfg`` and return the metrics written to metrics.json."""
-    ctx = start_run(cfg, output_dir)
+    """Run the search of ``cfg`` and return the metrics written to metrics.json.
+
+    With ``resume=true`` the run in ``output_dir`` goes on with its saved config (see
+    :func:`research_agent.resume.resume_config`); that config is not written again."""
+    run_dir = output_folder(output_dir)
+    resumes = 0
+    if cfg.resume:
+        overrides, choices = command_line()
+        cfg = resume_config(cfg, run_dir, overrides, choices)
+        resumes = record_resume(run_dir, overrides, Journal(run_dir / JOURNAL_FILE))
+    else:
+        check_task(cfg.task)
+        check_new_run_folder(run_dir)
+    ctx = start_run(cfg, run_dir, write_config=not cfg.resume)
     task = load_task(cfg.task, Path(cfg.tasks_dir) if cfg.tasks_dir else None)
     settings = OmegaConf.to_container(cfg.search, resolve=True)
     assert isinstance(settings, dict)
@@ -157,31 +188,38 @@ def research(cfg: DictConfig, output_dir: str | Path | None = None) -> dict[str,
         left,
         choice.ensemble,
     )
-    metrics = finish(task, outcome.tree, selection, ctx.output_dir, outcome.journal)
-    metrics.update(
-        policy=name,
-        search_seconds=outcome.seconds,
-        executed_seconds=outcome.executed_seconds,
-        replayed_nodes=outcome.replayed,
-        terminated=stop.is_set(),
-    )
+    about = {
+        "policy": name,
+        "search_seed": settings["seed"],
+        "resumed": resumes > 0,
+        "resumes": resumes,
+        "replayed_nodes": outcome.replayed,
+        "terminated": stop.is_set(),
+    }
+    metrics = finish(task, outcome.tree, selection, ctx.output_dir, outcome.journal, about)
+    metrics.update(search_seconds=outcome.seconds, executed_seconds=outcome.executed_seconds)
     ctx.write_metrics(metrics)
     return metrics
 
 
 def finish(
-    task: Task, tree: SearchTree, selection: Selection, run_dir: Path, journal: Journal
+    task: Task,
+    tree: SearchTree,
+    selection: Selection,
+    run_dir: Path,
+    journal: Journal,
+    about: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Grade the selected solution on the test labels, write the report; return the summary."""
+    """Grade the selected solution on the test labels, write the report; return the summary
+    (``about``: what the report's table shows of the run besides, e.g. whether it resumed)."""
     best = selection.chosen
-    test: dict[str, Any] = {"error": "no solution ran without a bug"}
+    held_out = held_out_scores(task, selection, run_dir)  # once, after the choice
     gain = None
     if best is not None:
         workspace = run_dir / "nodes" / best.payload["key"] / "workspace"
-        test = grade(task, workspace / "test_predictions.npy", "test", best.info["exec_time"])
         gain = gain_over_baseline(task, workspace, "val")
         (run_dir / "best_solution.py").write_text(best.payload["code"])
-    test_score = test.get("score")
+    test_score = held_out["test_score"]
     metrics: dict[str, Any] = {
         "task": task.spec.id,
         "metric": task.spec.metric,
@@ -191,10 +229,13 @@ def finish(
         "best_node": None if best is None else best.id,
         "best_val_score": None if best is None else best.info["val_score"],
         "test_score": test_score,
-        "test_error": test.get("error"),
+        "test_error": held_out["test_error"],
+        "best_val_node": held_out.get("best_val_node"),
+        "best_val_node_test_score": held_out.get("best_val_node_test_score"),
         "baseline_val_score": task.spec.baseline_score,
         "val_gain_over_baseline": gain,
         "medal": task.spec.medal(test_score),
+        **(about or {}),
         "selection": selection.to_dict(),
     }
     if is_speedrun(task.spec.id):  # the speedrun metric: the fraction of the speedup recovered
@@ -212,8 +253,12 @@ def finish(
 
 @hydra_entry_point("research")
 def main(cfg: DictConfig) -> None:
-    research(cfg)
+    try:
+        research(cfg)
+    except UsageError as error:  # one line, exit code 2, as the preflight checks give
+        exit_with_usage_error(error)
 
 
 if __name__ == "__main__":
+    sys.argv[1:] = with_run_groups(sys.argv[1:])  # a resume composes the run's own groups
     main()

@@ -3,17 +3,22 @@
 Isolation, best available first (``isolation_backend()`` probes once):
 
 * ``bwrap``: bubblewrap; the sandbox sees only the system and Python installation read-only,
-  the task's public data read-only at /data, its workspace at /workspace and a private /tmp;
-  new network, pid, ipc and uts namespaces.
+  the task's public data read-only at /data, its workspace at /workspace, and /tmp and /dev/shm
+  as size-capped tmpfs of its own; new network, pid, ipc, uts and cgroup namespaces. Its options
+  reach bubblewrap through a file descriptor, so ``/proc/1/cmdline`` names no host path.
 * ``unshare``: util-linux unshare; new network and pid namespaces, but the file system is the
   host's (as an unprivileged uid when run as root: only world-readable files are visible).
 * ``none``: limits only.
 
 Without bwrap the public data is hard-linked into a read-only ``data`` folder of the workspace.
 Always: run as an unprivileged uid when started as root (so RLIMIT_NPROC binds; without bwrap
-only if that uid can reach the Python installation, see :func:`drops_privileges`), rlimits on
-address space, CPU seconds, processes/threads and file size, a wall-time limit that kills the
-whole process group, and (with a pid namespace) every process the script started.
+only if that uid can reach the Python installation, see :func:`drops_privileges`); memory, CPU
+and processes limited for the whole process tree by a cgroup of its own nested under this
+process's (:mod:`research_agent.cgroup`; where none is writable, rlimits per process instead:
+address space and processes, and the run log says so); rlimits on CPU seconds and file size; a
+disk cap on the workspace, checked while it runs; stdout and stderr kept up to ``log_kb`` each
+(head and tail, with a marker of what was cut); a wall-time limit; and afterwards every process
+it started is killed (its process group, its cgroup, its pid namespace and its uid).
 
 A :class:`Sandbox` is started before its script is known: its Python may import modules
 (``preload``) and then waits for the script's name; the script's wall-time and CPU limits count
@@ -25,17 +30,23 @@ from __future__ import annotations
 import contextlib
 import functools
 import glob
+import logging
 import os
 import select
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
+
+from research_agent.cgroup import LIMITED, SandboxCgroup
+
+log = logging.getLogger(__name__)
 
 TAIL_CHARS = 4000
 THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -44,7 +55,11 @@ PYTHON = os.path.normpath(sys.executable)  # no "..": the sandbox lacks the fold
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits of one sandboxed run. ``cpu_s`` defaults to ``wall_s * cpus``."""
+    """Resource limits of one sandboxed run. ``cpu_s`` defaults to ``wall_s * cpus``;
+    ``memory_mb``, ``cpus`` and ``nproc`` hold for the whole process tree (with a cgroup);
+    ``tmpfs_mb`` caps /tmp and /dev/shm each (default: half the memory, which their pages count
+    in), ``disk_mb`` the workspace, ``file_mb`` any one file and ``log_kb`` the stdout and the
+    stderr kept."""
 
     wall_s: float = 60.0
     memory_mb: int = 4096
@@ -52,11 +67,19 @@ class Limits:
     cpu_s: float | None = None
     nproc: int = 64
     file_mb: int = 256
+    disk_mb: int = 512
+    tmpfs_mb: int | None = None
+    log_kb: int = 1024
 
     @property
     def cpu_seconds(self) -> float:
         """The CPU-time limit: ``cpu_s``, or ``wall_s * cpus`` when it is unset."""
         return self.cpu_s if self.cpu_s is not None else self.wall_s * self.cpus
+
+    @property
+    def tmpfs_bytes(self) -> int:
+        """The size cap of the sandbox's /tmp and of its /dev/shm."""
+        return (self.tmpfs_mb if self.tmpfs_mb is not None else self.memory_mb // 2) * 2**20
 
 
 @dataclass(frozen=True)
@@ -71,6 +94,9 @@ class SandboxResult:
     isolation: str
     uid: int | None = None  # the unprivileged uid it ran as (None: this process's)
     startup: float = 0.0  # seconds waited for its imports before the script started
+    exceeded: str | None = None  # which limit stopped it, and how (memory, disk)
+    cpu_seconds: float | None = None  # CPU time of its whole tree, imports too (None: unknown)
+    limited_by: str = "rlimits"  # how memory/CPU/processes were limited: "cgroup v1/v2", ...
 
 
 @functools.cache
@@ -133,8 +159,9 @@ def _bind_with_parents(path: str, args: list[str]) -> None:
     args += ["--ro-bind", path, path]
 
 
-def _bwrap(workspace: Path, data_dir: Path, gpu: int | None) -> list[str]:
-    args = ["bwrap", "--ro-bind", "/usr", "/usr"]
+def _bwrap(workspace: Path, data_dir: Path, gpu: int | None, limits: Limits) -> list[str]:
+    """bubblewrap's options (they name host paths: they reach it through a descriptor)."""
+    args = ["--ro-bind", "/usr", "/usr"]
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc"):
         if os.path.islink(top):
             args += ["--symlink", os.readlink(top), top]
@@ -142,13 +169,14 @@ def _bwrap(workspace: Path, data_dir: Path, gpu: int | None) -> list[str]:
             args += ["--ro-bind", top, top]
     # a private /tmp first: the Python installation may itself live under /tmp, and a later
     # mount would hide it
-    args += ["--tmpfs", "/tmp"]
+    tmpfs = ["--size", str(limits.tmpfs_bytes), "--perms", "1777", "--tmpfs"]
+    args += [*tmpfs, "/tmp"]
     prefixes = {sys.prefix, sys.base_prefix, str(Path(os.path.realpath(PYTHON)).parents[1])}
     for prefix in sorted(p for p in prefixes if not p.startswith("/usr")):
         _bind_with_parents(prefix, args)
     args += ["--perms", "0755", "--dir", "/data", "--ro-bind", str(data_dir), "/data"]
     args += ["--bind", str(workspace), "/workspace", "--chdir", "/workspace"]
-    args += ["--dev", "/dev", "--perms", "1777", "--tmpfs", "/dev/shm", "--proc", "/proc"]
+    args += ["--dev", "/dev", *tmpfs, "/dev/shm", "--proc", "/proc"]
     if gpu is not None:
         for device in sorted(glob.glob("/dev/nvidia*")):
             args += ["--dev-bind", device, device]
@@ -157,17 +185,28 @@ def _bwrap(workspace: Path, data_dir: Path, gpu: int | None) -> list[str]:
     return args + ([] if os.getuid() == 0 else ["--unshare-user"])
 
 
+def _options_fd(options: list[str]) -> int:
+    """A descriptor to read ``options`` from, NUL-separated (bubblewrap's ``--args``)."""
+    fd = os.memfd_create("bwrap-args", 0)
+    os.write(fd, b"".join(option.encode() + b"\0" for option in options))
+    os.lseek(fd, 0, os.SEEK_SET)
+    return fd
+
+
 def _unshare() -> list[str]:
     user = [] if os.getuid() == 0 else ["--map-root-user"]
     return ["unshare", *user, "--net", "--pid", "--fork", "--kill-child", "--mount-proc"]
 
 
-def _limits(limits: Limits) -> list[str]:
+def _limits(limits: Limits, memory_by_cgroup: bool) -> list[str]:
+    """prlimit's command: RLIMIT_AS only where no cgroup limits the memory (CUDA reserves far
+    more address space than it uses, so a solution on a GPU cannot live under it)."""
     nproc = limits.nproc if os.getuid() == 0 else limits.nproc + _own_processes()
     # (root ignores RLIMIT_NPROC: it binds only once the run has dropped privileges)
+    memory = [] if memory_by_cgroup else [f"--as={limits.memory_mb * 2**20}"]
     return [
         "prlimit",
-        f"--as={limits.memory_mb * 2**20}",
+        *memory,
         f"--cpu={max(1, int(limits.cpu_seconds) + 1)}",
         f"--nproc={nproc}",
         f"--fsize={limits.file_mb * 2**20}",
@@ -187,10 +226,24 @@ def _environment(
         "LANG": "C.UTF-8",
         "MPLBACKEND": "Agg",
         "PYTHONDONTWRITEBYTECODE": "1",
-        "CUDA_VISIBLE_DEVICES": "" if gpu is None else str(gpu),
+        "CUDA_VISIBLE_DEVICES": "" if gpu is None else visible_device(gpu),
     }
     env.update(dict.fromkeys(THREAD_VARS, str(limits.cpus)))
     return env
+
+
+def visible_device(gpu: int, visible: str | None = None) -> str:
+    """The device a solution given this process's GPU slot ``gpu`` sees: slot ``gpu`` of this
+    process's own ``CUDA_VISIBLE_DEVICES`` (``visible``; default: the environment's), or
+    ``gpu`` itself where that is unset. Under ``CUDA_VISIBLE_DEVICES=2,3`` slot 0 is GPU 2."""
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES") if visible is None else visible
+    if visible is None:
+        return str(gpu)
+    devices = [device.strip() for device in visible.split(",") if device.strip()]
+    if not 0 <= gpu < len(devices):
+        valid = f"valid slots are 0 to {len(devices) - 1}" if devices else "it lists none"
+        raise ValueError(f"GPU slot {gpu} is not in CUDA_VISIBLE_DEVICES={visible!r}: {valid}")
+    return devices[gpu]
 
 
 def _read_only_copy(source: Path, target: Path) -> Path:
@@ -256,27 +309,101 @@ _launcher = ThreadPoolExecutor(1, thread_name_prefix="sandbox-launcher")
 """Starts every sandbox, from one thread that lives as long as the process: bubblewrap's
 --die-with-parent follows the thread that started it, and a worker thread may end first."""
 
+_JOIN_CGROUP = (
+    'while [ "$1" != -- ]; do echo $$ > "$1" || { echo "sandbox: cannot join the cgroup $1" >&2;'
+    ' exit 125; }; shift; done; shift; exec "$@"'
+)
+"""Puts the shell into the cgroups named before ``--``, then runs the rest: whatever the sandbox
+starts is inside them from its first instruction on."""
+
+DISK_POLL_S = 0.1
+"""How often the workspace's size is checked while its script runs."""
+
 
 def _popen(
-    cmd: list[str], cwd: Path, env: dict[str, str], out_dir: Path, ready: int
+    cmd: list[str], cwd: Path, env: dict[str, str], outputs: list[int], keep: list[int]
 ) -> subprocess.Popen:
-    with (out_dir / "stdout.txt").open("wb") as out, (out_dir / "stderr.txt").open("wb") as err:
-        return subprocess.Popen(
-            cmd,
-            cwd=cwd,
-            stdin=subprocess.PIPE,
-            stdout=out,
-            stderr=err,
-            env=env,
-            start_new_session=True,
-            pass_fds=(ready,),
-        )
+    return subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        stdin=subprocess.PIPE,
+        stdout=outputs[0],
+        stderr=outputs[1],
+        env=env,
+        start_new_session=True,
+        pass_fds=keep,
+    )
+
+
+class CappedLog(threading.Thread):
+    """Copies a stream (a pipe's read end) into ``path``: its first and last ``cap // 2`` bytes,
+    with a line between saying how much was cut there."""
+
+    def __init__(self, fd: int, path: Path, cap: int) -> None:
+        super().__init__(daemon=True, name=f"sandbox-log-{path.name}")
+        self.fd, self.path, self.cap = fd, path, cap
+        self.cut = 0
+
+    def run(self) -> None:
+        head_left, tail_cap = self.cap - self.cap // 2, self.cap // 2
+        tail = bytearray()
+        with self.path.open("wb") as out:
+            while chunk := os.read(self.fd, 1 << 16):
+                if head_left:
+                    out.write(chunk[:head_left])
+                    out.flush()  # readable while it runs
+                    chunk, head_left = chunk[head_left:], max(0, head_left - len(chunk))
+                tail += chunk
+                if len(tail) > tail_cap:
+                    self.cut += len(tail) - tail_cap
+                    del tail[: len(tail) - tail_cap]
+            if self.cut:
+                out.write(
+                    f"\n[... {self.cut} bytes cut here: the sandbox keeps the first and last "
+                    f"{tail_cap} bytes of each stream ...]\n".encode()
+                )
+            out.write(tail)
+        os.close(self.fd)
+
+
+def disk_usage(folder: Path, exclude: frozenset[tuple[int, int]] = frozenset()) -> int:
+    """Bytes of disk the files under ``folder`` take (their blocks, each inode once; links not
+    followed; inodes ``(st_dev, st_ino)`` in ``exclude`` not counted)."""
+    total, folders, seen = 0, [folder], set(exclude)
+    while folders:
+        with contextlib.suppress(OSError), os.scandir(folders.pop()) as entries:
+            for entry in entries:
+                with contextlib.suppress(OSError):
+                    stat = entry.stat(follow_symlinks=False)
+                    if (stat.st_dev, stat.st_ino) not in seen:
+                        seen.add((stat.st_dev, stat.st_ino))
+                        total += stat.st_blocks * 512
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(Path(entry.path))
+    return total
+
+
+def _inodes(folder: Path) -> frozenset[tuple[int, int]]:
+    return frozenset(
+        (stat.st_dev, stat.st_ino)
+        for stat in (path.lstat() for path in [folder, *folder.rglob("*")])
+    )
+
+
+@functools.cache
+def _warn_without_cgroup(reason: str) -> None:
+    log.warning(
+        "sandbox: %s; limited per process by rlimits instead (memory: RLIMIT_AS, processes: "
+        "RLIMIT_NPROC), not for a solution's whole process tree (CPU: not capped at "
+        "sandbox.cpus)",
+        reason,
+    )
 
 
 class Sandbox:
     """A started sandbox: its Python imports ``preload``, then waits for the name of the script
     in its workspace to run, which :meth:`run` sends once the imports are done. Its stdout and
-    stderr go to ``out_dir``."""
+    stderr go to ``out_dir`` (up to ``limits.log_kb`` each)."""
 
     def __init__(
         self,
@@ -291,31 +418,54 @@ class Sandbox:
         self.workspace, self.out_dir, self.limits = workspace, out_dir, limits
         self.isolation = isolation or isolation_backend()
         self.preload = preload
+        self.oom_kills, self.cpu_seconds, self._stopped = 0, None, False
         inside = self.isolation == "bwrap"
-        prefix = {"bwrap": _bwrap(workspace, data_dir, gpu), "unshare": _unshare(), "none": []}
-        cmd = list(prefix[self.isolation])
         self.uid = sandbox_uid(workspace) if drops_privileges(self.isolation) else None
-        if self.uid is not None:
-            self.give_to_sandbox(workspace)
-            uid = self.uid
-            cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups"]
-            cmd += ["--inh-caps=-all"]
-        if not inside:
+        self.give_to_sandbox(workspace)
+        self._data_inodes: frozenset[tuple[int, int]] = frozenset()
+        if not inside:  # the data's copy in the workspace does not count as its disk use
             data_dir = _read_only_copy(data_dir, workspace / "data")
-        cpu_s = limits.cpu_seconds
-        startup = replace(limits, cpu_s=cpu_s + WARMUP_CPU_S)
-        self._ready, ready = os.pipe()
-        cmd += [*_limits(startup), PYTHON, "-c", _WAITER, str(cpu_s), str(ready)]
-        cmd += sorted(preload)
-        out_dir.mkdir(parents=True, exist_ok=True)
+            self._data_inodes = _inodes(data_dir)
         env = _environment(workspace, data_dir, limits, gpu, inside)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        cgroup = SandboxCgroup(limits.memory_mb * 2**20, limits.cpus, limits.nproc)
+        self.cgroup: SandboxCgroup | None = cgroup
+        self.limited_by = f"cgroup {cgroup.version}" if cgroup.limited else "rlimits"
+        if missing := sorted(set(LIMITED) - cgroup.limited):
+            _warn_without_cgroup(f"no writable cgroup limits {', '.join(missing)} here")
+        self._ready, ready = os.pipe()
+        streams = [os.pipe() for _ in range(2)]
+        keep, writers = [ready], [w for _, w in streams]  # what the sandbox inherits
         try:
-            self.proc = _launcher.submit(_popen, cmd, workspace, env, out_dir, ready).result()
+            cmd = ["/bin/sh", "-c", _JOIN_CGROUP, "sh", *map(str, cgroup.procs_files), "--"]
+            if inside:
+                keep.append(_options_fd(_bwrap(workspace, data_dir, gpu, limits)))
+                cmd += ["bwrap", "--args", str(keep[-1])]
+            elif self.isolation == "unshare":
+                cmd += _unshare()
+            if self.uid is not None:
+                cmd += ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}"]
+                cmd += ["--clear-groups", "--inh-caps=-all"]
+            cpu_s = limits.cpu_seconds
+            startup = replace(limits, cpu_s=cpu_s + WARMUP_CPU_S)
+            cmd += [*_limits(startup, "memory" in cgroup.limited), PYTHON, "-c", _WAITER]
+            cmd += [str(cpu_s), str(ready), *sorted(preload)]
+            self.proc = _launcher.submit(_popen, cmd, workspace, env, writers, keep).result()
         except BaseException:
             os.close(self._ready)
+            for r, _ in streams:
+                os.close(r)
+            cgroup.remove()
             raise
         finally:
-            os.close(ready)
+            for fd in [*keep, *writers]:
+                os.close(fd)
+        self.logs = [
+            CappedLog(r, out_dir / f"{name}.txt", limits.log_kb * 1024)
+            for (r, _), name in zip(streams, ("stdout", "stderr"), strict=True)
+        ]
+        for capture in self.logs:
+            capture.start()
 
     @property
     def waiting(self) -> bool:
@@ -346,26 +496,50 @@ class Sandbox:
     def run(self, script: str) -> SandboxResult:
         """Run ``script`` (a file in the workspace) once the imports are done, under the
         wall-time limit, which counts from the script's start (imports that take longer than
-        it time out); then kill whatever it left running."""
+        it time out), and the workspace's disk cap; then kill whatever it left running."""
         waited = time.monotonic()
         if not self._wait_until_ready(self.limits.wall_s):
             self.stop()
-            return self._result(True, self.limits.wall_s, self.limits.wall_s)
+            return self._result(True, self.limits.wall_s, self.limits.wall_s, None)
         start = time.monotonic()
         with contextlib.suppress(BrokenPipeError):  # it died: its exit code tells
             self.proc.stdin.write(f"{script}\n".encode())  # type: ignore[union-attr]
         with contextlib.suppress(BrokenPipeError):
             self.proc.stdin.close()  # type: ignore[union-attr]
-        timed_out = False
-        try:
-            self.proc.wait(timeout=self.limits.wall_s)
-        except subprocess.TimeoutExpired:
-            timed_out = True
+        timed_out, exceeded = self._watch(start + self.limits.wall_s)
         seconds = time.monotonic() - start
         self.stop()
-        return self._result(timed_out, seconds, start - waited)
+        exceeded = exceeded or self._disk_exceeded()
+        if self.oom_kills:
+            exceeded = (
+                f"memory: its processes went over the memory limit of {self.limits.memory_mb} MB"
+                f" together (the kernel killed {self.oom_kills} of them)"
+            )
+        return self._result(timed_out, seconds, start - waited, exceeded)
 
-    def _result(self, timed_out: bool, seconds: float, startup: float) -> SandboxResult:
+    def _watch(self, deadline: float) -> tuple[bool, str | None]:
+        """Wait for it to end, checking the workspace's disk use; (timed out, limit exceeded)."""
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                self.proc.wait(timeout=min(DISK_POLL_S, left))
+                return False, None
+            except subprocess.TimeoutExpired:
+                if exceeded := self._disk_exceeded():
+                    return False, exceeded
+        return True, None
+
+    def _disk_exceeded(self) -> str | None:
+        used = disk_usage(self.workspace, self._data_inodes)
+        if used <= self.limits.disk_mb * 2**20:
+            return None
+        return (
+            f"disk: the workspace held {used / 2**20:.0f} MB, over its cap of "
+            f"{self.limits.disk_mb} MB"
+        )
+
+    def _result(
+        self, timed_out: bool, seconds: float, startup: float, exceeded: str | None
+    ) -> SandboxResult:
         return SandboxResult(
             exit_code=self.proc.returncode,
             timed_out=timed_out,
@@ -375,16 +549,30 @@ class Sandbox:
             isolation=self.isolation,
             uid=self.uid,
             startup=startup,
+            exceeded=exceeded,
+            cpu_seconds=self.cpu_seconds,
+            limited_by=self.limited_by,
         )
 
     def stop(self) -> None:
-        """Kill it and every process it started; a waiting one ends without running anything."""
+        """Kill it and every process it started; a waiting one ends without running anything.
+        Once only: its process group's id may be another's after that."""
+        if self._stopped:
+            return
+        self._stopped = True
         with contextlib.suppress(BrokenPipeError):
             self.proc.stdin.close()  # type: ignore[union-attr]
         _kill_group(self.proc.pid)
         self.proc.wait()
         if self.uid is not None:
             _kill_uid(self.uid)
+        if self.cgroup is not None:
+            self.oom_kills = self.cgroup.oom_kills()
+            self.cpu_seconds = self.cgroup.cpu_seconds()
+            self.cgroup.remove()
+            self.cgroup = None
+        for capture in self.logs:
+            capture.join(timeout=10)  # its input ends once every process that wrote it is dead
         self._close_ready()
 
 

@@ -39,8 +39,9 @@ from research_agent.ensemble import combine, ensemble_code, min_members
 from research_agent.execution import SCRIPT, execute
 from research_agent.sandbox import Limits
 from research_agent.solution import read_config
-from research_agent.tasks.grading import grade
+from research_agent.tasks.grading import MAX_PREDICTION_BYTES, grade
 from research_agent.tasks.spec import Task
+from research_agent.workspace_files import WorkspaceFileError, load_array, read_bytes
 
 FOLD_INPUTS = ("train_X.npy", "train_y.npy", "val_X.npy")
 ENSEMBLE_SIZE = 3
@@ -85,12 +86,14 @@ class Selection:
     candidates: list[Candidate]
     seconds: float
     ensemble: dict[str, Any] | None = None
+    by_validation: Node | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "rule": self.rule,
             "folds": self.folds,
             "chosen": None if self.chosen is None else self.chosen.id,
+            "best_by_validation": None if self.by_validation is None else self.by_validation.id,
             "seconds": round(self.seconds, 3),
             "candidates": [c.to_dict() for c in self.candidates],
             "ensemble": self.ensemble,
@@ -168,9 +171,11 @@ def shortlist(tree: SearchTree, nodes_dir: Path, size: int) -> list[Node]:
     seen: set[str] = set()
     chosen = []
     for node in order:
-        path = nodes_dir / node.payload["key"] / "workspace" / "val_predictions.npy"
-        missing = f"node {node.id}"  # no predictions to compare: a candidate of its own
-        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else missing
+        workspace = nodes_dir / node.payload["key"] / "workspace"
+        try:
+            digest = hashlib.sha256(read_bytes(workspace, "val_predictions.npy")).hexdigest()
+        except WorkspaceFileError:  # none to compare (or refused): a candidate of its own
+            digest = f"node {node.id}"
         if digest not in seen:
             seen.add(digest)
             chosen.append(node)
@@ -260,13 +265,13 @@ def select_solution(
     started = time.perf_counter()
     best = tree.best_node()
     if best is None or folds < 2 or size < 2 or not supports_cross_validation(task):
-        return Selection(best, "validation", 0, [], time.perf_counter() - started)
+        return Selection(best, "validation", 0, [], time.perf_counter() - started, None, best)
     root = run_dir / "selection"
     try:
         fold_tasks = write_folds(task, folds, root / "data")
     except ValueError as exc:  # too few rows, or arrays that do not stack: keep the run's best
         log.warning("no cross-validation: %s", exc)
-        return Selection(best, "validation", 0, [], time.perf_counter() - started)
+        return Selection(best, "validation", 0, [], time.perf_counter() - started, None, best)
     candidates = [Candidate(node, folds) for node in shortlist(tree, run_dir / "nodes", size)]
     log.info("choosing among %d solutions by %d-fold cross-validation", len(candidates), folds)
     left = None if seconds is None else seconds - (time.perf_counter() - started)
@@ -274,7 +279,8 @@ def select_solution(
     race(entrants, fold_tasks, root, limits, isolation, task.spec.signed)
     scored = [c for c in candidates if c.cv_score is not None]
     if len(scored) < 2:  # nothing to compare: keep the best by validation score
-        return Selection(best, "validation", folds, candidates, time.perf_counter() - started)
+        seconds_taken = time.perf_counter() - started
+        return Selection(best, "validation", folds, candidates, seconds_taken, None, best)
     scored.sort(key=lambda c: -task.spec.signed(c.cv_score))  # type: ignore[arg-type]
     chosen, rule, tried = scored[0].node, "cross_validation", None
     if ensemble:
@@ -282,7 +288,7 @@ def select_solution(
         tried = combined.to_dict()
         if combined.node is not None:
             chosen, rule = combined.node, "ensemble"
-    return Selection(chosen, rule, folds, candidates, time.perf_counter() - started, tried)
+    return Selection(chosen, rule, folds, candidates, time.perf_counter() - started, tried, best)
 
 
 @dataclass
@@ -331,8 +337,9 @@ def try_ensemble(
             selection / c.node.payload["key"] / f"fold_{i}" / "workspace" for c in members
         ]
         combined = selection / "ensemble" / f"fold_{i}"
-        if not _combine_predictions(workspaces, combined, ("val",), kind):
-            ensemble.reason = f"the predictions of fold {i} could not be combined"
+        refused = _combine_predictions(workspaces, combined, ("val",), kind)
+        if refused is not None:
+            ensemble.reason = f"the predictions of fold {i} could not be combined: {refused}"
             return ensemble
         scores.append(grade(fold, combined / "val_predictions.npy", "val").get("score"))
     if any(score is None for score in scores):
@@ -348,8 +355,9 @@ def try_ensemble(
     workspace = nodes / key / "workspace"
     shutil.rmtree(workspace, ignore_errors=True)
     own = [nodes / c.node.payload["key"] / "workspace" for c in members]
-    if not _combine_predictions(own, workspace, ("val", "test"), kind):
-        ensemble.reason = "its members' own predictions could not be combined"
+    refused = _combine_predictions(own, workspace, ("val", "test"), kind)
+    if refused is not None:
+        ensemble.reason = f"its members' own predictions could not be combined: {refused}"
         return ensemble
     (workspace / SCRIPT).write_text(code)
     val = grade(task, workspace / "val_predictions.npy", "val").get("score")
@@ -371,15 +379,41 @@ def try_ensemble(
 
 def _combine_predictions(
     workspaces: list[Path], out: Path, splits: tuple[str, ...], kind: str
-) -> bool:
-    """Combine the ``splits``' prediction files of ``workspaces`` into ``out``; False when
-    one is missing or they do not stack."""
+) -> str | None:
+    """Combine the ``splits``' prediction files of ``workspaces`` into ``out``; why not when
+    one is missing, refused (a link, a FIFO, too large: read only as a regular file inside its
+    workspace, see :mod:`research_agent.workspace_files`) or they do not stack."""
     out.mkdir(parents=True, exist_ok=True)
     for split in splits:
         name = f"{split}_predictions.npy"
+        arrays = []
+        for workspace in workspaces:
+            try:
+                arrays.append(load_array(workspace, name, MAX_PREDICTION_BYTES))
+            except WorkspaceFileError as exc:
+                return f"{exc} (in {workspace.parent.name})"
         try:
-            combined = combine([np.load(w / name, allow_pickle=False) for w in workspaces], kind)
-        except (OSError, ValueError):
-            return False
+            combined = combine(arrays, kind)
+        except ValueError as exc:
+            return f"the {name} files do not stack: {exc}"
         np.save(out / name, combined)
-    return True
+    return None
+
+
+def held_out_scores(task: Task, selection: Selection, run_dir: Path) -> dict[str, Any]:
+    """Grade the held-out answers once, after the search and the choice: the chosen
+    solution's ``test_score`` (or ``test_error``), and for the report the test score of the
+    best node by validation score (``best_val_node``, ``best_val_node_test_score``; the same
+    when it was chosen). Nothing of it goes back into the search or the choice."""
+
+    def test_of(node: Node) -> dict[str, Any]:
+        workspace = run_dir / "nodes" / node.payload["key"] / "workspace"
+        return grade(task, workspace / "test_predictions.npy", "test", node.info["exec_time"])
+
+    chosen, best = selection.chosen, selection.by_validation
+    test = test_of(chosen) if chosen is not None else {"error": "no solution ran without a bug"}
+    scores = {"test_score": test.get("score"), "test_error": test.get("error")}
+    if best is not None:
+        of_best = test if best is chosen else test_of(best)
+        scores.update(best_val_node=best.id, best_val_node_test_score=of_best.get("score"))
+    return scores

@@ -9,7 +9,12 @@ a sandbox of its own, which does its imports the same way first. Either way a so
 wall-time and CPU limits, and its measured time, count from its script's start, so times
 compare whichever way it ran (the speedrun tasks score them).
 Isolation is the same as for a sandbox started for the solution (each has its own workspace
-and, as root, its own uid). A spare's workspace is moved to the solution's place afterwards.
+and, as root, its own uid). Every sandbox, spare or not, runs in a folder of its own under a
+temporary root, with the task's public data linked into that root, so that no path the sandbox
+can see (its mount table included) names the task, the run or their private data; the
+solution's workspace is moved there before it runs and back afterwards. A root holds a lock while
+its process lives: the roots of a killed run are removed at the next start (with the cgroups it
+left, see :func:`research_agent.cgroup.remove_stale`).
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from __future__ import annotations
 import ast
 import atexit
 import contextlib
+import fcntl
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -26,12 +33,15 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
+from research_agent import cgroup
 from research_agent.sandbox import Limits, Sandbox, SandboxResult, isolation_backend
 
 log = logging.getLogger(__name__)
 
 DOTTED_CLASS = re.compile(r"^([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\.[A-Z]\w*$")
 MAX_IMPORTS = 64
+ROOT_PREFIX = "sandbox-spares-"
+LOCK = ".lock"
 
 
 def imports_of(code: str) -> frozenset[str]:
@@ -76,6 +86,9 @@ class Spares:
         self._lock = threading.Lock()
         self._refiller = ThreadPoolExecutor(1, thread_name_prefix="sandbox-spares")
         self._refills: list[Future] = []
+        self._staged: dict[Path, Path] = {}  # a task's public data -> its link in the root
+        self._lock_fd = -1
+        self._running = 0  # solutions running now
         self.used = 0  # solutions that ran in a spare
 
     def run(
@@ -93,22 +106,27 @@ class Spares:
         does, in a spare sandbox when one fits (``imports``: the solution's, see
         :func:`imports_of`), and start a spare for the next solution like it."""
         isolation = isolation or isolation_backend()
-        if self.capacity <= 0:
-            return Sandbox(workspace, data_dir, logs, limits, gpu, isolation, imports).run(script)
         spec = SpareSpec(data_dir, limits, gpu, isolation, imports)
-        self.settle()
-        sandbox = self._take(spec) or self._start(spec)
-        refill = self._refiller.submit(self._refill, spec)
+        if self.capacity <= 0:
+            sandbox = self._start(spec)
+        else:
+            self.settle()
+            sandbox = self._take(spec) or self._start(spec)
+            refill = self._refiller.submit(self._refill, spec)
+            with self._lock:
+                self._refills = [*(f for f in self._refills if not f.done()), refill]
         with self._lock:
-            self._refills = [*(f for f in self._refills if not f.done()), refill]
-        for entry in workspace.iterdir():  # the solution's files, into the sandbox's workspace
-            target = sandbox.workspace / entry.name
-            shutil.move(entry, target)
-            sandbox.give_to_sandbox(target)
+            self._running += 1
         try:
+            for entry in workspace.iterdir():  # the solution's files, into the sandbox's
+                target = sandbox.workspace / entry.name
+                shutil.move(entry, target)
+                sandbox.give_to_sandbox(target)
             return sandbox.run(script)
         finally:
             self._hand_over(sandbox, workspace, logs)
+            with self._lock:
+                self._running -= 1
 
     @property
     def idle(self) -> list[Sandbox]:
@@ -154,26 +172,43 @@ class Spares:
             self._discard(old)
 
     def _start(self, spec: SpareSpec) -> Sandbox:
-        folder = Path(tempfile.mkdtemp(prefix="spare-", dir=self.root()))
+        root = self.root()
+        folder = Path(tempfile.mkdtemp(prefix="spare-", dir=root))
         folder.chmod(0o755)  # without a mount namespace the sandbox's uid goes through it
         (folder / "workspace").mkdir()
+        data = self._stage(spec.data_dir, root)
         return Sandbox(
-            folder / "workspace", spec.data_dir, folder, spec.limits, spec.gpu, spec.isolation,
+            folder / "workspace", data, folder, spec.limits, spec.gpu, spec.isolation,
             spec.imports,
         )  # fmt: skip
 
+    def _stage(self, data_dir: Path, root: Path) -> Path:
+        """``data_dir`` linked (or copied) into ``root`` once: the sandbox mounts it from
+        there, so its mount table does not show where the task lives."""
+        with self._lock:
+            staged = self._staged.get(data_dir)
+            if staged is None or not staged.exists():
+                staged = Path(tempfile.mkdtemp(prefix="task-", dir=root))
+                staged.chmod(0o755)
+                shutil.copytree(data_dir, staged, copy_function=_link_or_copy, dirs_exist_ok=True)
+                self._staged[data_dir] = staged
+            return staged
+
     def root(self) -> Path:
-        """The folder the spares' own folders go under (a temporary one by default)."""
+        """The folder the spares' own folders go under (by default a temporary one, locked
+        while this process lives; the first one a process makes removes those of dead ones)."""
         with self._lock:
             if self._root is None:
-                self._root = Path(tempfile.mkdtemp(prefix="sandbox-spares-"))
-                self._root.chmod(0o755)
+                parent = Path(tempfile.gettempdir())
+                remove_stale_roots(parent)
+                self._root, self._lock_fd = _locked_root(parent)
             self._root.mkdir(parents=True, exist_ok=True)
             return self._root
 
     @staticmethod
     def _hand_over(sandbox: Sandbox, workspace: Path, logs: Path) -> None:
         """Move the finished sandbox's workspace to ``workspace`` and its output to ``logs``."""
+        sandbox.stop()  # (done already unless its files did not move in)
         logs.mkdir(parents=True, exist_ok=True)
         for name in ("stdout.txt", "stderr.txt"):
             shutil.move(sandbox.out_dir / name, logs / name)
@@ -193,9 +228,60 @@ class Spares:
             idle, self._idle = self._idle, []
         for _, sandbox in idle:
             self._discard(sandbox)
-        if self._root is not None:
+        with self._lock:
+            if self._running:
+                return  # the folders stay for the solutions running (and the next start)
+            staged, self._staged = list(self._staged.values()), {}
+        for folder in staged:
+            shutil.rmtree(folder, ignore_errors=True)
+        if self._lock_fd >= 0:  # a root of its own
+            shutil.rmtree(self._root, ignore_errors=True)  # type: ignore[arg-type]
+            os.close(self._lock_fd)
+            self._lock_fd = -1
+            self._root = None
+        elif self._root is not None:
             with contextlib.suppress(OSError):
                 self._root.rmdir()  # only when empty: another process may share a given root
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _locked_root(parent: Path) -> tuple[Path, int]:
+    """A new root under ``parent`` and the descriptor of its lock, held while this process
+    lives (the lock file is locked before it takes its name, so no other process ever sees
+    the root unlocked)."""
+    root = Path(tempfile.mkdtemp(prefix=ROOT_PREFIX, dir=parent))
+    root.chmod(0o755)
+    fd, name = tempfile.mkstemp(dir=root)
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    os.rename(name, root / LOCK)
+    return root, fd
+
+
+def remove_stale_roots(parent: Path) -> list[Path]:
+    """Remove the spare roots under ``parent`` whose process is gone (its lock is free), and
+    the sandbox cgroups of dead processes; return the roots removed."""
+    removed = []
+    for root in parent.glob(f"{ROOT_PREFIX}*"):
+        try:
+            fd = os.open(root / LOCK, os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            continue  # not a root with a lock (or not yet)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # its process lives
+        finally:
+            os.close(fd)
+        shutil.rmtree(root, ignore_errors=True)
+        removed.append(root)
+    cgroup.remove_stale()
+    return removed
 
 
 SPARES = Spares()

@@ -55,21 +55,30 @@ def _jsonable(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def start_run(cfg: DictConfig, output_dir: str | os.PathLike | None = None) -> RunContext:
-    """Seed, pick the device and write the resolved config into the run folder.
-
-    ``output_dir`` defaults to hydra's output folder of the current job.
-    """
+def output_folder(output_dir: str | os.PathLike | None = None) -> Path:
+    """``output_dir``, or hydra's output folder of the current job when it is None."""
     if output_dir is None:
         from hydra.core.hydra_config import HydraConfig
 
         output_dir = HydraConfig.get().runtime.output_dir
-    out = Path(output_dir)
+    return Path(output_dir)
+
+
+def start_run(
+    cfg: DictConfig, output_dir: str | os.PathLike | None = None, write_config: bool = True
+) -> RunContext:
+    """Seed, pick the device and write the resolved config into the run folder.
+
+    ``output_dir`` defaults to hydra's output folder of the current job. A resumed run passes
+    ``write_config=False``: the config.yaml its first start wrote is the run's and stays as is.
+    """
+    out = output_folder(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     seed = int(cfg.run.seed)
     seed_everything(seed)
     device = resolve_device(str(cfg.run.device))
-    resolved = OmegaConf.to_yaml(cfg, resolve=True)
-    atomic_write(out / "config.yaml", lambda f: f.write(resolved.encode()))
+    if write_config:
+        resolved = OmegaConf.to_yaml(cfg, resolve=True)
+        atomic_write(out / "config.yaml", lambda f: f.write(resolved.encode()))
     log.info("run folder %s (device %s, seed %d)", out, device, seed)
     return RunContext(output_dir=out, device=device, seed=seed)

@@ -17,6 +17,9 @@ command -v roscore >/dev/null || packages+=(ros-core)
 for pkg in rospy std_msgs sensor_msgs geometry_msgs nav_msgs; do
     [ -d "/usr/lib/python3/dist-packages/$pkg" ] || packages+=("python3-${pkg//_/-}")
 done
+# Headless Chromium (and its WebDriver) for the dashboard's browser tests, driven by Playwright.
+command -v chromium >/dev/null || packages+=(chromium)
+command -v chromedriver >/dev/null || packages+=(chromium-driver)
 
 if [ ${#packages[@]} -eq 0 ]; then
     exit 0

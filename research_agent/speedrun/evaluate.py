@@ -1,8 +1,10 @@
 """Grader of the speedrun tasks (copied into each task folder; needs only numpy).
 
-The predictions are log-probabilities of the next token, shape labels.shape + (vocab,). A run
-scores its wall time (``exec_time``, measured by the sandbox) if its loss on the split reaches
-the target in ``target.json`` next to the labels (the test split gets ``test_slack`` more);
+The predictions are log-probabilities of the next token after each held-out query, shape
+``(queries, vocab)``: row ``i`` of ``<split>_X.npy`` holds the first ``<split>_lengths[i]``
+tokens of a window of held-out text, and its label (private) is the token after them, which no
+input holds. A run scores its wall time (``exec_time``, measured by the sandbox) if its mean loss
+over the queries is at most the target in ``target.json`` next to the labels plus its ``slack``;
 otherwise grading fails and the run counts as buggy.
 """
 
@@ -17,15 +19,18 @@ def evaluate(predictions, labels, metric, exec_time=None):
     logp = np.load(predictions, allow_pickle=False)
     truth = np.load(labels, allow_pickle=False).astype(np.int64)
     target = json.loads((Path(labels).parent / "target.json").read_text())
-    if logp.shape != (*truth.shape, target["vocab"]):
-        raise ValueError(f"predictions have shape {logp.shape}, expected {truth.shape} + vocab")
+    if logp.shape != (len(truth), target["vocab"]):
+        raise ValueError(
+            f"predictions have shape {logp.shape}, expected {(len(truth), target['vocab'])}: "
+            "one row of next-token log-probabilities per query"
+        )
     if logp.dtype.kind != "f" or not np.all(np.isfinite(logp)):
         raise ValueError("predictions must be finite floating-point log-probabilities")
     total = np.exp(logp.astype(np.float64)).sum(axis=-1)
     if np.abs(total - 1.0).max() > 1e-3:
         raise ValueError("predictions are not normalised log-probabilities (exp does not sum to 1)")
-    loss = float(-np.take_along_axis(logp, truth[..., None], axis=-1).mean())
-    limit = target["target_loss"] + (target["test_slack"] if "test" in Path(labels).name else 0.0)
+    loss = float(-logp[np.arange(len(truth)), truth].astype(np.float64).mean())
+    limit = target["target_loss"] + target["slack"]
     if loss > limit:
         raise ValueError(f"loss {loss:.4f} did not reach the target {limit:.4f}")
     if exec_time is None:

@@ -6,11 +6,17 @@ as the starter solution, record ``i+1`` as ``private/reference_solution.py``, th
 files under ``hints/`` (the chosen one also as ``public/hint.md``) and ``speedrun.json`` with
 both records' measured times. The score is the wall time of a run that reaches the target;
 :func:`fsr` turns it into the fraction of the speedup recovered.
+
+Grading is causal by construction: the graded splits are next-token queries whose labels occur
+in no input (see :mod:`research_agent.speedrun.corpus`), so a script that reads ahead in its
+inputs has nothing to read. ``val.npy`` (full sequences) is the script's own validation text,
+never graded.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from collections.abc import Callable
@@ -28,6 +34,7 @@ from research_agent.tasks.spec import Task, TaskSpec, publish, staging_folder
 HINTS = ("none", "pseudocode", "description")
 ID_PATTERN = re.compile(r"^speedrun(?:_(cpu|gpu|smoke))?_(\d+)(?:_(none|pseudocode|description))?$")
 INFO_FILE = "speedrun.json"
+LAYOUT = 2  # folders of an older layout (graded on full sequences) are written anew
 RecordTimer = Callable[[Task, str], float]
 
 
@@ -73,9 +80,13 @@ def describe(spec: Preset, index: int) -> str:
         f"Speedrun record {index} ({record_name(index)}) trains a {spec.layers}-layer GPT "
         f"(width {spec.dim}, context {spec.seq_len}) on Python standard-library source until "
         f"its validation loss is at most {spec.target_loss} nats per token. Make the script "
-        "reach the target in less wall time. Write log-probabilities of the next token for "
-        "the validation and test sequences (val_predictions.npy, test_predictions.npy); the "
-        "score is the run's wall time, valid only if the loss reaches the target."
+        "reach the target in less wall time. val.npy holds validation sequences for the "
+        "script's own check. The graded splits are next-token queries: row i of val_X.npy "
+        "(test_X.npy) holds the first val_lengths[i] (test_lengths[i]) tokens of a piece of "
+        "held-out text, right-padded with 0; write the log-probabilities of the token that "
+        "follows, one row of 128 per query, as val_predictions.npy and test_predictions.npy. "
+        "The score is the run's wall time, valid only if the mean loss over the queries is at "
+        f"most the target plus {spec.slack}."
     )
 
 
@@ -83,13 +94,14 @@ def write_folder(root: Path, spec: Preset, index: int, hint: str) -> None:
     """Write the task files (all but task.yaml and the measured times) into ``root``."""
     for sub in ("public", "private", "starter", "hints"):
         (root / sub).mkdir(parents=True, exist_ok=True)
-    corpus = build(spec.train_bytes, spec.eval_sequences, spec.seq_len)
+    corpus = build(spec.train_bytes, spec.eval_sequences, spec.num_queries, spec.seq_len)
     np.save(root / "public" / "train.npy", corpus.train)
     np.save(root / "public" / "val.npy", corpus.val)
-    np.save(root / "public" / "test_X.npy", corpus.test[:, :-1])
-    np.save(root / "private" / "val_labels.npy", corpus.val[:, 1:])
-    np.save(root / "private" / "test_labels.npy", corpus.test[:, 1:])
-    target = {"target_loss": spec.target_loss, "test_slack": spec.test_slack, "vocab": VOCAB}
+    for split, queries in (("val", corpus.val_queries), ("test", corpus.test_queries)):
+        np.save(root / "public" / f"{split}_X.npy", queries.inputs)
+        np.save(root / "public" / f"{split}_lengths.npy", queries.lengths)
+        np.save(root / "private" / f"{split}_labels.npy", queries.labels)
+    target = {"target_loss": spec.target_loss, "slack": spec.slack, "vocab": VOCAB}
     (root / "private" / "target.json").write_text(json.dumps(target))
     (root / "public" / "setup.json").write_text(json.dumps(spec.setup(), indent=1))
     (root / "public" / "description.md").write_text(describe(spec, index) + "\n")
@@ -146,7 +158,9 @@ def prepare_speedrun(task_id: str, cache: Path, timer: RecordTimer | None = None
     spec, index, hint = parse_id(task_id)
     root = cache / task_id
     if (root / "task.yaml").is_file():
-        return Task.load(root)
+        if layout_of(root) == LAYOUT:
+            return Task.load(root)
+        retire(root)
     tmp = staging_folder(root)
     write_folder(tmp, spec, index, hint)
     provisional = Task(tmp, task_spec(task_id, spec, index, 2.0, 1.0))
@@ -154,6 +168,7 @@ def prepare_speedrun(task_id: str, cache: Path, timer: RecordTimer | None = None
     t_record = timer(provisional, record_code(index))
     t_next = timer(provisional, record_code(index + 1))
     info = {
+        "layout": LAYOUT,
         "preset": spec.name,
         "record": index,
         "improvement": CHAIN[index].name,
@@ -166,6 +181,25 @@ def prepare_speedrun(task_id: str, cache: Path, timer: RecordTimer | None = None
     final = task_spec(task_id, spec, index, t_record, max(0.0, min(t_next, t_record - 1e-6)))
     (tmp / "task.yaml").write_text(yaml.safe_dump(asdict(final), sort_keys=False))
     return publish(tmp, root)
+
+
+def layout_of(root: Path) -> int:
+    """The layout version a prepared task folder was written in (1: before versions)."""
+    try:
+        return int(json.loads((root / INFO_FILE).read_text()).get("layout", 1))
+    except (OSError, ValueError, AttributeError):
+        return 1
+
+
+def retire(root: Path) -> None:
+    """Move a stale task folder out of the way in one step, then delete it."""
+    stale = root.with_name(f".{root.name}.{os.getpid()}.stale")
+    shutil.rmtree(stale, ignore_errors=True)
+    try:
+        root.rename(stale)
+    except FileNotFoundError:  # another process retired it first
+        return
+    shutil.rmtree(stale, ignore_errors=True)
 
 
 def task_fsr(task: Task, t_agent: float | None) -> float | None:

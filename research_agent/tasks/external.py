@@ -10,11 +10,18 @@ task's own evaluation script (or grade function) in a subprocess outside the san
   (where the held-out answers are in reach) and reads the score from the grader's JSON (or the
   grade function's return value), never from what the solution printed.
 
-Tabular CSV tasks (``train.csv``, ``test.csv`` and a two-column ``sample_submission.csv``: an id
-and a target that ``train.csv`` has) also get the built-in ``*_X.npy`` / ``train_y.npy``
-files, so the programmatic operators' templates run on them; a workspace with
-``test_predictions.npy`` and no ``submission.csv`` is turned into a submission (see
-:class:`TabularAdapter`). There is one held-out set: "val" and "test" are graded alike.
+Held-out answers never steer the search: a validation split is held out of the training data
+(:func:`write_validation_split`: the task's own validation file, else 20% of ``train.csv``,
+seeded and stratified), published as ``val.csv`` without its answers; the solution also writes
+``val_submission.csv`` for it, which the task's grader scores against the split's answers
+(``private/val_answers.csv`` of the view). That "val" score is every score the search and the
+selection see; "test" (``submission.csv`` against the held-out answers) is graded once, for
+the final solution.
+
+Tabular CSV tasks (a two-column sample submission: an id and a target that ``train.csv``
+has) also get the built-in ``*_X.npy`` / ``train_y.npy`` files, so the programmatic
+operators' templates run on them; a workspace with ``<split>_predictions.npy`` and no
+submission file of that split is turned into one (see :class:`TabularAdapter`).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import logging
 import math
 import os
 import shutil
@@ -37,9 +45,25 @@ import numpy as np
 import yaml
 
 from research_agent.tasks.spec import Task, TaskSpec, publish, staging_folder
+from research_agent.workspace_files import (
+    MissingWorkspaceFile,
+    WorkspaceFileError,
+    check,
+    copy_out,
+    load_array,
+)
+
+log = logging.getLogger(__name__)
 
 MAX_SUBMISSION_BYTES = 64 * 2**20
 SUBMISSION = "submission.csv"
+VAL_SUBMISSION = "val_submission.csv"  # the solution's predictions for the validation rows
+VAL_CSV = "val.csv"  # public: the validation rows in test.csv's columns, no answers
+VAL_ANSWERS = "val_answers.csv"  # private: their answers, in the sample submission's columns
+VALIDATION_FRACTION = 0.2
+SPLIT_SEED = 0
+SPLITS = ("val", "test")
+OUTPUTS = (SUBMISSION, VAL_SUBMISSION, "val_predictions.npy", "test_predictions.npy")
 GRADER_TIMEOUT_S = 600.0
 MAX_CATEGORIES = 50
 MAX_CLASSES = 20
@@ -148,46 +172,53 @@ def score_of(metrics: dict[str, Any], metric: str) -> dict[str, Any]:
     return {"score": float(value), "metric": metric, "metrics": metrics}
 
 
-def copy_submission(source: Path, target_dir: Path) -> Path | str:
-    """Copy the solution's submission file into ``target_dir``; its new path, or why not."""
-    if not source.is_file() or source.is_symlink():
-        return f"no {source.name} was written"
-    if source.stat().st_size > MAX_SUBMISSION_BYTES:
-        return f"{source.name} is larger than {MAX_SUBMISSION_BYTES} bytes"
-    target = target_dir / source.name
-    shutil.copyfile(source, target, follow_symlinks=False)
-    return target
-
-
 @dataclass(frozen=True)
 class SubmissionGrader:
-    """Common part of the external graders: find (or build) the submission in a workspace,
-    copy it into a fresh private folder and hand it to :meth:`run`."""
+    """Common part of the external graders: find (or build) the submission of ``split`` in a
+    workspace (``val_submission.csv`` for "val", ``submission.csv`` for "test"; with a tabular
+    adapter, else from ``<split>_predictions.npy``), copy it into a fresh private folder and
+    hand it to :meth:`run` with the answers of that split: the validation answers carved out
+    of the training data (``root/private/val_answers.csv``) for "val", the task's held-out
+    answers for "test". Every file is read as a regular file inside the workspace (see
+    :mod:`research_agent.workspace_files`): a link or FIFO among the outputs is an error."""
 
     metric: str
     adapter: TabularAdapter | None = None
-    submission: str = SUBMISSION
+    root: Path = Path()
 
     def grade(self, workspace: Path, split: str) -> dict[str, Any]:
-        with tempfile.TemporaryDirectory(prefix="grading-") as tmp:
-            folder = Path(tmp)
-            native = workspace / self.submission
-            if self.adapter is not None and not native.exists():
-                copied: Path | str = self.adapter.submission_from(
-                    workspace / f"{split}_predictions.npy", folder / self.submission
-                )
-            else:
-                copied = copy_submission(native, folder)
-            if isinstance(copied, str):
-                return {"error": copied}
-            return self.run(copied, folder)
+        if split not in SPLITS:
+            return {"error": f"unknown split {split!r}; known: {SPLITS}"}
+        name = submission_name(split)
+        try:
+            for output in OUTPUTS:  # a link among them is the node's bug, whichever is read
+                check(workspace, output, MAX_SUBMISSION_BYTES)
+            with tempfile.TemporaryDirectory(prefix="grading-") as tmp:
+                folder = Path(tmp)
+                if self.adapter is not None and not check(workspace, name):
+                    copied = self.adapter.submission_from(workspace, split, folder / SUBMISSION)
+                else:
+                    copied = copy_out(workspace, name, folder / SUBMISSION, MAX_SUBMISSION_BYTES)
+                answers = self.root / "private" / VAL_ANSWERS if split == "val" else None
+                return self.run(copied, folder, answers)
+        except MissingWorkspaceFile as exc:
+            also = f" and no {split}_predictions.npy" if self.adapter is not None else ""
+            return {"error": f"no {name}{also} was written ({exc})"}
+        except (WorkspaceFileError, ExternalTaskError) as exc:
+            return {"error": str(exc)}
 
-    def run(self, submission: Path, folder: Path) -> dict[str, Any]:
-        """The evaluation dict of ``submission`` (a private copy inside ``folder``)."""
+    def run(self, submission: Path, folder: Path, answers: Path | None) -> dict[str, Any]:
+        """The evaluation dict of ``submission`` (a private copy inside ``folder``) against
+        ``answers`` (the validation answers), or against the held-out answers when None."""
         raise NotImplementedError
 
 
-# --- the tabular CSV adapter -----------------------------------------------------------------
+def submission_name(split: str) -> str:
+    """The file a solution writes for ``split``: ``val_submission.csv`` or ``submission.csv``."""
+    return VAL_SUBMISSION if split == "val" else SUBMISSION
+
+
+# --- the validation split ----------------------------------------------------------------------
 
 
 def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
@@ -199,6 +230,21 @@ def read_csv(path: Path) -> tuple[list[str], list[list[str]]]:
     return rows[0], rows[1:]
 
 
+def read_records(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    """Header and rows (as dicts by column) of a CSV file."""
+    header, rows = read_csv(path)
+    return header, [dict(zip(header, row, strict=False)) for row in rows]
+
+
+def write_records(path: Path, header: list[str], rows: list[dict[str, str]]) -> None:
+    """A CSV file of ``rows`` in the columns ``header`` (missing values blank)."""
+    path.unlink(missing_ok=True)  # never write through a hard link to the task's own file
+    with path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, header, restval="", extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
 def _float(value: str) -> float | None:
     if value.strip() == "":
         return math.nan
@@ -208,13 +254,114 @@ def _float(value: str) -> float | None:
         return None
 
 
+def class_names(labels: list[str]) -> list[str] | None:
+    """The sorted classes of a target column, or None for a regression target (numbers that
+    are not all integers, or more than ``MAX_CLASSES`` distinct integers)."""
+    numbers = [_float(v) for v in labels]
+    numeric = all(v is not None and not math.isnan(v) for v in numbers)
+    integral = numeric and all(float(v).is_integer() for v in numbers)  # type: ignore[arg-type]
+    if numeric and not (integral and len(set(labels)) <= MAX_CLASSES):
+        return None
+    return sorted(set(labels), key=(lambda v: float(v)) if numeric else (lambda v: v))
+
+
+def carve(labels: list[str], fraction: float, seed: int, stratify: bool) -> np.ndarray:
+    """The sorted indices of the validation rows among ``len(labels)`` training rows:
+    ``fraction`` of them, drawn with ``seed``; with ``stratify``, that fraction of every class
+    (at least one row of a class with two or more); always at least one row, never all."""
+    if not 0.0 < fraction < 1.0:
+        raise ExternalTaskError(f"validation_fraction must be between 0 and 1, got {fraction}")
+    if len(labels) < 2:
+        raise ExternalTaskError(f"cannot carve a validation split from {len(labels)} row(s)")
+    rng = np.random.default_rng(seed)
+    groups = [np.arange(len(labels))]
+    if stratify:
+        values = np.asarray(labels, dtype=object)
+        groups = [np.flatnonzero(values == c) for c in sorted(set(labels))]
+    picked: list[int] = []
+    for rows in groups:
+        take = min(len(rows) - 1, max(1 if len(rows) >= 2 else 0, round(fraction * len(rows))))
+        picked.extend(int(i) for i in rng.permutation(rows)[:take])
+    if not picked:
+        picked = [int(rng.integers(len(labels)))]
+    return np.sort(np.asarray(picked))
+
+
+@dataclass(frozen=True)
+class ValidationSplit:
+    """What the search is scored on: ``rows`` validation rows, from ``source``."""
+
+    rows: int
+    source: str
+
+
+def write_validation_split(
+    public: Path,
+    sample: Path,
+    private: Path,
+    own: Path | None = None,
+    fraction: float = VALIDATION_FRACTION,
+    seed: int = SPLIT_SEED,
+) -> ValidationSplit:
+    """Hold out validation rows for the search, with answers the solution never sees: the
+    task's own validation file ``own`` (with answers) when it has one, else ``fraction`` of
+    ``public/train.csv`` (seeded, stratified by the target when it is a class), which then
+    keeps only the other rows. Writes ``public/val.csv`` (the validation rows in test.csv's
+    columns, no answers) and ``private/val_answers.csv`` (their answers in the columns of the
+    sample submission ``sample``: an id, then the targets)."""
+    train_csv, test_csv = public / "train.csv", public / "test.csv"
+    for path in (train_csv, test_csv, sample):
+        if not path.is_file():
+            raise ExternalTaskError(
+                f"{path} does not exist: a validation split needs train.csv and test.csv in the "
+                "data and a sample submission whose target columns train.csv has"
+            )
+    answer_header, _ = read_csv(sample)
+    id_column, targets = answer_header[0], answer_header[1:]
+    train_header, train = read_records(train_csv)
+    test_header, _ = read_csv(test_csv)
+    sources = [(train_csv, train_header)] + ([] if own is None else [(own, read_csv(own)[0])])
+    for path, header in sources:
+        missing = [t for t in targets if t not in header]
+        if not targets or missing:
+            raise ExternalTaskError(
+                f"{path} lacks the target column(s) {missing or answer_header} of {sample.name} "
+                f"(columns {answer_header}): no validation split can be carved from it"
+            )
+    if own is not None:
+        _, val = read_records(own)
+        source = f"the task's own validation data, {own.name}"
+    else:
+        labels = [row[targets[0]] for row in train] if len(targets) == 1 else []
+        stratify = bool(labels) and class_names(labels) is not None
+        held = set(carve(labels or [""] * len(train), fraction, seed, stratify).tolist())
+        val = [row for i, row in enumerate(train) if i in held]
+        write_records(train_csv, train_header, [r for i, r in enumerate(train) if i not in held])
+        strata = ", stratified by class" if stratify else ""
+        source = f"{fraction:.0%} of the task's train.csv, seed {seed}{strata}; train.csv here "
+        source += "holds the other rows"
+    if not val:
+        raise ExternalTaskError(f"{own or train_csv}: no validation rows")
+    for i, row in enumerate(val):
+        if not row.get(id_column, "").strip():
+            row[id_column] = f"val-{i}"
+    write_records(public / VAL_CSV, [c for c in test_header if c not in targets], val)
+    private.mkdir(mode=0o700, exist_ok=True)
+    write_records(private / VAL_ANSWERS, answer_header, val)
+    return ValidationSplit(len(val), source)
+
+
+# --- the tabular CSV adapter -----------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class TabularAdapter:
-    """Turns ``test_predictions.npy`` (one value per row of ``test.csv``) into the
-    ``submission.csv`` of a tabular CSV task: ``id_column`` from test.csv, ``target_column``
-    decoded through ``classes`` (the class names by code; empty for regression)."""
+    """Turns ``<split>_predictions.npy`` (one value per row of ``test.csv`` or ``val.csv`` in
+    ``public``) into the submission of a tabular CSV task: ``id_column`` from those rows,
+    ``target_column`` decoded through ``classes`` (the class names by code; empty for
+    regression)."""
 
-    test_csv: Path
+    public: Path
     id_column: str
     target_column: str
     classes: tuple[str, ...] = ()
@@ -223,27 +370,26 @@ class TabularAdapter:
     def kind(self) -> str:
         return "classification" if self.classes else "regression"
 
-    def submission_from(self, predictions: Path, target: Path) -> Path | str:
-        """Write the submission of ``predictions`` to ``target``; its path, or why not."""
-        if not predictions.is_file() or predictions.is_symlink():
-            return f"no {SUBMISSION} and no {predictions.name} were written"
-        if predictions.stat().st_size > MAX_SUBMISSION_BYTES:
-            return f"{predictions.name} is larger than {MAX_SUBMISSION_BYTES} bytes"
-        try:
-            values = np.load(predictions, allow_pickle=False)
-        except (ValueError, OSError) as exc:
-            return f"cannot read {predictions.name}: {exc}"
-        header, rows = read_csv(self.test_csv)
+    def submission_from(self, workspace: Path, split: str, target: Path) -> Path:
+        """Write the submission of ``workspace/<split>_predictions.npy`` to ``target``; its
+        path. Raises :class:`WorkspaceFileError` (the file is missing or refused) or
+        :class:`ExternalTaskError` (it does not hold the predictions asked for)."""
+        name = f"{split}_predictions.npy"
+        values = load_array(workspace, name, MAX_SUBMISSION_BYTES)
+        rows_csv = self.public / ("test.csv" if split == "test" else VAL_CSV)
+        header, rows = read_csv(rows_csv)
         ids = [row[header.index(self.id_column)] for row in rows]
         if values.shape != (len(ids),) or values.dtype.kind not in "biuf":
             got = f"{values.shape} {values.dtype}"
-            return f"{predictions.name} must hold {len(ids)} numbers, got {got}"
+            raise ExternalTaskError(f"{name} must hold {len(ids)} numbers, got {got}")
         if not np.all(np.isfinite(values)):
-            return f"{predictions.name} contains NaN or infinity"
+            raise ExternalTaskError(f"{name} contains NaN or infinity")
         if self.classes:
             codes = np.rint(values).astype(np.int64)
             if codes.min() < 0 or codes.max() >= len(self.classes):
-                return f"{predictions.name} holds class codes outside 0..{len(self.classes) - 1}"
+                raise ExternalTaskError(
+                    f"{name} holds class codes outside 0..{len(self.classes) - 1}"
+                )
             column = [self.classes[c] for c in codes]
         else:
             column = [repr(float(v)) for v in values]
@@ -260,74 +406,89 @@ class TabularAdapter:
         if not path.is_file():
             return None
         raw = json.loads(path.read_text())
-        return cls(view / "public" / "test.csv", raw["id_column"], raw["target_column"],
+        return cls(view / "public", raw["id_column"], raw["target_column"],
                    tuple(raw["classes"]))  # fmt: skip
 
 
 def write_tabular_arrays(public: Path, sample: Path, view: Path) -> TabularAdapter | None:
     """Write ``train_X.npy``, ``train_y.npy``, ``val_X.npy`` and ``test_X.npy`` into ``public``
-    from its train.csv / test.csv when ``sample`` (the sample submission) has an id and one
-    target column that train.csv has; the adapter, or None when the task is not of that form.
-    Numeric columns stay numbers (blank: NaN), text columns with few values become codes, other
-    text columns are dropped."""
-    train_csv, test_csv = public / "train.csv", public / "test.csv"
-    if not (train_csv.is_file() and test_csv.is_file() and sample.is_file()):
+    (and the validation labels as ``view/private/val_labels.npy``) from the split's train.csv,
+    val.csv and test.csv (see :func:`write_validation_split`) when ``sample`` (the sample
+    submission) has an id and one target column; the adapter, or None when the task is not
+    of that form. Numeric columns stay numbers (blank: NaN), text columns with few values
+    become codes, other text columns are dropped."""
+    train_csv, val_csv, test_csv = public / "train.csv", public / VAL_CSV, public / "test.csv"
+    answers = view / "private" / VAL_ANSWERS
+    if not all(p.is_file() for p in (train_csv, val_csv, test_csv, sample, answers)):
         return None
     if train_csv.stat().st_size > 256 * 2**20:
         return None
     sample_header, _ = read_csv(sample)
-    train_header, train_rows = read_csv(train_csv)
-    test_header, test_rows = read_csv(test_csv)
     if len(sample_header) != 2:
         return None
     id_col, target = sample_header
+    train_header, train_rows = read_records(train_csv)
+    test_header, test_rows = read_records(test_csv)
+    _, val_rows = read_records(val_csv)
+    _, val_answers = read_records(answers)
     if target not in train_header or id_col not in test_header or not train_rows:
         return None
     features = [c for c in train_header if c not in (id_col, target) and c in test_header]
+    rows = train_rows + val_rows + test_rows
     columns = []
     for name in features:
-        train_vals = [r[train_header.index(name)] for r in train_rows]
-        test_vals = [r[test_header.index(name)] for r in test_rows]
-        numbers = [_float(v) for v in train_vals + test_vals]
+        values = [r.get(name, "") for r in rows]
+        numbers = [_float(v) for v in values]
         if all(v is not None for v in numbers):
             columns.append(np.asarray(numbers, dtype=np.float64))
             continue
-        levels = sorted({v for v in train_vals + test_vals if v.strip()})
+        levels = sorted({v for v in values if v.strip()})
         if len(levels) > MAX_CATEGORIES:
             continue
         code = {v: float(i) for i, v in enumerate(levels)}
-        columns.append(np.asarray([code.get(v, math.nan) for v in train_vals + test_vals]))
-    n_train = len(train_rows)
-    x = np.stack(columns, axis=1) if columns else np.zeros((n_train + len(test_rows), 1))
-    labels = [r[train_header.index(target)] for r in train_rows]
-    numbers = [_float(v) for v in labels]
-    numeric = all(v is not None and not math.isnan(v) for v in numbers)
-    integral = numeric and all(float(v).is_integer() for v in numbers)  # type: ignore[arg-type]
-    classes: list[str] = []
-    if not numeric or (integral and len(set(labels)) <= MAX_CLASSES):
-        key = (lambda v: float(v)) if numeric else (lambda v: v)
-        classes = sorted(set(labels), key=key)
+        columns.append(np.asarray([code.get(v, math.nan) for v in values]))
+    x = np.stack(columns, axis=1) if columns else np.zeros((len(rows), 1))
+    labels = [r[target] for r in train_rows]
+    val_labels = [r[target] for r in val_answers]
+    classes = class_names(labels + val_labels) if class_names(labels) is not None else None
+    if classes is not None:
         index = {c: i for i, c in enumerate(classes)}
         y = np.asarray([index[v] for v in labels], dtype=np.int64)
+        val_y = np.asarray([index[v] for v in val_labels], dtype=np.int64)
     else:
-        y = np.asarray(numbers, dtype=np.float64)
+        y, val_y = np.asarray(labels, dtype=np.float64), np.asarray(val_labels, dtype=np.float64)
+    n_train, n_val = len(train_rows), len(val_rows)
     np.save(public / "train_X.npy", x[:n_train])
     np.save(public / "train_y.npy", y)
-    np.save(public / "test_X.npy", x[n_train:])
-    np.save(public / "val_X.npy", x[n_train:])  # one held-out set: val is the test set
-    record = {"id_column": id_col, "target_column": target, "classes": classes,
+    np.save(public / "val_X.npy", x[n_train : n_train + n_val])
+    np.save(public / "test_X.npy", x[n_train + n_val :])
+    np.save(view / "private" / "val_labels.npy", val_y)
+    record = {"id_column": id_col, "target_column": target, "classes": classes or [],
               "features": features}  # fmt: skip
     (view / ADAPTER_FILE).write_text(json.dumps(record, indent=1))
-    return TabularAdapter(test_csv, id_col, target, tuple(classes))
+    return TabularAdapter(public, id_col, target, tuple(classes or []))
 
 
 ADAPTER_NOTE = (
-    "\n\nThe data folder also holds train_X.npy, train_y.npy and test_X.npy (val_X.npy is the "
-    "same as test_X.npy): the numeric and few-valued text columns of train.csv/test.csv as "
-    "numbers{classes}. Either write {submission} (the format of sample_submission.csv) into "
-    "OUTPUT_DIR, or save one prediction per row of test_X.npy as test_predictions.npy and "
-    "val_predictions.npy there{codes}, as the baseline program does."
+    "\n\nThe data folder also holds train_X.npy, train_y.npy, val_X.npy and test_X.npy: the "
+    "numeric and few-valued text columns of train.csv, val.csv and test.csv as numbers"
+    "{classes}. Instead of the two CSV files you may save one prediction per row of val_X.npy "
+    "and test_X.npy as val_predictions.npy and test_predictions.npy in OUTPUT_DIR{codes}, as "
+    "the baseline program does."
 )
+
+SPLIT_NOTE = (
+    "\n\nValidation: val.csv in DATA_DIR holds {rows} rows ({source}) in the columns of "
+    "test.csv, without their answers. Write your predictions for them to {val_submission} in "
+    "OUTPUT_DIR, in the same format as {submission}: the search scores every solution on them "
+    "with the task's grader. The held-out test answers are graded once, for the final solution."
+)
+
+
+def split_note(split: ValidationSplit) -> str:
+    """What the task description says about the validation split."""
+    return SPLIT_NOTE.format(rows=split.rows, source=split.source, submission=SUBMISSION,
+                             val_submission=VAL_SUBMISSION)  # fmt: skip
 
 
 def adapter_note(adapter: TabularAdapter) -> str:
@@ -337,7 +498,37 @@ def adapter_note(adapter: TabularAdapter) -> str:
         classes, codes = f"; train_y.npy holds class codes ({shown})", " (class codes)"
     else:
         classes, codes = "; train_y.npy holds the target", ""
-    return ADAPTER_NOTE.format(classes=classes, submission=SUBMISSION, codes=codes)
+    return ADAPTER_NOTE.format(classes=classes, codes=codes)
+
+
+SAMPLE_STARTER = '''"""Baseline: the sample submission's first answer for every row of test.csv
+(written to submission.csv) and of val.csv (the validation rows, to val_submission.csv)."""
+
+import csv
+import os
+
+DATA = os.environ.get("DATA_DIR", "/data")
+OUT = os.environ.get("OUTPUT_DIR", ".")
+
+with open(os.path.join(DATA, "{sample}"), newline="") as f:
+    header, first = list(csv.reader(f))[:2]
+for rows, submission in (("test.csv", "submission.csv"), ("val.csv", "val_submission.csv")):
+    with open(os.path.join(DATA, rows), newline="") as f:
+        ids = [row[header[0]] for row in csv.DictReader(f)]
+    with open(os.path.join(OUT, submission), "w", newline="") as f:
+        csv.writer(f).writerows([header, *([i, *first[1:]] for i in ids)])
+'''
+
+
+def sandbox_baseline(task: Task) -> float | None:
+    """The validation score of ``task``'s starter solution, run in the sandbox (its workspace
+    stays in ``task.baseline_run``); None, with a warning, when it fails."""
+    from research_agent.execution import execute
+
+    result = execute(task, task.starter.read_text(), task.baseline_run)
+    if result.score is None:
+        log.warning("%s: the baseline solution was not scored: %s", task.spec.id, result.error)
+    return result.score
 
 
 # --- the view folder the sandbox sees ------------------------------------------------------
@@ -374,11 +565,12 @@ def build_view(
     root: Path,
     stamp: str,
     write: Callable[[Path], TaskSpec],
-    score_baseline: Callable[[TaskSpec], float | None] | None = None,
+    score_baseline: Callable[[Path, TaskSpec], float | None] | None = None,
 ) -> dict[str, Any]:
     """The ``task.yaml`` of the view folder ``root``, rebuilt when its sources changed (when
-    ``stamp`` differs): ``write(staged)`` fills ``staged/public`` (and ``staged/starter``) and
-    returns the spec; ``score_baseline(spec)`` fills a missing baseline score."""
+    ``stamp`` differs): ``write(staged)`` fills ``staged/public``, ``staged/private`` (the
+    validation answers) and ``staged/starter`` and returns the spec; ``score_baseline(staged,
+    spec)`` gives the baseline's validation score."""
     stamp_file = root / "source_signature"
     if (root / "task.yaml").is_file() and stamp_file.is_file() and stamp_file.read_text() == stamp:
         return yaml.safe_load((root / "task.yaml").read_text())
@@ -386,8 +578,8 @@ def build_view(
     (tmp / "public").mkdir(parents=True)
     spec = write(tmp)
     (tmp / "public" / "description.md").write_text(spec.description + "\n")
-    if spec.baseline_score is None and score_baseline is not None:
-        spec = replace(spec, baseline_score=score_baseline(spec))
+    if score_baseline is not None:
+        spec = replace(spec, baseline_score=score_baseline(tmp, spec))
     (tmp / "task.yaml").write_text(yaml.safe_dump(asdict(spec), sort_keys=False))
     (tmp / "source_signature").write_text(stamp)
     if root.exists():

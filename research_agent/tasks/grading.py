@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import inspect
+import tempfile
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -12,8 +13,10 @@ from typing import Any
 import numpy as np
 
 from research_agent.tasks.spec import Task
+from research_agent.workspace_files import WorkspaceFileError, check, load_array, read_bytes
 
 MAX_PREDICTION_BYTES = 64 * 2**20
+PREDICTIONS = ("val_predictions.npy", "test_predictions.npy")
 
 
 @cache
@@ -26,25 +29,49 @@ def _evaluator(path: Path) -> ModuleType:
     return module
 
 
+def check_outputs(workspace: Path, names: tuple[str, ...] = PREDICTIONS) -> str | None:
+    """Why one of the output files ``names`` in ``workspace`` will not be read back (a link, a
+    FIFO, over the size cap: see :mod:`research_agent.workspace_files`), or None. A node is
+    graded on its validation output, but its test output is read after the search: checking
+    it now makes a node that planted a link there buggy instead of chosen."""
+    for name in names:
+        try:
+            check(workspace, name, MAX_PREDICTION_BYTES)
+        except WorkspaceFileError as exc:
+            return str(exc)
+    return None
+
+
 def grade(
     task: Task, predictions: Path, split: str, exec_time: float | None = None
 ) -> dict[str, Any]:
     """The evaluation JSON of ``predictions`` on ``split`` ("val" or "test"), with "error" set
     instead of "score" when the predictions are missing or invalid. ``exec_time`` (the run's
     wall time) goes to evaluators that take it (timed tasks such as the speedrun). A task with
-    its own ``grader`` grades the submission found beside ``predictions`` (its workspace)."""
+    its own ``grader`` grades the submission found beside ``predictions`` (its workspace).
+
+    The predictions are read as a regular file inside their workspace (no links, no FIFOs, at
+    most ``MAX_PREDICTION_BYTES``) and the evaluator gets a private copy of them; a workspace
+    whose other prediction file would be refused is an error as well."""
     if task.grader is not None:
         return task.grader.grade(predictions.parent, split)
-    if not predictions.is_file() or predictions.is_symlink():
-        return {"error": f"no {predictions.name} was written"}
-    if predictions.stat().st_size > MAX_PREDICTION_BYTES:
-        return {"error": f"{predictions.name} is larger than {MAX_PREDICTION_BYTES} bytes"}
+    workspace = predictions.parent
+    try:
+        data = read_bytes(workspace, predictions.name, MAX_PREDICTION_BYTES)
+    except WorkspaceFileError as exc:
+        return {"error": str(exc)}
+    refused = check_outputs(workspace)
+    if refused is not None:
+        return {"error": refused}
     labels = task.private_dir / f"{split}_labels.npy"
     try:
         evaluator = _evaluator(task.evaluator).evaluate
         timed = exec_time is not None and "exec_time" in inspect.signature(evaluator).parameters
         extra = {"exec_time": exec_time} if timed else {}
-        result = dict(evaluator(predictions, labels, task.spec.metric, **extra))
+        with tempfile.TemporaryDirectory(prefix="grading-") as tmp:
+            private = Path(tmp) / predictions.name
+            private.write_bytes(data)
+            result = dict(evaluator(private, labels, task.spec.metric, **extra))
         result["score"] = float(result["score"])
     except Exception as exc:  # a malformed predictions file is the solution's bug
         return {"error": f"grading {predictions.name} failed: {type(exc).__name__}: {exc}"}
@@ -67,10 +94,13 @@ def gain_over_baseline(
     name = f"{split}_predictions.npy"
     paths = [workspace / name, task.baseline_run / "workspace" / name]
     labels_path = task.private_dir / f"{split}_labels.npy"
-    if metric is None or not all(p.is_file() for p in [*paths, labels_path]):
+    if metric is None or not labels_path.is_file():
+        return None
+    try:
+        ours, theirs = (load_array(p.parent, p.name, MAX_PREDICTION_BYTES) for p in paths)
+    except WorkspaceFileError:
         return None
     labels = np.load(labels_path, allow_pickle=False)
-    ours, theirs = (np.load(p, allow_pickle=False) for p in paths)
     if ours.shape != labels.shape or theirs.shape != labels.shape:
         return None
 

@@ -14,7 +14,10 @@ sample_submission.csv: what solutions see) and ``.../prepared/private`` (the ans
 grader sees them). The data dir is ``$MLEBENCH_DATA_DIR`` or mle-bench's default
 ``~/.cache/mle-bench/data``. The metric is the grader's name; lower is better when the
 leaderboard's top score is below its bottom one; medals follow MLE-bench's rule
-(:func:`medal_thresholds`). The baseline score is the sample submission's.
+(:func:`medal_thresholds`). The search is scored on a validation split held out of
+``train.csv`` (``validation_fraction`` of config.yaml, default 0.2; see
+:func:`~research_agent.tasks.external.write_validation_split`); the baseline score is the
+starter's score on it.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ import logging
 import math
 import os
 import statistics
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,24 +34,28 @@ from typing import Any
 from research_agent.solution import render
 from research_agent.space import default_config
 from research_agent.tasks.external import (
+    SAMPLE_STARTER,
     SUBMISSION,
+    VALIDATION_FRACTION,
     ExternalTaskError,
     SubmissionGrader,
     TabularAdapter,
     adapter_note,
     build_view,
-    copy_submission,
     grader_python,
     guess_direction,
     link_or_copy,
     read_yaml,
     require,
     run_grader,
+    sandbox_baseline,
     score_of,
     signature,
+    split_note,
     view_folder,
     write_starter,
     write_tabular_arrays,
+    write_validation_split,
 )
 from research_agent.tasks.spec import Task, TaskSpec
 
@@ -158,6 +164,7 @@ class Competition:
     public_dir: Path
     leaderboard: Path | None
     awards_medals: bool
+    validation_fraction: float = VALIDATION_FRACTION
 
 
 def _module_file(module: str, folder: Path, config: Path) -> tuple[Path, Path | None]:
@@ -224,6 +231,9 @@ def read_competition(folder: Path, data_dir: Path | None = None) -> Competition:
                 f"`mlebench prepare -c {task_id}`, or set MLEBENCH_DATA_DIR to its data dir)"
             )
     leaderboard = folder / "leaderboard.csv"
+    fraction = raw.get("validation_fraction", VALIDATION_FRACTION)
+    if isinstance(fraction, bool) or not isinstance(fraction, int | float):
+        raise ExternalTaskError(f"{config}: key 'validation_fraction' must be a number in (0, 1)")
     return Competition(
         id=task_id,
         name=str(raw.get("name") or task_id),
@@ -238,6 +248,7 @@ def read_competition(folder: Path, data_dir: Path | None = None) -> Competition:
         public_dir=public,
         leaderboard=leaderboard if leaderboard.is_file() else None,
         awards_medals=bool(raw.get("awards_medals", True)),
+        validation_fraction=float(fraction),
     )
 
 
@@ -251,9 +262,10 @@ class MLEBenchGrader(SubmissionGrader):
     answers: Path = Path()
     import_root: Path | None = None
 
-    def run(self, submission: Path, folder: Path) -> dict[str, Any]:
+    def run(self, submission: Path, folder: Path, answers: Path | None) -> dict[str, Any]:
+        answers = answers or self.answers
         argv = [grader_python(), str(RUNNER), str(self.grade_file), self.function,
-                str(submission), str(self.answers)]  # fmt: skip
+                str(submission), str(answers)]  # fmt: skip
         if self.import_root is not None:
             argv.append(str(self.import_root))
         metrics = run_grader(argv, folder)
@@ -270,17 +282,6 @@ CONTRACT = (
     "grader ({metric}) on held-out answers."
 )
 
-SAMPLE_STARTER = '''"""Baseline: submit the sample submission as it is."""
-
-import os
-import shutil
-
-DATA = os.environ.get("DATA_DIR", "/data")
-OUT = os.environ.get("OUTPUT_DIR", ".")
-
-shutil.copy(os.path.join(DATA, "sample_submission.csv"), os.path.join(OUT, "submission.csv"))
-'''
-
 
 def load_mlebench(folder: Path, cache: Path, data_dir: Path | None = None) -> Task:
     """The competition in ``folder`` as a task; its view folder goes under ``cache``."""
@@ -292,10 +293,11 @@ def load_mlebench(folder: Path, cache: Path, data_dir: Path | None = None) -> Ta
         direction = guess_direction(comp.metric)
     root = view_folder(cache, "mlebench", comp.id, comp.folder)
 
-    def grader(tabular: TabularAdapter | None) -> MLEBenchGrader:
+    def grader(tabular: TabularAdapter | None, view: Path) -> MLEBenchGrader:
         return MLEBenchGrader(
             metric=comp.metric,
             adapter=tabular,
+            root=view,
             grade_file=comp.grade_file,
             function=comp.grade_function,
             answers=comp.answers,
@@ -303,14 +305,22 @@ def load_mlebench(folder: Path, cache: Path, data_dir: Path | None = None) -> Ta
         )
 
     def write(staged: Path) -> TaskSpec:
+        public = staged / "public"
         for path in sorted(comp.public_dir.rglob("*")):
             if path.is_file():
-                link_or_copy(path, staged / "public" / path.relative_to(comp.public_dir))
-        tabular = write_tabular_arrays(staged / "public", comp.sample_submission, staged)
+                link_or_copy(path, public / path.relative_to(comp.public_dir))
+        sample = public / comp.sample_submission.name
+        if not sample.is_file():
+            link_or_copy(comp.sample_submission, sample)
+        split = write_validation_split(
+            public, sample, staged / "private", fraction=comp.validation_fraction
+        )
+        tabular = write_tabular_arrays(public, sample, staged)
         description = f"{comp.name}\n\n{comp.description.strip()}"
         description += CONTRACT.format(submission=SUBMISSION, metric=comp.metric)
+        description += split_note(split)
         if tabular is None:
-            write_starter(staged, SAMPLE_STARTER)
+            write_starter(staged, SAMPLE_STARTER.format(sample=sample.name))
         else:
             write_starter(staged, render(default_config("linear"), tabular.kind))
             description += adapter_note(tabular)
@@ -325,20 +335,12 @@ def load_mlebench(folder: Path, cache: Path, data_dir: Path | None = None) -> Ta
             medals=medal_thresholds(scores) if scores else {},
         )
 
-    def baseline(spec: TaskSpec) -> float | None:
-        with tempfile.TemporaryDirectory(prefix="grading-") as tmp:
-            copied = copy_submission(comp.sample_submission, Path(tmp))
-            if isinstance(copied, str):
-                result = {"error": copied}
-            else:
-                result = grader(None).run(copied, Path(tmp))
-        if "score" not in result:
-            log.warning("%s: the sample submission was not graded: %s", comp.id, result["error"])
-        return result.get("score")
+    def baseline(staged: Path, spec: TaskSpec) -> float | None:
+        return sandbox_baseline(Task(staged, spec, grader(TabularAdapter.load(staged), staged)))
 
     stamp = signature([comp.folder, comp.public_dir, comp.sample_submission, comp.grade_file])
     raw = build_view(root, stamp, write, baseline)
-    return Task(root, LeaderboardSpec(**raw), grader(TabularAdapter.load(root)))
+    return Task(root, LeaderboardSpec(**raw), grader(TabularAdapter.load(root), root))
 
 
 __all__ = ["LeaderboardSpec", "load_mlebench", "medal_thresholds", "read_leaderboard"]

@@ -17,13 +17,19 @@ evaluation script runs outside the sandbox in a private copy of the MLGym worksp
 ``/home/agent/workspace`` paths pointed there) holding every dataset file and the solution's
 ``submission.csv``. The metric and its direction: ``metric`` / ``metric_direction`` keys when
 the config has them, else MLGym's own table of its tasks' priority metrics, else the first key
-of ``baseline_scores`` (direction guessed from its name). Only ``CSVSubmissionTasks`` are
+of ``baseline_scores`` (direction guessed from its name). The search is scored on a validation
+split (the task's own ``validation.csv`` / ``valid.csv`` / ``val.csv`` / ``dev.csv``, else
+``validation_fraction`` of ``train.csv``: see
+:func:`~research_agent.tasks.external.write_validation_split`), graded by the same evaluation
+script with the split's answers in place of its answer files; MLGym's baseline is the starter,
+run once per split. Only ``CSVSubmissionTasks`` are
 supported: the other entrypoints' graders import the solution's own code or checkpoints, which
 would then run outside the sandbox next to the answers.
 """
 
 from __future__ import annotations
 
+import csv
 import fnmatch
 import logging
 from dataclasses import dataclass, field
@@ -34,7 +40,9 @@ from research_agent.solution import render
 from research_agent.space import default_config
 from research_agent.tasks.external import (
     GRADER_TIMEOUT_S,
+    SAMPLE_STARTER,
     SUBMISSION,
+    VALIDATION_FRACTION,
     ExternalTaskError,
     SubmissionGrader,
     TabularAdapter,
@@ -46,17 +54,21 @@ from research_agent.tasks.external import (
     read_yaml,
     require,
     run_grader,
+    sandbox_baseline,
     score_of,
     signature,
+    split_note,
     view_folder,
     write_starter,
     write_tabular_arrays,
+    write_validation_split,
 )
 from research_agent.tasks.spec import Task, TaskSpec
 
 log = logging.getLogger(__name__)
 CONTAINER_WORKSPACE = "/home/agent/workspace"
 SUPPORTED_ENTRYPOINTS = ("CSVSubmissionTasks",)
+VALIDATION_FILES = ("validation.csv", "valid.csv", "val.csv", "dev.csv")  # a task's own
 SECRET_PATTERNS = ("answer*", "*ground_truth*", "test_labels*", "*_answers*", "*secret*")
 MEMORY_MB = 8192
 DEFAULT_TIMEOUT_S = 1800.0
@@ -78,13 +90,6 @@ KNOWN_METRICS: dict[str, tuple[str, str]] = {
     "rlMountainCarContinuous": ("Reward Mean", "maximize"),
 }
 
-PRELUDE = """# MLGym layout: the task's files are in ./data (DATA_DIR); write ./submission.csv
-import os as _os
-
-if not _os.path.exists("data"):
-    _os.symlink(_os.environ.get("DATA_DIR", "/data"), "data")
-"""
-
 CONTRACT = (
     "\n\nThe task's data files (and its starter files) are in DATA_DIR; the baseline program "
     "links that folder as ./data. Write {submission} into OUTPUT_DIR (the working directory); "
@@ -92,15 +97,40 @@ CONTRACT = (
     "held-out answers."
 )
 
-SAMPLE_STARTER = '''"""Baseline: submit the sample submission as it is."""
+BASELINE_STARTER = '''"""MLGym's baseline ({name}) run twice, as in MLGym's workspace (./data is
+DATA_DIR): on the task's data for submission.csv, then with val.csv as test.csv for
+val_submission.csv (the validation rows)."""
 
 import os
 import shutil
+import subprocess
+import sys
 
 DATA = os.environ.get("DATA_DIR", "/data")
-OUT = os.environ.get("OUTPUT_DIR", ".")
+OUT = os.path.abspath(os.environ.get("OUTPUT_DIR", "."))
+BASELINE = {code!r}
 
-shutil.copy(os.path.join(DATA, "{name}"), os.path.join(OUT, "submission.csv"))
+
+def run(data, folder):
+    """Run the baseline in ``folder`` with ``data`` as ./data; the submission it wrote."""
+    os.makedirs(folder, exist_ok=True)
+    if not os.path.lexists(os.path.join(folder, "data")):
+        os.symlink(data, os.path.join(folder, "data"))
+    with open(os.path.join(folder, "{name}"), "w") as f:
+        f.write(BASELINE)
+    subprocess.run([sys.executable, "{name}"], cwd=folder, check=True)
+    return os.path.join(folder, "submission.csv")
+
+
+run(DATA, OUT)
+validation = os.path.join(OUT, "validation_data")
+os.makedirs(validation, exist_ok=True)
+for name in os.listdir(DATA):
+    if name not in ("test.csv", "val.csv"):
+        os.symlink(os.path.join(DATA, name), os.path.join(validation, name))
+os.symlink(os.path.join(DATA, "val.csv"), os.path.join(validation, "test.csv"))
+written = run(validation, os.path.join(OUT, "validation_run"))
+shutil.move(written, os.path.join(OUT, "val_submission.csv"))
 '''
 
 
@@ -121,6 +151,8 @@ class MLGymTask:
     data_files: dict[str, Path] = field(default_factory=dict)
     starter_files: dict[str, Path] = field(default_factory=dict)
     secret: frozenset[str] = frozenset()
+    validation: str | None = None
+    validation_fraction: float = VALIDATION_FRACTION
 
 
 def _strings(raw: dict[str, Any], key: str, path: Path) -> list[str]:
@@ -241,6 +273,10 @@ def read_mlgym(config: Path) -> MLGymTask:
     direction = raw.get("metric_direction") or (known[1] if known else guess_direction(metric))
     baseline_score = scores[0].get(metric) if scores else None
     timeout = raw.get("training_timeout") or DEFAULT_TIMEOUT_S
+    fraction = raw.get("validation_fraction", VALIDATION_FRACTION)
+    if isinstance(fraction, bool) or not isinstance(fraction, int | float):
+        raise ExternalTaskError(f"{config}: key 'validation_fraction' must be a number in (0, 1)")
+    own = [r for r in data_files if r not in secret and Path(r).name.lower() in VALIDATION_FILES]
     return MLGymTask(
         id=task_id,
         config=config,
@@ -255,23 +291,30 @@ def read_mlgym(config: Path) -> MLGymTask:
         data_files=data_files,
         starter_files=starter_files,
         secret=frozenset(secret),
+        validation=own[0] if own else None,
+        validation_fraction=float(fraction),
     )
 
 
 @dataclass(frozen=True)
 class MLGymGrader(SubmissionGrader):
     """Runs the task's evaluation script on ``submission.csv`` in a private copy of its MLGym
-    workspace (every dataset file under ``data/``, the starter files), outside the sandbox."""
+    workspace (every dataset file under ``data/``, the starter files), outside the sandbox; for
+    the validation split, its answer files (those with the sample submission's columns) are
+    the validation answers."""
 
     task: MLGymTask | None = None
     timeout_s: float = GRADER_TIMEOUT_S
 
-    def run(self, submission: Path, folder: Path) -> dict[str, Any]:
+    def run(self, submission: Path, folder: Path, answers: Path | None) -> dict[str, Any]:
         assert self.task is not None
+        swapped = set() if answers is None else answer_files(self.task, csv_header(answers))
+        if answers is not None and not swapped:
+            return {"error": f"none of {sorted(self.task.secret)} can hold the validation answers"}
         for relative, source in self.task.data_files.items():
             target = folder / "data" / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.symlink_to(source.resolve())
+            target.symlink_to((answers if relative in swapped else source).resolve())  # type: ignore[union-attr]
         for relative, source in self.task.starter_files.items():
             target = folder / relative
             if not target.exists():
@@ -285,61 +328,89 @@ class MLGymGrader(SubmissionGrader):
         return score_of(run_grader(argv, folder, self.timeout_s), self.metric)
 
 
-def with_prelude(code: str) -> str:
-    """``code`` with :data:`PRELUDE` after its ``from __future__`` imports."""
-    lines = code.splitlines(keepends=True)
-    last = max((i for i, line in enumerate(lines) if line.startswith("from __future__")),
-               default=-1)  # fmt: skip
-    return "".join([*lines[: last + 1], PRELUDE, "\n", *lines[last + 1 :]])
+def csv_header(path: Path) -> list[str]:
+    """The first row of a CSV file (empty when it has none)."""
+    with path.open(newline="") as f:
+        return next(csv.reader(f), [])
+
+
+def answer_files(task: MLGymTask, header: list[str]) -> set[str]:
+    """The task's secret data files that hold answers in the columns ``header`` (the sample
+    submission's): the ones the validation answers stand in for when grading the split."""
+    return {
+        r for r in task.secret
+        if r.lower().endswith(".csv") and csv_header(task.data_files[r]) == header
+    }  # fmt: skip
 
 
 def load_mlgym(config: Path, cache: Path) -> Task:
     """The MLGym task of ``config`` as a task; its view folder goes under ``cache``."""
     mlgym = read_mlgym(config)
     root = view_folder(cache, "mlgym", mlgym.id, config)
+    if mlgym.sample_submission is None:
+        raise ExternalTaskError(
+            f"{config}: no sample submission (key 'sample_submission' or a starter file "
+            "sample_submission.csv): its columns say what the validation answers are"
+        )
+    sample = mlgym.sample_submission
+    if not answer_files(mlgym, csv_header(sample)):
+        raise ExternalTaskError(
+            f"{config}: none of the task's answer files {sorted(mlgym.secret)} has the columns "
+            f"of {sample.name} ({csv_header(sample)}): the evaluation script cannot grade a "
+            "validation split"
+        )
 
     def write(staged: Path) -> TaskSpec:
         public = staged / "public"
         for relative, source in mlgym.data_files.items():
-            if relative not in mlgym.secret:
+            if relative not in mlgym.secret and relative != mlgym.validation:
                 link_or_copy(source, public / relative)
         for relative, source in mlgym.starter_files.items():
             if not (public / relative).exists():
                 link_or_copy(source, public / relative)
         if mlgym.secret:
             log.info("%s: kept out of the sandbox: %s", mlgym.id, sorted(mlgym.secret))
-        sample = mlgym.sample_submission
-        tabular = write_tabular_arrays(public, sample, staged) if sample else None
+        if not (public / sample.name).exists():
+            link_or_copy(sample, public / sample.name)
+        own = None if mlgym.validation is None else mlgym.data_files[mlgym.validation]
+        split = write_validation_split(
+            public, public / sample.name, staged / "private", own, mlgym.validation_fraction
+        )
+        tabular = write_tabular_arrays(public, public / sample.name, staged)
         better = "higher" if mlgym.direction == "maximize" else "lower"
         description = mlgym.description.strip() + CONTRACT.format(
             submission=SUBMISSION, metric=mlgym.metric, better=better
         )
+        description += split_note(split)
         if tabular is not None:
             description += adapter_note(tabular)
         if mlgym.baseline is not None:
-            write_starter(staged, with_prelude(mlgym.baseline.read_text()))
+            code = mlgym.baseline.read_text()
+            write_starter(staged, BASELINE_STARTER.format(name=mlgym.baseline.name, code=code))
         elif tabular is not None:
             write_starter(staged, render(default_config("linear"), tabular.kind))
-        elif sample is not None:
-            if not (public / sample.name).exists():
-                link_or_copy(sample, public / sample.name)
-            write_starter(staged, SAMPLE_STARTER.format(name=sample.name))
+        else:
+            write_starter(staged, SAMPLE_STARTER.format(sample=sample.name))
         return TaskSpec(
             id=mlgym.id,
             description=description,
             kind="submission" if tabular is None else tabular.kind,
             metric=mlgym.metric,
             direction=mlgym.direction,
-            baseline_score=mlgym.baseline_score,
             time_limit_s=mlgym.timeout_s,
             memory_mb=MEMORY_MB,
         )
 
-    sources = [config, *mlgym.data_files.values(), *mlgym.starter_files.values()]
-    raw = build_view(root, signature(sources), write)
-    tabular = TabularAdapter.load(root)
-    grader = MLGymGrader(metric=mlgym.metric, adapter=tabular, task=mlgym)
-    return Task(root, TaskSpec(**raw), grader)
+    def grader(view: Path) -> MLGymGrader:
+        tabular = TabularAdapter.load(view)
+        return MLGymGrader(metric=mlgym.metric, adapter=tabular, root=view, task=mlgym)
+
+    def baseline(staged: Path, spec: TaskSpec) -> float | None:
+        return sandbox_baseline(Task(staged, spec, grader(staged)))
+
+    sources = [config, sample, *mlgym.data_files.values(), *mlgym.starter_files.values()]
+    raw = build_view(root, signature(sources), write, baseline)
+    return Task(root, TaskSpec(**raw), grader(root))
 
 
-__all__ = ["MLGymGrader", "load_mlgym", "read_mlgym"]
+__all__ = ["MLGymGrader", "answer_files", "load_mlgym", "read_mlgym"]

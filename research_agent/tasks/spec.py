@@ -62,8 +62,10 @@ class TaskSpec:
 
 class TaskGrader(Protocol):
     """A task's own grader (an external task's evaluation script or grade function): the
-    evaluation JSON of the submission a solution left in ``workspace``, run outside the sandbox
-    (see :mod:`research_agent.tasks.external`)."""
+    evaluation JSON of the submission a solution left in ``workspace`` for ``split``, run
+    outside the sandbox: "val" against the validation split's answers (what the search sees),
+    "test" against the held-out answers (the final solution only; see
+    :mod:`research_agent.tasks.external`)."""
 
     def grade(self, workspace: Path, split: str) -> dict[str, Any]: ...
 

@@ -15,7 +15,7 @@ def test_research_config_builds_its_policy_and_operators(policy):
     cfg = compose_config(
         "research", [f"search={policy}", "operators.edits=2", "workers=3", "budget.time=60"]
     )
-    settings = OmegaConf.to_container(cfg.search)
+    settings = OmegaConf.to_container(cfg.search, resolve=True)
     assert policy_name(settings) == policy
     assert make_policy(policy, settings, cfg.workers).config.parallel == 3
     operators = make_operators(**OmegaConf.to_container(cfg.operators))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import subprocess
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,11 +14,13 @@ import yaml
 
 from research_agent.execution import execute
 from research_agent.run import research
-from research_agent.tasks import grade, load_task
-from research_agent.tasks.external import ExternalTaskError, grader_python
+from research_agent.tasks import Task, grade, load_task
+from research_agent.tasks.external import ExternalTaskError, carve, grader_python
 from research_agent.tasks.mlebench import LeaderboardSpec, medal_thresholds, read_leaderboard
 from tests.research_agent.conftest import FAST
 from tests.research_agent.test_search import research_cfg
+
+PATIENT = replace(FAST, wall_s=120.0)  # the template's sklearn import on a loaded machine
 
 
 def _has_pandas() -> bool:
@@ -56,6 +59,24 @@ def _split(id_column: str) -> tuple[list[dict[str, object]], list[dict[str, obje
     for i, row in enumerate(train + test):
         row[id_column] = 1000 + i
     return train, test
+
+
+def _read(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def val_answers(task) -> list[dict[str, str]]:
+    """The validation rows' answers the view keeps private."""
+    return _read(task.root / "private" / "val_answers.csv")
+
+
+def share(rows: list[dict[str, object]], label: str) -> float:
+    return sum(str(r["label"]) == label for r in rows) / len(rows)
+
+
+def files_under(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
 # --- MLE-bench ------------------------------------------------------------------------------
@@ -107,6 +128,19 @@ def make_competition(root: Path, leaderboard: list[float] | None = None) -> tupl
     return comp, data
 
 
+Loaded = tuple[Task, Path]
+
+
+@pytest.fixture(scope="module")
+def tiny_comp(tmp_path_factory: pytest.TempPathFactory) -> Loaded:
+    """The tiny competition loaded once (its view and baseline run): (task, its root folder)."""
+    root = tmp_path_factory.mktemp("tiny-comp")
+    comp, data = make_competition(root)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLEBENCH_DATA_DIR", str(data))
+        return load_task(f"mlebench:{comp}", root / "cache"), root
+
+
 @pytest.fixture
 def competition(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     comp, data = make_competition(tmp_path)
@@ -147,59 +181,129 @@ def test_medals_are_awarded_like_mle_bench():
     ]
 
 
-def test_an_mle_bench_competition_loads_with_its_leaderboard(competition: Path, tmp_path: Path):
-    task = load_task(f"mlebench:{competition}", tmp_path / "cache")
+def test_an_mle_bench_competition_loads_with_its_leaderboard(tiny_comp: Loaded):
+    task, root = tiny_comp
     spec = task.spec
     assert spec.id == "tiny-comp" and spec.metric == "accuracy" and spec.direction == "maximize"
     assert spec.medals == {"gold": 1.0, "silver": 0.98, "bronze": 0.93, "median": 0.865}
     assert spec.kind == "classification" and "sample_submission.csv" in spec.description
     public = {p.name for p in task.public_dir.iterdir()}
-    assert {"train.csv", "test.csv", "sample_submission.csv", "train_X.npy", "test_X.npy"} <= public
-    assert "private" not in {p.name for p in task.root.rglob("*")}  # the answers stay outside
+    assert {"train.csv", "val.csv", "test.csv", "sample_submission.csv", "train_X.npy",
+            "val_X.npy", "test_X.npy"} <= public  # fmt: skip
+    held_out = root / "mle-data" / "tiny-comp" / "prepared" / "private" / "test.csv"
+    assert held_out.read_bytes() not in files_under(task.root).values()  # the answers stay out
     assert task.starter.is_file()
-    again = load_task(f"mlebench:{competition}", tmp_path / "cache")
+    comp = root / "mle-bench" / "mlebench" / "competitions" / "tiny-comp"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLEBENCH_DATA_DIR", str(root / "mle-data"))
+        again = load_task(f"mlebench:{comp}", root / "cache")
     assert again.spec == task.spec  # the view folder is reused
 
 
+def test_the_validation_split_is_carved_out_of_the_training_rows(tiny_comp: Loaded):
+    """Seeded, stratified, 20%: its answers private, its rows gone from the public train.csv;
+    the task's own train.csv is left as it was (the view's is a new file, not a link)."""
+    task, root = tiny_comp
+    source = root / "mle-data" / "tiny-comp" / "prepared" / "public" / "train.csv"
+    assert len(_read(source)) == 60
+    train, test = _split("id")
+    answers, public_train = val_answers(task), _read(task.public_dir / "train.csv")
+    val = _read(task.public_dir / "val.csv")
+    assert len(answers) == len(val) == 12 and len(public_train) == 48
+    assert [r["id"] for r in val] == [r["id"] for r in answers]
+    assert "label" not in val[0] and set(val[0]) == {"id", "x1", "x2", "color"}
+    assert {r["id"] for r in answers} | {r["id"] for r in public_train} == {
+        str(r["id"]) for r in train}  # fmt: skip
+    assert not {r["id"] for r in answers} & {str(r["id"]) for r in test}
+    truth = {str(r["id"]): r["label"] for r in train}
+    assert all(truth[r["id"]] == r["label"] for r in answers)
+    assert share(answers, "yes") == pytest.approx(share(train, "yes"), abs=0.05)  # stratified
+    np.testing.assert_array_equal(
+        np.load(task.root / "private" / "val_labels.npy"),
+        [1 if r["label"] == "yes" else 0 for r in answers],
+    )
+    assert len(np.load(task.public_dir / "val_X.npy")) == 12
+    assert len(np.load(task.public_dir / "train_y.npy")) == 48
+    labels = [str(r["label"]) for r in train]
+    picked = carve(labels, 0.2, 0, stratify=True)
+    np.testing.assert_array_equal(picked, carve(labels, 0.2, 0, stratify=True))  # seeded
+    assert [str(train[i]["id"]) for i in picked] == [r["id"] for r in answers]
+
+
 @needs_pandas
-def test_mle_bench_grading_runs_the_competitions_grade_function(competition: Path, tmp_path: Path):
-    task = load_task(f"mlebench:{competition}", tmp_path / "cache")
+def test_mle_bench_grading_runs_the_competitions_grade_function(tiny_comp: Loaded, tmp_path: Path):
+    task, _ = tiny_comp
     _, test = _split("id")
-    no_share = sum(r["label"] == "no" for r in test) / len(test)
-    assert task.spec.baseline_score == round(no_share, 5)  # the sample submission's score
+    answers = val_answers(task)
     workspace = tmp_path / "workspace"
-    _write_csv(workspace / "submission.csv", test, ["id", "label"])
+    # the search's score: val_submission.csv against the validation answers
+    _write_csv(workspace / "val_submission.csv", answers, ["id", "label"])
+    _write_csv(workspace / "submission.csv", [{**r, "label": "yes"} for r in test],
+               ["id", "label"])  # fmt: skip
     assert grade(task, workspace / "val_predictions.npy", "val")["score"] == 1.0
-    wrong = [{**r, "label": "yes"} for r in test]
-    share = sum(r["label"] == "yes" for r in test) / len(test)
-    _write_csv(workspace / "submission.csv", wrong, ["id", "label"])
-    assert grade(task, workspace / "test_predictions.npy", "test")["score"] == round(share, 5)
+    # the held-out answers: submission.csv, graded for the final solution only
+    assert grade(task, workspace / "test_predictions.npy", "test")["score"] == round(
+        share(test, "yes"), 5
+    )
     _write_csv(workspace / "submission.csv", test[:5], ["id", "label"])
     assert "invalid submission" in grade(task, workspace / "x.npy", "test")["error"]
-    # no submission.csv: the tabular adapter builds it from test_predictions.npy (class codes)
+    # no submission files: the tabular adapter builds them from the predictions (class codes)
     (workspace / "submission.csv").unlink()
-    codes = np.asarray([1 if r["label"] == "yes" else 0 for r in test])
-    np.save(workspace / "test_predictions.npy", codes)
+    (workspace / "val_submission.csv").unlink()
+    np.save(workspace / "test_predictions.npy", [1 if r["label"] == "yes" else 0 for r in test])
     assert grade(task, workspace / "test_predictions.npy", "test")["score"] == 1.0
+    assert (
+        "no val_submission.csv and no val_predictions.npy"
+        in grade(task, workspace / "val_predictions.npy", "val")["error"]
+    )
+    np.save(workspace / "val_predictions.npy", [0] * len(answers))
+    assert grade(task, workspace / "val_predictions.npy", "val")["score"] == round(
+        share(answers, "no"), 5
+    )
     assert "error" in grade(task, tmp_path / "empty" / "test_predictions.npy", "test")
 
 
 @needs_pandas
+def test_held_out_answers_never_score_the_search(tiny_comp: Loaded, tmp_path: Path):
+    """A solution that submits the held-out answers themselves (as if it had found them) scores
+    nothing on validation: the search's score never reads them."""
+    task, _ = tiny_comp
+    _, test = _split("id")
+    workspace = tmp_path / "workspace"
+    _write_csv(workspace / "submission.csv", test, ["id", "label"])
+    assert "no val_submission.csv" in grade(task, workspace / "x.npy", "val")["error"]
+    wrong = [{**r, "label": "no" if r["label"] == "yes" else "yes"} for r in val_answers(task)]
+    _write_csv(workspace / "val_submission.csv", wrong, ["id", "label"])
+    assert grade(task, workspace / "x.npy", "val")["score"] == 0.0
+    assert grade(task, workspace / "x.npy", "test")["score"] == 1.0
+
+
+@needs_pandas
 def test_the_score_comes_from_the_grader_never_from_the_solutions_output(
-    competition: Path, tmp_path: Path
+    tiny_comp: Loaded, tmp_path: Path
 ):
-    task = load_task(f"mlebench:{competition}", tmp_path / "cache")
+    task, _ = tiny_comp
     code = textwrap.dedent("""
-        import os, shutil
+        import csv, os
         print('{"score": 1.0, "accuracy": 1.0}')
-        shutil.copy(os.path.join(os.environ["DATA_DIR"], "sample_submission.csv"),
-                    os.path.join(os.environ["OUTPUT_DIR"], "submission.csv"))
-        answers = os.path.join(os.environ["DATA_DIR"], "..", "private", "test.csv")
+        data, out = os.environ["DATA_DIR"], os.environ["OUTPUT_DIR"]
+        for rows, name in (("test.csv", "submission.csv"), ("val.csv", "val_submission.csv")):
+            ids = [r["id"] for r in csv.DictReader(open(os.path.join(data, rows)))]
+            with open(os.path.join(out, name), "w") as f:
+                f.write("id,label\\n" + "".join(f"{i},no\\n" for i in ids))
+        answers = os.path.join(data, "..", "private", "test.csv")
         assert not os.path.exists(answers)
     """)
     result = execute(task, code, tmp_path / "node", FAST)
     assert result.error is None, result.stderr
-    assert result.score == task.spec.baseline_score < 1.0
+    assert result.score == round(share(val_answers(task), "no"), 5) < 1.0
+
+
+@needs_pandas
+def test_the_baseline_score_is_the_starters_validation_score(tiny_comp: Loaded, tmp_path: Path):
+    task, _ = tiny_comp
+    result = execute(task, task.starter.read_text(), tmp_path / "node", PATIENT)
+    assert result.score == task.spec.baseline_score is not None
 
 
 def test_malformed_mle_bench_competitions_name_the_file_and_key(tmp_path: Path, monkeypatch):
@@ -330,47 +434,71 @@ def make_mlgym(root: Path, **overrides: object) -> Path:
 def test_an_mlgym_task_loads_without_its_answers(tmp_path: Path):
     task = load_task(f"mlgym:{make_mlgym(tmp_path)}", tmp_path / "cache")
     spec = task.spec
-    assert (spec.id, spec.metric, spec.direction, spec.baseline_score) == (
-        "tinyTask", "accuracy", "maximize", 0.5)  # fmt: skip
+    assert (spec.id, spec.metric, spec.direction) == ("tinyTask", "accuracy", "maximize")
     assert spec.time_limit_s == 60 and "TINY:\ntrain.csv and test.csv" in spec.description
     public = {p.name for p in task.public_dir.iterdir()}
-    assert {
-        "train.csv",
-        "test.csv",
-        "evaluate.py",
-        "baseline.py",
-        "sample_submission.csv",
-    } <= public
+    assert {"train.csv", "val.csv", "test.csv", "evaluate.py", "baseline.py",
+            "sample_submission.csv"} <= public  # fmt: skip
     assert "ground_truth.csv" not in {p.name for p in task.root.rglob("*")}
-    assert 'os.symlink(_os.environ.get("DATA_DIR"' in task.starter.read_text().replace(
-        "_os.", "os.", 1
-    )
+    assert len(val_answers(task)) == 12 and len(_read(task.public_dir / "train.csv")) == 48
+    assert "BASELINE = " in task.starter.read_text()  # MLGym's baseline, run for both splits
 
 
 def test_mlgym_grading_runs_the_tasks_evaluation_script(tmp_path: Path):
     task = load_task(f"mlgym:{make_mlgym(tmp_path)}", tmp_path / "cache")
     _, test = _split("id")
+    answers = val_answers(task)
     workspace = tmp_path / "workspace"
     _write_csv(workspace / "submission.csv", test, ["id", "label"])
-    result = grade(task, workspace / "val_predictions.npy", "val")
+    _write_csv(workspace / "val_submission.csv", answers, ["id", "label"])
+    result = grade(task, workspace / "val_predictions.npy", "val")  # ground_truth: val answers
+    assert result["score"] == 1.0 and result["metrics"]["rows"] == 12
+    result = grade(task, workspace / "test_predictions.npy", "test")
     assert result["score"] == 1.0 and result["metrics"]["rows"] == 20
     wrong = [{**r, "label": "yes"} for r in test]
     _write_csv(workspace / "submission.csv", wrong, ["id", "label"])
-    share = sum(r["label"] == "yes" for r in test) / len(test)
-    assert grade(task, workspace / "test_predictions.npy", "test")["score"] == share
+    assert grade(task, workspace / "test_predictions.npy", "test")["score"] == share(test, "yes")
+    _write_csv(workspace / "val_submission.csv", answers[:3], ["id", "label"])
+    assert "not the test ids" in grade(task, workspace / "x.npy", "val")["error"]
     _write_csv(workspace / "submission.csv", test, ["id", "x1"])
     assert "lacks the column" in grade(task, workspace / "x.npy", "test")["error"]
     assert "no submission.csv" in grade(task, tmp_path / "none" / "x.npy", "test")["error"]
 
 
-def test_the_mlgym_baseline_runs_in_the_sandbox_and_is_graded(tmp_path: Path):
+def test_the_mlgym_baseline_runs_in_the_sandbox_on_both_splits(tmp_path: Path):
     task = load_task(f"mlgym:{make_mlgym(tmp_path)}", tmp_path / "cache")
-    result = execute(task, task.starter.read_text(), tmp_path / "node", FAST)
+    result = execute(task, task.starter.read_text(), tmp_path / "node", PATIENT)
     assert result.error is None, result.stderr
-    _, test = _split("id")
-    labels = [r["label"] for r in _split("id")[0]]
+    labels = [r["label"] for r in _read(task.public_dir / "train.csv")]
     majority = max(sorted(set(labels)), key=labels.count)
-    assert result.score == sum(r["label"] == majority for r in test) / len(test)
+    assert result.score == share(val_answers(task), majority) == task.spec.baseline_score
+    _, test = _split("id")
+    test_score = grade(task, tmp_path / "node" / "workspace" / "x.npy", "test")["score"]
+    assert test_score == share(test, majority)
+
+
+def test_an_mlgym_tasks_own_validation_data_is_the_split(tmp_path: Path):
+    config = make_mlgym(tmp_path, validation_fraction=0.5)
+    data = config.parents[2] / "data" / "tinyTask" / "data"
+    own = _rows(10, 7)
+    for i, row in enumerate(own):
+        row["id"] = 5000 + i
+    _write_csv(data / "validation.csv", own, ["id", "x1", "x2", "color", "label"])
+    task = load_task(f"mlgym:{config}", tmp_path / "cache")
+    assert [r["id"] for r in val_answers(task)] == [str(r["id"]) for r in own]
+    assert len(_read(task.public_dir / "train.csv")) == 60  # nothing carved out of train.csv
+    assert "validation.csv" not in {p.name for p in task.public_dir.iterdir()}  # its answers
+    assert "label" not in _read(task.public_dir / "val.csv")[0]
+
+
+def test_a_validation_split_too_small_or_ungradable_is_an_error(tmp_path: Path):
+    with pytest.raises(ExternalTaskError, match="validation_fraction must be between 0 and 1"):
+        load_task(f"mlgym:{make_mlgym(tmp_path / 'a', validation_fraction=1.5)}", tmp_path / "c")
+    config = make_mlgym(tmp_path / "b")
+    truth = config.parents[2] / "data" / "tinyTask" / "data" / "ground_truth.csv"
+    truth.write_text("id,answer\n1060,no\n")
+    with pytest.raises(ExternalTaskError, match="cannot grade a validation split"):
+        load_task(f"mlgym:{config}", tmp_path / "c")
 
 
 @pytest.mark.parametrize(
@@ -405,3 +533,5 @@ def test_a_research_run_searches_an_mlgym_task(tmp_path: Path):
     assert metrics["nodes"] == 2 and metrics["task"] == "tinyTask"
     assert metrics["best_val_score"] is not None and metrics["test_error"] is None
     assert 0.5 <= metrics["test_score"] <= 1.0
+    journal = (tmp_path / "run" / "journal.jsonl").read_text()
+    assert '"val_score"' in journal and "test_score" not in journal  # held out from the search

@@ -77,7 +77,7 @@ def test_search_runs_end_to_end(policy: str, wine: Task, tasks_dir: Path, tmp_pa
 
 def test_journal_nodes_missing_from_the_checkpoint_are_replayed(wine: Task, tasks_dir, tmp_path):
     cfg = research_cfg(tasks_dir, ["task=wine", "search.num_drafts=2"])
-    settings = OmegaConf.to_container(cfg.search)
+    settings = OmegaConf.to_container(cfg.search, resolve=True)
     snapshot = tmp_path / "after_step_3.pt"
 
     def keep_third(tree, nodes):
@@ -106,7 +106,7 @@ def test_journal_nodes_missing_from_the_checkpoint_are_replayed(wine: Task, task
 
 def test_the_baseline_first_draft_is_replayed_on_resume(wine: Task, tasks_dir, tmp_path):
     cfg = research_cfg(tasks_dir, ["task=wine", "search.num_drafts=2"])
-    settings = OmegaConf.to_container(cfg.search)
+    settings = OmegaConf.to_container(cfg.search, resolve=True)
 
     def search(steps: int, resume: bool):
         domain = build_domain(cfg, wine, tmp_path)
@@ -122,6 +122,23 @@ def test_the_baseline_first_draft_is_replayed_on_resume(wine: Task, tasks_dir, t
     assert resumed.tree[0].payload == first.tree[0].payload
     assert [n.operator for n in resumed.tree.nodes] == ["draft", "draft", "improve"]
     assert set(executions_per_key(tmp_path).values()) == {1}
+
+
+def test_run_seed_seeds_the_search(wine: Task, tasks_dir, tmp_path):
+    def search(overrides: list[str], folder: str) -> tuple[int, list[str]]:
+        cfg = research_cfg(tasks_dir, ["task=wine", "search.num_drafts=2", *overrides])
+        settings = OmegaConf.to_container(cfg.search, resolve=True)
+        domain = build_domain(cfg, wine, tmp_path / folder)
+        outcome = run_search(make_policy("greedy", settings), domain, tmp_path / folder, 2, None)
+        return settings["seed"], [n.payload["code"] for n in outcome.tree.nodes]
+
+    seed0, first = search([], "a")
+    seed1, other = search(["run.seed=1"], "b")
+    again = search(["run.seed=1"], "c")
+    assert (seed0, seed1) == (0, 1) and again == (1, other)  # one seed twice: the same search
+    assert first[0] != other[0] and first[1] != other[1]  # two seeds: other solutions
+    explicit = research_cfg(tasks_dir, ["run.seed=1", "search=mcts", "search.seed=7"])
+    assert OmegaConf.to_container(explicit.search, resolve=True)["seed"] == 7
 
 
 def test_torn_journal_line_is_skipped_and_terminated(tmp_path: Path):

@@ -12,10 +12,12 @@ from planning.domain import Expansion
 from planning.tree import SearchTree
 from research_agent.ensemble import combine, ensemble_code
 from research_agent.execution import execute
-from research_agent.report import selection_lines
+from research_agent.report import selection_lines, split_lines
 from research_agent.selection import (
     Candidate,
+    Selection,
     family_of,
+    held_out_scores,
     race_size,
     search_time,
     select_solution,
@@ -270,3 +272,28 @@ def test_an_ensemble_better_than_its_members_is_run_and_chosen(wine: Task, tmp_p
     assert f"| ensemble of {members} |" in report and report.count("| yes |") == 1
     off = select_solution(wine, tree, tmp_path, 3, 5, FAST, ensemble=False)
     assert off.rule == "cross_validation" and off.ensemble is None
+
+
+def test_the_held_out_answers_are_graded_once_after_the_choice(wine: Task, tmp_path: Path):
+    """The chosen solution's test score, and for the report the best node by validation
+    score's, named apart from the validation scores."""
+    labels = np.load(wine.private_dir / "test_labels.npy")
+    tree = SearchTree()
+    for key, test in (("best_val", np.zeros_like(labels)), ("chosen", labels)):
+        workspace = tmp_path / "nodes" / key / "workspace"
+        workspace.mkdir(parents=True)
+        np.save(workspace / "test_predictions.npy", test)
+        info = {"key": key, "val_score": 1.0 if key == "best_val" else 0.9, "exec_time": 1.0}
+        payload = {"code": "", "plan": key, "key": key}
+        tree.add(Expansion(payload, info["val_score"], info=info), "draft", (), len(tree))
+    by_val, chosen = tree.nodes
+    choice = Selection(chosen, "cross_validation", 3, [], 0.0, None, by_val)
+    scores = held_out_scores(wine, choice, tmp_path)
+    zeros = float(np.mean(labels == 0))
+    assert scores == {"test_score": 1.0, "test_error": None, "best_val_node": by_val.id,
+                      "best_val_node_test_score": zeros}  # fmt: skip
+    assert choice.to_dict()["best_by_validation"] == by_val.id
+    text = " ".join(split_lines({**scores, "best_node": chosen.id}))
+    assert "held-out answers, graded once" in text and f"node {by_val.id}, scores" in text
+    none = held_out_scores(wine, Selection(None, "validation", 0, [], 0.0), tmp_path)
+    assert none["test_score"] is None and "no solution" in none["test_error"]

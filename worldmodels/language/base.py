@@ -43,8 +43,12 @@ class LanguageModel(ABC):
             completion = self._complete(request)
             if cacheable:
                 self.cache.put(self.model_name, request, completion)
-        self._meter.record(completion.usage, completion.cached)
+        self.record_usage(completion)
         return completion
+
+    def record_usage(self, completion: Completion) -> None:
+        """Count ``completion`` in :attr:`usage` (for generation outside :meth:`complete`)."""
+        self._meter.record(completion.usage, completion.cached)
 
     def chat(
         self,

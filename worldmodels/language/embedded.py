@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,21 @@ class EmbeddedModel(LanguageModel):
         self.model.eval()
         self._lock = threading.Lock()
         self._guide_data: TokenEnforcerTokenizerData | None = None  # built on first JSON request
+        self._guide_lock = threading.Lock()
+
+    @property
+    def context_window(self) -> int:
+        """Tokens the model attends over (prompt and completion together)."""
+        return int(self.model.config.max_position_embeddings)
+
+    def allowed_tokens(
+        self, schema: dict[str, Any], prompt_length: int = 0
+    ) -> Callable[[int, torch.Tensor], list[int]]:
+        """A function of the tokens so far that lists the next tokens ``schema`` allows."""
+        with self._guide_lock:
+            if self._guide_data is None:
+                self._guide_data = tokenizer_data(self.tokenizer)
+        return allowed_tokens_fn(self._guide_data, schema, prompt_length)
 
     def _generation_kwargs(self, request: ChatRequest, prompt_length: int) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
@@ -75,10 +91,8 @@ class EmbeddedModel(LanguageModel):
         if request.stop:
             kwargs.update(stop_strings=list(request.stop), tokenizer=self.tokenizer)
         if request.json_schema is not None:
-            if self._guide_data is None:
-                self._guide_data = tokenizer_data(self.tokenizer)
-            kwargs["prefix_allowed_tokens_fn"] = allowed_tokens_fn(
-                self._guide_data, request.json_schema, prompt_length
+            kwargs["prefix_allowed_tokens_fn"] = self.allowed_tokens(
+                request.json_schema, prompt_length
             )
         return kwargs
 

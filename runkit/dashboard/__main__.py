@@ -1,0 +1,5 @@
+"""``python -m runkit.dashboard``."""
+
+from runkit.dashboard.app import main
+
+main()

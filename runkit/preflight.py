@@ -1,0 +1,43 @@
+"""Checks that run on the composed config before hydra creates or touches the run folder.
+
+A bad command line (an unknown task, a resume that would change the run's settings) should
+fail with one clear line and exit code 2, and leave no run folder behind. Hydra creates the run
+folder and writes ``.hydra/`` before it calls the entry point, so such checks run in a hydra
+callback's ``on_run_start``: an entry point's config names a :class:`Preflight` subclass under
+``hydra.callbacks``. The entry point itself raises :class:`UsageError` for the same mistakes
+when it is called some other way (a multirun job, the Python API).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, NoReturn
+
+from hydra.experimental.callback import Callback
+from omegaconf import DictConfig
+
+USAGE_EXIT_CODE = 2
+
+
+class UsageError(ValueError):
+    """A mistake in the command line or config that the user can fix; its message says how."""
+
+
+def exit_with_usage_error(error: UsageError) -> NoReturn:
+    """Print ``error`` as one line on stderr (no traceback) and exit with code 2."""
+    print(f"error: {error}", file=sys.stderr)
+    sys.exit(USAGE_EXIT_CODE)
+
+
+class Preflight(Callback):
+    """Runs :meth:`check` on the whole composed config (``hydra`` node included) before the run
+    folder exists; a :class:`UsageError` ends the program with exit code 2."""
+
+    def check(self, config: DictConfig) -> None:
+        """Raise :class:`UsageError` for a config that must not start; may adjust ``hydra``."""
+
+    def on_run_start(self, config: DictConfig, **kwargs: Any) -> None:
+        try:
+            self.check(config)
+        except UsageError as error:
+            exit_with_usage_error(error)
