@@ -154,7 +154,8 @@ def test_a_research_run_with_the_embedded_model_writes_and_runs_its_programs(
     tasks_dir: Path, wine: Task, tmp_path: Path
 ):
     overrides = ["task=wine", "budget.steps=1", "operators=llm", "llm=embedded",
-                 "llm.capability=program", "operators.max_tokens=160", "operators.attempts=1",
+                 "llm.capability=program", "start_from_baseline=false",
+                 "operators.max_tokens=160", "operators.attempts=1",
                  "operators.analysis_tokens=24", "sandbox.time_limit_s=10"]  # fmt: skip
     metrics = research(research_cfg(tasks_dir, overrides), tmp_path)
     assert metrics["nodes"] == 1
