@@ -97,13 +97,16 @@ class ProgrammaticOperatorsConfig(OperatorsConfig):
 class LLMOperatorsConfig(OperatorsConfig):
     """Operators written by the ``llm`` language model. ``memory``: none, sibling or ancestral
     (what earlier attempts the prompts show, at most ``memory_size``); a malformed answer is
-    sent back ``attempts`` − 1 times."""
+    sent back ``attempts`` − 1 times. The model's ``llm.capability`` picks the mode: ``program``
+    (it writes whole programs of up to ``max_tokens``) or ``config`` (it chooses each solution's
+    config as JSON of up to ``config_tokens``, rendered from the templates)."""
 
     backend: str = "llm"
     memory: str = "none"
     memory_size: int = 5
     temperature: float = 0.7
     max_tokens: int = 1024
+    config_tokens: int = 160
     attempts: int = 2
     analysis_tokens: int = 96
 

@@ -8,13 +8,18 @@ Continue a killed run with ``resume=true hydra.run.dir=<its run folder>``: it go
 config the run was started with (:mod:`research_agent.resume`). ``workers=N`` runs N
 solutions at a time (it sets the policy's ``parallel``), on threads or, with ``executor=ray``,
 as Ray tasks (``ray.address=auto`` on a cluster; see research_agent/distributed.py).
+A SIGTERM stops the search after the solution in flight and still writes the report and
+metrics of the nodes done (the solution is then chosen by validation score); a second one kills.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +30,7 @@ import research_agent.config  # noqa: F401  (registers the schemas)
 from planning.ray_executor import RaySettings
 from planning.tree import Node, SearchTree
 from research_agent.distributed import make_executor
-from research_agent.domain import GpuPool, ResearchDomain
+from research_agent.domain import GpuPool, ResearchDomain, run_time
 from research_agent.execution import task_limits
 from research_agent.journal import Journal
 from research_agent.operators import OperatorContext, make_operators
@@ -33,7 +38,13 @@ from research_agent.preflight import check_new_run_folder, check_task
 from research_agent.report import plot_curve, score_curve, write_report
 from research_agent.resume import group_choices, record_resume, resume_config, with_run_groups
 from research_agent.sandbox import isolation_backend
-from research_agent.search import JOURNAL_FILE, make_policy, policy_name, run_search
+from research_agent.search import (
+    JOURNAL_FILE,
+    SearchOutcome,
+    make_policy,
+    policy_name,
+    run_search,
+)
 from research_agent.selection import Selection, held_out_scores, search_time, select_solution
 from research_agent.spares import SPARES
 from research_agent.speedrun.tasks import is_speedrun, task_fsr
@@ -75,6 +86,24 @@ def build_domain(cfg: DictConfig, task: Task, run_dir: Path) -> ResearchDomain:
         isolation=None if sandbox.isolation == "auto" else sandbox.isolation,
         novelty_tries=cfg.novelty_tries,
     )
+
+
+class Terminated(Exception):
+    """A SIGTERM arrived: the search stops at the next step."""
+
+
+def stop_on_sigterm() -> threading.Event:
+    """An event set by the first SIGTERM (which then restores the default: a second kills)."""
+    stop = threading.Event()
+
+    def handle(signum: int, frame: object) -> None:
+        log.warning("SIGTERM: stopping after the solution in flight, then writing the report")
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        stop.set()
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, handle)
+    return stop
 
 
 def _progress_fields(tree: SearchTree, task: Task) -> dict[str, Any]:
@@ -121,24 +150,33 @@ def research(cfg: DictConfig, output_dir: str | Path | None = None) -> dict[str,
     executor = make_executor(cfg.executor, cfg.workers, domain, ray_settings, cfg.sandbox.cpus)
     choice = cfg.selection
     seconds = search_time(task, cfg.budget.time, choice.folds, choice.time_fraction)
+    stop, started = stop_on_sigterm(), time.perf_counter()
     with progress_bar(cfg.budget.steps, f"{task.spec.id}/{name}", cfg.run.progress) as bar:
 
         def on_step(tree: SearchTree, nodes: list[Node]) -> None:
             bar.advance(len(nodes), **_progress_fields(tree, task))
+            if stop.is_set():
+                raise Terminated
 
-        outcome = run_search(
-            policy,
-            domain,
-            ctx.output_dir,
-            cfg.budget.steps,
-            seconds,
-            cfg.workers,
-            cfg.resume,
-            on_step,
-            executor,
-            cfg.start_from_baseline,
-        )
+        try:
+            outcome = run_search(
+                policy,
+                domain,
+                ctx.output_dir,
+                cfg.budget.steps,
+                seconds,
+                cfg.workers,
+                cfg.resume,
+                on_step,
+                executor,
+                cfg.start_from_baseline,
+            )
+        except Terminated:
+            executed = sum(run_time(node.info) for node in policy.tree)
+            elapsed = time.perf_counter() - started
+            outcome = SearchOutcome(policy.tree, domain.journal, elapsed, executed, 0)
     left = None if cfg.budget.time is None else max(0.0, cfg.budget.time - outcome.seconds)
+    left = 0.0 if stop.is_set() else left
     selection = select_solution(
         task,
         outcome.tree,
@@ -156,6 +194,7 @@ def research(cfg: DictConfig, output_dir: str | Path | None = None) -> dict[str,
         "resumed": resumes > 0,
         "resumes": resumes,
         "replayed_nodes": outcome.replayed,
+        "terminated": stop.is_set(),
     }
     metrics = finish(task, outcome.tree, selection, ctx.output_dir, outcome.journal, about)
     metrics.update(search_seconds=outcome.seconds, executed_seconds=outcome.executed_seconds)

@@ -15,6 +15,8 @@ from omegaconf import DictConfig
 
 from research_agent.journal import Journal
 from research_agent.operators.base import Candidate, Operators
+from research_agent.operators.call_log import CALLS_FILE, LoggedModel
+from research_agent.operators.config_edit import ConfigEditOperators
 from research_agent.operators.diagnosis import diagnose
 from research_agent.operators.llm import LLMOperators
 from research_agent.operators.memory import SearchMemory
@@ -36,16 +38,34 @@ def _programmatic(context: OperatorContext, **options: Any) -> Operators:
     return ProgrammaticOperators(recall=recall, **options)
 
 
-def _llm(context: OperatorContext, memory_size: int = 5, **options: Any) -> Operators:
-    from worldmodels.language.config import build_language_model
+def _llm(
+    context: OperatorContext,
+    memory_size: int = 5,
+    config_tokens: int = 160,
+    **options: Any,
+) -> Operators:
+    """The program mode or, for a model of ``capability: config``, the config mode; every
+    model call is logged (a progress line, and ``llm_calls.jsonl`` beside the journal)."""
+    from worldmodels.language.config import build_language_model, capability_of
 
     if context.llm is None:
         raise ValueError(
             "operators=llm needs a language model: add llm=embedded (offline), llm=openai "
             "or llm=local_server"
         )
+    capability = capability_of(context.llm)
     recall = SearchMemory(context.journal, memory_size)
-    return LLMOperators(build_language_model(context.llm), recall=recall, **options)
+    calls = None if context.journal is None else context.journal.path.parent / CALLS_FILE
+    model = LoggedModel(build_language_model(context.llm), calls)
+    if capability == "program":
+        return LLMOperators(model, recall=recall, **options)
+    return ConfigEditOperators(
+        model,
+        recall=recall,
+        temperature=options.get("temperature", 0.7),
+        max_tokens=config_tokens,
+        attempts=options.get("attempts", 2),
+    )
 
 
 BACKENDS: dict[str, Callable[..., Operators]] = {"programmatic": _programmatic, "llm": _llm}
@@ -62,7 +82,9 @@ def make_operators(
 
 __all__ = [
     "BACKENDS",
+    "CALLS_FILE",
     "Candidate",
+    "ConfigEditOperators",
     "LLMOperators",
     "OperatorContext",
     "Operators",

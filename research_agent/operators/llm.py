@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from planning.domain import Parent
 from research_agent.operators.base import Candidate
+from research_agent.operators.call_log import labelled
 from research_agent.operators.code_extraction import CodeExtractionError, extract_code, plan_of
 from research_agent.operators.memory import SearchMemory, check_variant, summarise
 from research_agent.tasks.spec import Task
@@ -61,7 +62,8 @@ def _parent_view(parent: Parent) -> dict[str, Any]:
 
 @dataclass
 class LLMOperators:
-    """The ``llm`` backend: ``model`` writes every candidate; ``memory`` picks what it recalls."""
+    """The ``llm`` backend's program mode (models of ``capability: program``): ``model`` writes
+    every candidate; ``memory`` picks what it recalls."""
 
     model: LanguageModel
     memory: str = "none"
@@ -101,9 +103,10 @@ class LLMOperators:
             seconds=execution.get("exec_time", 0.0),
             stderr=_tail(execution.get("stderr"), 600) if failed else "",
         )
-        answer = self.model.chat(
-            [{"role": "user", "content": prompt}], max_tokens=self.analysis_tokens
-        )
+        with labelled(self.model, "analyze"):
+            answer = self.model.chat(
+                [{"role": "user", "content": prompt}], max_tokens=self.analysis_tokens
+            )
         return answer.text.strip()
 
     def render(
@@ -131,12 +134,13 @@ class LLMOperators:
         seed = int(rng.integers(2**31))
         answer = ""
         for attempt in range(self.attempts):
-            answer = self.model.chat(
-                messages,
-                temperature=self.temperature,
-                max_tokens=self.max_tokens,
-                seed=seed + attempt,
-            ).text
+            with labelled(self.model, operator):
+                answer = self.model.chat(
+                    messages,
+                    temperature=self.temperature,
+                    max_tokens=self.max_tokens,
+                    seed=seed + attempt,
+                ).text
             try:
                 code = extract_code(answer)
             except CodeExtractionError as exc:

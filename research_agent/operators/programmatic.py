@@ -140,16 +140,7 @@ class ProgrammaticOperators:
 
     def _render(self, task: Task) -> Callable[[Config], str]:
         """The program of a config of ``task``."""
-
-        def code_of(config: Config) -> str:
-            if family(config["model"]).template == "gpt" and task.starter.is_file():
-                # a speedrun task's own record is the template: keep its code and other settings
-                starter = task.starter.read_text()
-                params = {**read_config(starter)["params"], **config["params"]}
-                return write_config(starter, {**config, "params": params})
-            return render(config, task.spec.kind, task.spec.image)
-
-        return code_of
+        return partial(program_of, task)
 
     def _untried(
         self,
@@ -245,6 +236,16 @@ class ProgrammaticOperators:
             config["features"] = canonical_features(steps)
             return f"feature {step} {'on' if step in steps else 'off'}"
         return _step(config, rng)
+
+
+def program_of(task: Task, config: Config) -> str:
+    """The program of ``config``, a config of ``task``, rendered from its family's template."""
+    if family(config["model"]).template == "gpt" and task.starter.is_file():
+        # a speedrun task's own record is the template: keep its code and other settings
+        starter = task.starter.read_text()
+        params = {**read_config(starter)["params"], **config["params"]}
+        return write_config(starter, {**config, "params": params})
+    return render(config, task.spec.kind, task.spec.image)
 
 
 def _step(config: Config, rng: np.random.Generator) -> str:
