@@ -16,7 +16,6 @@ from torch import Tensor
 from worldmodels.encoders import is_image
 from worldmodels.evaluation import Predictor
 
-
 RewardPredictor = Callable[[Mapping[str, Tensor], Tensor], Tensor]
 """(first observations ``[B, ...]``, actions ``[H, B, A]``) -> predicted rewards ``[H, B]``."""
 

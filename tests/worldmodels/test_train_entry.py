@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 import torch
 from hydra.utils import instantiate
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from omegaconf import open_dict
 from safetensors.torch import load_file
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 import embodied
 from embodied.agents.world_model_mpc import WorldModelMPCAgent
@@ -37,8 +37,12 @@ SMALL = [
     "eval.agent_every=0",
 ]
 # the world-model agent's planner, small, for closed-loop evaluations in tests
-SMALL_AGENT = ["+agent_eval.agent.num_samples=32", "+agent_eval.agent.iterations=1",
-               "+agent_eval.agent.num_elites=4", "+agent_eval.agent.num_policy_samples=4"]  # fmt: skip
+SMALL_AGENT = [
+    "+agent_eval.agent.num_samples=32",
+    "+agent_eval.agent.iterations=1",
+    "+agent_eval.agent.num_elites=4",
+    "+agent_eval.agent.num_policy_samples=4",
+]
 
 
 def _command(out: Path, steps: int, *extra: str) -> list[str]:
