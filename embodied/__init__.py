@@ -3,6 +3,7 @@
 import embodied._gl  # noqa: F401  (sets MUJOCO_GL before mujoco is imported)
 from embodied.envs.cartpole import CartPoleEnv
 from embodied.envs.crowd import CrowdEnv
+from embodied.envs.dmc import DMC_TASKS, DMCEnv
 from embodied.envs.help_household import HelpHouseholdEnv
 from embodied.envs.inverted_pendulum import InvertedPendulumEnv
 from embodied.envs.scene_env import SceneEnv
@@ -37,6 +38,14 @@ register_env(
     CrowdEnv,
     description="a mobile base crosses a hall among avatars moved by a mean-field population model",
 )
+
+for _dmc_task in DMC_TASKS:
+    register_env(
+        f"dmc/{_dmc_task}",
+        DMCEnv,
+        description=f"DeepMind Control Suite {_dmc_task}, action repeat 2 (as TD-MPC2)",
+        task=_dmc_task,
+    )
 
 SCENE_TASKS = {
     "reach": "a fixed 3-DoF arm touches a goal point with its fingertip",

@@ -58,6 +58,8 @@ class WorldModelMPCAgentConfig:
     takes the std of the planner's final distribution (TD-MPC2).
     compile: torch.compile the planner's scoring and the losses; null compiles on CUDA only
     (on a CPU, true costs minutes of compilation and then halves the time per step).
+    env_id: the env's id, recorded in the checkpoint it saves and named when a checkpoint does
+    not fit the env (configs/agent/wm_mpc.yaml fills it from ``env.id``).
     """
 
     _target_: str = "embodied.agents.WorldModelMPCAgent"
@@ -77,6 +79,7 @@ class WorldModelMPCAgentConfig:
     updates_per_step: int = 1
     explore_std: float | None = None
     save_to: str | None = None
+    env_id: str | None = None
     device: str = II("run.device")
     seed: int = II("run.seed")
     compile: bool | None = None

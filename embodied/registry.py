@@ -23,7 +23,7 @@ class EnvSpec:
 
     @property
     def gymnasium_id(self) -> str:
-        return f"{GYMNASIUM_NAMESPACE}/{self.env_id}-v0"
+        return f"{GYMNASIUM_NAMESPACE}/{self.env_id.replace('/', '-')}-v0"  # one namespace only
 
 
 _REGISTRY: dict[str, EnvSpec] = {}

@@ -79,8 +79,12 @@ def save_checkpoint(
     model: WorldModel,
     train_state: dict[str, Any],
     keep: int = 2,
+    env: str | None = None,
 ) -> Path:
-    """Write checkpoint ``step`` to ``folder/step_NNNNNNNN`` atomically; keep ``keep`` newest."""
+    """Write checkpoint ``step`` to ``folder/step_NNNNNNNN`` atomically; keep ``keep`` newest.
+
+    ``env`` names the environment the model was trained on (read back by :func:`checkpoint_env`).
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     model_bytes = save_tensors(
@@ -92,6 +96,7 @@ def save_checkpoint(
         "format": FORMAT,
         "step": step,
         "model": model.spec(),
+        "env": env,
         "train_state": state_tree,
         "sha256": {MODEL_FILE: _sha256(model_bytes), STATE_FILE: _sha256(state_bytes)},
     }
@@ -191,10 +196,21 @@ def load_checkpoint(
     return model, state, int(meta["step"])
 
 
-def load_world_model(path: str | os.PathLike) -> WorldModel:
-    """Just the model of a checkpoint folder (or of the newest checkpoint in a run's folder)."""
+def _resolve(path: str | os.PathLike) -> Path:
+    """A checkpoint folder, or the newest checkpoint in a run's folder."""
     path = Path(path)
     if not (path / META).exists():
         found = latest_checkpoint(path)
         path = found if found is not None else path
-    return load_checkpoint(path)[0]
+    return path
+
+
+def load_world_model(path: str | os.PathLike) -> WorldModel:
+    """Just the model of a checkpoint folder (or of the newest checkpoint in a run's folder)."""
+    return load_checkpoint(_resolve(path))[0]
+
+
+def checkpoint_env(path: str | os.PathLike) -> str | None:
+    """The env id a checkpoint was trained on (None for checkpoints that did not record it)."""
+    env = _read_meta(_resolve(path)).get("env")
+    return None if env is None else str(env)

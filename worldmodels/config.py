@@ -80,6 +80,25 @@ class EvalConfig:
     heldout_fraction: float = 0.2
     max_starts: int = 512
     plot: bool = True
+    agent_every: int = 1000
+
+
+@dataclass
+class AgentEvalConfig:
+    """Closed-loop evaluation during training (``eval.agent_every`` steps; 0 turns it off): the
+    world-model MPC agent plans in the newest checkpoint for ``episodes`` episodes of the env;
+    the return goes to TensorBoard (``eval/return``) and ``agent_eval.json``, a video of the
+    first ``video_steps`` steps to ``videos/``. ``agent``: wm_mpc planner options."""
+
+    _target_: str = "embodied.data.AgentEvaluation"
+    env: str = II("env.id")
+    episodes: int = 1
+    steps: int | None = II("env.max_episode_steps")
+    video_steps: int = 100
+    width: int = 160
+    height: int = 120
+    seed: int = 10_000
+    agent: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -96,6 +115,34 @@ class SimulatorCollectionConfig:
     executor: str = II("executor")
     workers: int = 4
     ray: Any = "${ray}"
+
+
+def _simulator_mpc() -> dict[str, Any]:
+    """Simulator MPC sized to collect quickly on a CPU (it still balances the cart-pole)."""
+    return {
+        "_target_": "embodied.agents.SimulatorMPCAgent",
+        "horizon": 25,
+        "num_samples": 32,
+        "num_elites": 8,
+        "iterations": 1,
+        "seed": "${run.seed}",
+    }
+
+
+@dataclass
+class AgentCollectionConfig:
+    """Episodes of a better policy (``agent``, default simulator MPC) with noise on its actions,
+    every ``1/random_fraction``-th episode random instead (configs/data/agent)."""
+
+    _target_: str = "embodied.data.AgentCollection"
+    _recursive_: bool = False  # the agent is built by the collection, with the env
+    env: str = II("env.id")
+    agent: Any = field(default_factory=_simulator_mpc)
+    num_episodes: int = 16
+    steps: int = 250
+    random_fraction: float = 0.25
+    action_noise: float = 0.3
+    save_to: str | None = None
 
 
 @dataclass
@@ -121,6 +168,7 @@ class TrainWorldModelConfig:
     worldmodel: WorldModelConfig = field(default_factory=WorldModelConfig)
     trainer: TrainerConfig = field(default_factory=TrainerConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
+    agent_eval: AgentEvalConfig = field(default_factory=AgentEvalConfig)
     steps: int = 10_000
     checkpoint_every: int = 1_000
     keep_checkpoints: int = 2
@@ -139,6 +187,7 @@ def register_configs() -> None:
     cs.store(group="worldmodel", name="worldmodel_schema", node=WorldModelConfig)
     cs.store(group="data", name="simulator_schema", node=SimulatorCollectionConfig)
     cs.store(group="data", name="saved_schema", node=SavedEpisodesConfig)
+    cs.store(group="data", name="agent_schema", node=AgentCollectionConfig)
 
 
 register_configs()

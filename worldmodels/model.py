@@ -214,6 +214,14 @@ class WorldModel(nn.Module):
             steps.append(self.decode(z))
         return {name: torch.stack([s[name] for s in steps]) for name in self.decoders}
 
+    def predict_rewards(self, obs: Mapping[str, Tensor], actions: Tensor) -> Tensor:
+        """Rewards ``[H, B]`` the reward head expects along ``actions[H, B, A]``, open-loop."""
+        z, rewards = self.encode(obs), []
+        for a in actions:
+            rewards.append(self.reward(z, a).reshape(z.shape[0]))
+            z = self.next(z, a)
+        return torch.stack(rewards)
+
     # planner interface
 
     def value(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import matplotlib
@@ -16,20 +16,30 @@ from torch import Tensor
 from worldmodels.encoders import is_image
 from worldmodels.evaluation import Predictor
 
+RewardPredictor = Callable[[Mapping[str, Tensor], Tensor], Tensor]
+"""(first observations ``[B, ...]``, actions ``[H, B, A]``) -> predicted rewards ``[H, B]``."""
+
 
 def plot_trajectories(
-    path: Path, name: str, truth: np.ndarray, predictions: Mapping[str, np.ndarray]
+    path: Path,
+    name: str,
+    truth: np.ndarray,
+    predictions: Mapping[str, np.ndarray],
+    first_step: int = 0,
 ) -> Path:
-    """One panel per dimension: the true ``truth[T, D]`` and each predictor's ``[T, D]``."""
+    """One panel per dimension: the true ``truth[T, D]`` (from step ``first_step``) and each
+    predictor's ``[T', D]`` (from step 1); every panel's axes are labelled."""
     dims = truth.shape[1]
-    fig, axes = plt.subplots(dims, 1, figsize=(7, 1.8 * dims), sharex=True, squeeze=False)
+    fig, axes = plt.subplots(dims, 1, figsize=(7, 1.8 * dims + 0.6), sharex=True, squeeze=False)
     for d, ax in enumerate(axes[:, 0]):
-        ax.plot(truth[:, d], "k-", lw=2, label="true")
+        ax.plot(np.arange(first_step, first_step + len(truth)), truth[:, d], "k-", lw=2,
+                label="true")  # fmt: skip
         for label, pred in predictions.items():
             ax.plot(np.arange(1, len(pred) + 1), pred[:, d], "--", label=label)
-        ax.set_ylabel(f"{name}[{d}]")
+        ax.set_ylabel(name if dims == 1 else f"{name}[{d}]")
+        ax.set_xlabel("open-loop step (actions since the first observation)")
+        ax.label_outer()
     axes[0, 0].legend(loc="upper right", fontsize="small", ncols=len(predictions) + 1)
-    axes[-1, 0].set_xlabel("open-loop step")
     fig.suptitle(f"open-loop {name} predictions on a held-out episode")
     fig.tight_layout()
     fig.savefig(path, dpi=80)
@@ -61,8 +71,10 @@ def plot_predictions(
     shapes: Mapping[str, tuple[int, ...]],
     steps: int,
     device: torch.device,
+    reward: RewardPredictor | None = None,
 ) -> list[Path]:
-    """Plots of ``steps``-step open-loop predictions from the start of ``episode``."""
+    """Plots of ``steps``-step open-loop predictions from the start of ``episode``, and of the
+    rewards the ``reward`` predictor (the model's reward head) expects along the way."""
     steps = min(steps, len(episode["action"]))
     obs: dict[str, Tensor] = {k: torch.from_numpy(episode[k][:1]).to(device) for k in shapes}
     actions = torch.from_numpy(episode["action"][:steps, None]).to(device)
@@ -81,4 +93,12 @@ def plot_predictions(
             )
         else:
             paths.append(plot_trajectories(folder / f"{name}_trajectories.png", name, truth, found))
+    if reward is not None:
+        predicted = reward(obs, actions)[:, 0].float().cpu().numpy()[:, None]
+        truth = episode["reward"][:steps, None].astype(np.float32)
+        paths.append(
+            plot_trajectories(
+                folder / "reward_trajectories.png", "reward", truth, {"model": predicted}, 1
+            )
+        )
     return paths

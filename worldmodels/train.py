@@ -9,6 +9,7 @@ and ``plots/``.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from typing import Any
@@ -58,10 +59,30 @@ def load_data(cfg: DictConfig, seed: int, modalities: list[str]) -> EpisodeDatas
     return EpisodeDataset(source.episodes(seed), modalities)
 
 
+def evaluate_agent(
+    cfg: DictConfig, ctx: RunContext, checkpoint: Any, step: int, writer: MetricWriter
+) -> dict[str, Any]:
+    """Run the ``agent_eval`` evaluator on ``checkpoint``: return to TensorBoard, a video to
+    ``videos/``, and the whole history so far to ``agent_eval.json``."""
+    evaluator = instantiate(cfg.agent_eval)
+    video = ctx.artefact(f"videos/eval_step_{step:07d}.mp4")
+    result = {"step": step, **evaluator.evaluate(checkpoint, video)}
+    writer.scalars("eval", {"return": result["return"]}, step)
+    path = ctx.output_dir / "agent_eval.json"
+    history = json.loads(path.read_text()) if path.exists() else []
+    history = [h for h in history if h["step"] < step] + [result]
+    ctx.write_json("agent_eval.json", history)
+    log.info("step %d: agent return %.1f (video %s)", step, result["return"], video.name)
+    return result
+
+
 def train(
     cfg: DictConfig, ctx: RunContext, trainer: WorldModelTrainer, sampler: WindowSampler
 ) -> dict[str, float]:
-    """Train to ``cfg.steps``, resuming from the newest checkpoint; return the last losses."""
+    """Train to ``cfg.steps``, resuming from the newest checkpoint; return the last losses.
+
+    Every ``eval.agent_every`` steps (and at the end) the agent planning in the newest
+    checkpoint is evaluated in the env (:func:`evaluate_agent`)."""
     folder = ctx.output_dir / "checkpoints"
     step = 0
     latest = latest_checkpoint(folder) if cfg.resume else None
@@ -84,9 +105,16 @@ def train(
                 bar.advance(1, loss=losses["total"])
             else:
                 bar.advance(1)
-            if step % cfg.checkpoint_every == 0 or step == cfg.steps:
+            every = cfg.eval.agent_every
+            evaluate = every > 0 and (step % every == 0 or step == cfg.steps)
+            if step % cfg.checkpoint_every == 0 or step == cfg.steps or evaluate:
                 state = {"trainer": trainer.state_dict(), "sampler": sampler.generator.get_state()}
-                save_checkpoint(folder, step, trainer.model, state, cfg.keep_checkpoints)
+                saved = save_checkpoint(
+                    folder, step, trainer.model, state, cfg.keep_checkpoints, env=cfg.env.id
+                )
+                if evaluate:
+                    evaluate_agent(cfg, ctx, saved, step, writer)
+                    trainer.model.train()
     writer.close()
     elapsed = time.perf_counter() - start
     losses["steps_per_s"] = (step - start_step) / elapsed if elapsed > 0 else 0.0
@@ -127,6 +155,9 @@ def run(cfg: DictConfig, output_dir: str | None = None) -> dict[str, Any]:
         "final_losses": losses,
         "checkpoint": str(latest_checkpoint(ctx.output_dir / "checkpoints")),
     }
+    evaluations = ctx.output_dir / "agent_eval.json"
+    if evaluations.exists():
+        metrics["agent_eval"] = json.loads(evaluations.read_text())
     if model.decoders:
         errors = open_loop_errors(
             model, train_data, heldout, list(cfg.eval.horizons), cfg.eval.max_starts
@@ -151,6 +182,7 @@ def run(cfg: DictConfig, output_dir: str | None = None) -> dict[str, Any]:
                 {k: model.obs_shapes[k] for k in model.decoders},
                 3 * max(cfg.eval.horizons),
                 ctx.device,
+                reward=model.predict_rewards,
             )
             metrics["plots"] = [str(p) for p in paths]
     ctx.write_metrics(metrics)

@@ -25,13 +25,41 @@ import torch
 
 from embodied.agents.planners import build_planner
 from runkit.device import resolve_device
-from worldmodels.checkpoint import load_world_model, save_checkpoint
+from worldmodels.checkpoint import checkpoint_env, load_world_model, save_checkpoint
 from worldmodels.config import TrainerConfig, WorldModelConfig
 from worldmodels.data import ReplayBuffer
 from worldmodels.model import WorldModel
 from worldmodels.trainer import WorldModelTrainer, on_with_cuda
 
 log = logging.getLogger(__name__)
+
+
+def _describe(shapes: dict[str, tuple[int, ...]], action_dim: int) -> str:
+    observed = ", ".join(f"{k} {tuple(v)}" for k, v in sorted(shapes.items()))
+    return f"observes {observed}; acts in {action_dim} dims"
+
+
+def check_checkpoint_fits(
+    model: WorldModel, checkpoint: str, env: gym.Env, env_id: str | None
+) -> None:
+    """Raise a one-line error naming both envs when ``model`` cannot act in ``env``."""
+    trained = checkpoint_env(checkpoint)
+    spaces = getattr(env.observation_space, "spaces", {})
+    given = {k: tuple(v.shape) for k, v in spaces.items() if v.shape is not None}
+    action_dim = env.action_space.shape[0]
+    fits = model.action_dim == action_dim and all(
+        given.get(k) == tuple(v) for k, v in model.obs_shapes.items()
+    )
+    if not fits:
+        raise ValueError(
+            f"checkpoint {checkpoint} was trained on env {trained or '(not recorded)'} "
+            f"({_describe(model.obs_shapes, model.action_dim)}) but was given env "
+            f"{env_id or type(env.unwrapped).__name__} ({_describe(given, action_dim)})"
+        )
+    if trained is not None and env_id is not None and trained != env_id:
+        log.warning(
+            "checkpoint %s was trained on env %s, now runs on %s", checkpoint, trained, env_id
+        )
 
 
 class WorldModelMPCAgent:
@@ -67,6 +95,7 @@ class WorldModelMPCAgent:
         device: str = "auto",
         seed: int = 0,
         compile: bool | None = None,
+        env_id: str | None = None,
     ) -> None:
         if checkpoint is None and not learn:
             raise ValueError("agent.checkpoint is required when agent.learn=false")
@@ -74,7 +103,7 @@ class WorldModelMPCAgent:
         self.action_space = env.action_space
         with torch.random.fork_rng(devices=[]):  # a new model's weights follow ``seed``
             torch.manual_seed(seed)
-            self.model = self._build_model(env, checkpoint, worldmodel).to(self.device)
+            self.model = self._build_model(env, checkpoint, worldmodel, env_id).to(self.device)
         self.modalities = list(self.model.obs_shapes)
         low, high = (self._to_unit(b) for b in (self.action_space.low, self.action_space.high))
         self.planner = build_planner(
@@ -93,7 +122,7 @@ class WorldModelMPCAgent:
         self.seed_action_space = copy.deepcopy(env.action_space)  # the seed steps' actions
         self.seed_action_space.seed(seed)
         self.learn, self.seed_steps, self.updates_per_step = learn, seed_steps, updates_per_step
-        self.explore_std, self.save_to = explore_std, save_to
+        self.explore_std, self.save_to, self.env_id = explore_std, save_to, env_id
         trainer_cfg = (
             trainer if isinstance(trainer, TrainerConfig) else TrainerConfig(**(trainer or {}))
         )
@@ -115,10 +144,14 @@ class WorldModelMPCAgent:
     # ----- construction ------------------------------------------------------------------------
     @staticmethod
     def _build_model(
-        env: gym.Env, checkpoint: str | None, worldmodel: WorldModelConfig | dict | None
+        env: gym.Env,
+        checkpoint: str | None,
+        worldmodel: WorldModelConfig | dict | None,
+        env_id: str | None = None,
     ) -> WorldModel:
         if checkpoint is not None:
             model = load_world_model(checkpoint)
+            check_checkpoint_fits(model, checkpoint, env, env_id)
         else:
             cfg = (
                 worldmodel
@@ -209,5 +242,7 @@ class WorldModelMPCAgent:
     def close(self) -> None:
         """Save the learned world model to ``save_to`` (a checkpoint folder), if set."""
         if self.learn and self.save_to is not None and self.updates > 0:
-            path = save_checkpoint(Path(self.save_to), self.updates, self.model, {})
+            path = save_checkpoint(
+                Path(self.save_to), self.updates, self.model, {}, env=self.env_id
+            )
             log.info("world model saved to %s", path)

@@ -1,5 +1,6 @@
 """``python -m worldmodels.train`` end to end, and resuming after an interruption or a kill."""
 
+import json
 import os
 import signal
 import subprocess
@@ -7,12 +8,19 @@ import sys
 import time
 from pathlib import Path
 
+import imageio.v2 as imageio
+import numpy as np
 import pytest
 import torch
+from hydra.utils import instantiate
 from omegaconf import open_dict
 from safetensors.torch import load_file
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+import embodied
+from embodied.agents.world_model_mpc import WorldModelMPCAgent
 from tests.hydra_compose import compose_config
+from worldmodels.checkpoint import checkpoint_env
 from worldmodels.train import run
 
 REPO = Path(__file__).resolve().parents[2]
@@ -26,6 +34,14 @@ SMALL = [
     "eval.plot=false",
     "cpu_threads=1",
     "checkpoint_every=10",
+    "eval.agent_every=0",
+]
+# the world-model agent's planner, small, for closed-loop evaluations in tests
+SMALL_AGENT = [
+    "+agent_eval.agent.num_samples=32",
+    "+agent_eval.agent.iterations=1",
+    "+agent_eval.agent.num_elites=4",
+    "+agent_eval.agent.num_policy_samples=4",
 ]
 
 
@@ -62,6 +78,7 @@ def test_entry_point_writes_metrics_plots_and_checkpoint(tmp_path):
     metrics = (out / "metrics.json").read_text()
     assert '"open_loop_mse"' in metrics and '"copy_last"' in metrics and '"linear"' in metrics
     assert (out / "plots" / "proprio_trajectories.png").stat().st_size > 0
+    assert (out / "plots" / "reward_trajectories.png").stat().st_size > 0
     assert (out / "checkpoints" / "step_00000020" / "model.safetensors").is_file()
     assert (out / "checkpoints" / "step_00000020" / "checkpoint.json").is_file()
     assert any((out / "tensorboard").iterdir())
@@ -128,3 +145,45 @@ def test_pixel_env_settings_are_refused_with_where_they_apply(tmp_path):
     with pytest.raises(ValueError, match=r"env\.pixels and env\.frame_stack apply to the episode"):
         run(cfg, str(tmp_path))
     assert not (tmp_path / "metrics.json").exists()
+
+
+def test_training_evaluates_the_agent_as_it_goes_with_return_and_video(tmp_path):
+    out = tmp_path / "run"
+    cmd = _command(out, 20, "eval.agent_every=10", "env.max_episode_steps=15",
+                   "agent_eval.video_steps=5", "tensorboard=true", *SMALL_AGENT)  # fmt: skip
+    subprocess.run(cmd, cwd=REPO, check=True, capture_output=True, timeout=300)
+    history = json.loads((out / "agent_eval.json").read_text())
+    assert [h["step"] for h in history] == [10, 20]
+    assert all(h["lengths"] == [15] and np.isfinite(h["return"]) for h in history)
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["agent_eval"] == history
+    frames = imageio.mimread(out / "videos" / "eval_step_0000020.mp4")
+    assert len(frames) == 6 and frames[0].shape == (120, 160, 3)
+    events = EventAccumulator(str(out / "tensorboard")).Reload()
+    assert [e.step for e in events.Scalars("eval/return")] == [10, 20]
+    assert "step 20: agent return" in (out / "run.log").read_text()
+
+
+def test_agent_data_source_mixes_noisy_agent_and_random_episodes(tmp_path):
+    cfg = compose_config("train_worldmodel", ["data=agent", "data.num_episodes=4",
+                                              "data.steps=12", "data.agent.horizon=5",
+                                              "data.agent.num_samples=8"])  # fmt: skip
+    source = instantiate(cfg.data)
+    assert [source.is_random(i) for i in range(4)] == [False, False, False, True]
+    episodes = list(source.episodes(0))
+    assert len(episodes) == 4 and all(len(e["action"]) == 12 for e in episodes)
+    assert all(e["proprio"].shape == (13, 5) and e["proprio"].dtype == np.float32 for e in episodes)
+    again = list(source.episodes(0))
+    np.testing.assert_array_equal(episodes[0]["action"], again[0]["action"])
+
+
+def test_checkpoint_for_another_env_is_refused_naming_both_envs(tmp_path):
+    _run(tmp_path / "run", 10)
+    assert checkpoint_env(tmp_path / "run" / "checkpoints") == "cartpole-balance"
+    env = embodied.make("dmc/reacher-easy")
+    with pytest.raises(ValueError) as info:
+        WorldModelMPCAgent(env, checkpoint=str(tmp_path / "run" / "checkpoints"), learn=False,
+                           env_id="dmc/reacher-easy")  # fmt: skip
+    message = str(info.value)
+    assert "trained on env cartpole-balance" in message
+    assert "given env dmc/reacher-easy" in message and "\n" not in message
