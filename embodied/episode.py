@@ -12,33 +12,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
-import embodied
-import embodied.config
-from embodied.pixels import with_pixels
+import embodied.config  # noqa: F401  (registers the schemas)
+from embodied.env_builder import build_env
 from embodied.runner import EpisodeResult, run_episode
 from embodied.video import write_video
 from planning.ray_executor import RaySettings, check_executor
 from runkit import hydra_entry_point, progress_bar, start_run
-from runkit.config import EnvConfig
 from runkit.progress import ProgressBar
 
 log = logging.getLogger(__name__)
-
-
-def build_env(cfg: EnvConfig | DictConfig, render: bool) -> gym.Env:
-    """Build the env of an ``env`` config section (unset fields keep the env's defaults)."""
-    options: dict[str, Any] = dict(OmegaConf.to_container(cfg.options, resolve=True))  # type: ignore[arg-type]
-    for key in ("max_episode_steps", "frame_skip"):
-        if cfg[key] is not None:
-            options[key] = cfg[key]
-    if render:
-        options.update(render_mode="rgb_array", width=cfg.width, height=cfg.height)
-    return with_pixels(embodied.make(cfg.id, **options), cfg.frame_stack, cfg.pixels)
 
 
 def run(cfg: DictConfig, output_dir: str | Path | None = None) -> dict[str, Any]:

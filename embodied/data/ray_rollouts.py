@@ -17,6 +17,7 @@ import numpy as np
 
 import embodied
 from embodied.data.rollout_collector import collect_state_episodes
+from embodied.env_builder import build_env
 from embodied.runner import EpisodeResult, run_episode
 from planning.ray_executor import RaySettings, WorkerLost, ensure_ray, ray_map, task_options
 
@@ -100,8 +101,6 @@ class EpisodeTask:
     def __call__(self, job: tuple[int, bool]) -> EpisodeResult:
         from hydra.utils import instantiate
         from omegaconf import OmegaConf
-
-        from embodied.episode import build_env  # the entry point imports this module
 
         seed, record = job
         env = build_env(OmegaConf.create(self.env_cfg), render=record)
