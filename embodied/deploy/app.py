@@ -22,10 +22,10 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 import embodied
 import embodied.config
+from embodied.deploy.bridges import open_transport
 from embodied.deploy.config import RobotConfig
 from embodied.deploy.loop import ControlLoop
 from embodied.deploy.recording import BagRecorder
-from embodied.deploy.transport import open_transport
 from runkit import start_run
 
 log = logging.getLogger(__name__)

@@ -19,6 +19,7 @@ from omegaconf import DictConfig
 
 import embodied.config  # noqa: F401  (registers the schemas)
 from embodied.deploy.app import make_twin, stop_on_signals
+from embodied.deploy.bridges import open_transport
 from embodied.deploy.messages import (
     CommandCodec,
     Message,
@@ -26,7 +27,6 @@ from embodied.deploy.messages import (
     encode_observation,
     log_rejection,
 )
-from embodied.deploy.transport import open_transport
 from runkit import hydra_entry_point, start_run
 
 log = logging.getLogger(__name__)

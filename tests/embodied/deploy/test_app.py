@@ -8,8 +8,8 @@ from hydra.errors import ConfigCompositionException, InstantiationException
 from omegaconf import OmegaConf
 
 from embodied.deploy.app import build_agent, robot_env
+from embodied.deploy.bridges import open_transport
 from embodied.deploy.config import RosbridgeConfig
-from embodied.deploy.transport import open_transport
 from tests.hydra_compose import compose_config
 
 
