@@ -234,7 +234,7 @@ def load_task(task_id_or_path: str, cache: Path | None = None) -> Task:
     folder by path."""
     if task_id_or_path in RECIPES:
         return prepare(task_id_or_path, cache)
-    from research_agent.tasks.external import is_external, load_external
+    from research_agent.tasks.layouts import is_external, load_external
 
     if is_external(task_id_or_path):
         return load_external(task_id_or_path, cache or default_cache())

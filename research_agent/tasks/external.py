@@ -1,6 +1,6 @@
 """Tasks in other benchmarks' layouts (MLGym, MLE-bench), graded by their own graders.
 
-``load_external("mlgym:<task config>")`` / ``load_external("mlebench:<competition folder>")``
+``research_agent.tasks.layouts.load_external("mlgym:<task config>")`` / ``("mlebench:<folder>")``
 turn a user's task into a :class:`~research_agent.tasks.spec.Task` whose ``grader`` runs the
 task's own evaluation script (or grade function) in a subprocess outside the sandbox:
 
@@ -592,26 +592,3 @@ def write_starter(staged: Path, code: str) -> None:
     """The starter solution of a view folder."""
     (staged / "starter").mkdir(exist_ok=True)
     (staged / "starter" / "solution.py").write_text(code)
-
-
-LAYOUTS = ("mlgym", "mlebench")
-
-
-def is_external(task: str) -> bool:
-    """Whether ``task`` names a task in another benchmark's layout (``<layout>:<path>``)."""
-    return task.split(":", 1)[0] in LAYOUTS and ":" in task
-
-
-def load_external(task: str, cache: Path) -> Task:
-    """The task ``mlgym:<task config yaml>`` or ``mlebench:<competition folder>`` (views and
-    cached baseline scores go under ``cache``)."""
-    layout, _, path = task.partition(":")
-    if layout == "mlgym":
-        from research_agent.tasks.mlgym import load_mlgym
-
-        return load_mlgym(Path(path).expanduser(), cache)
-    if layout == "mlebench":
-        from research_agent.tasks.mlebench import load_mlebench
-
-        return load_mlebench(Path(path).expanduser(), cache)
-    raise ExternalTaskError(f"unknown task layout {layout!r} in {task!r}; known: {LAYOUTS}")
