@@ -48,15 +48,6 @@ RUN_FILES = {"config.yaml": 1 << 20, "journal.jsonl": 256 << 20, "metrics.json":
 NODES_DIR = "nodes"  # <run>/nodes/<key>/workspace: written by solutions, never read here
 
 
-UnsafeFile = WorkspaceFileError  # a run file that is a link, not a regular file, or too large
-
-
-def read_run_file(folder: Path, name: str, cap: int) -> bytes:
-    """The bytes of ``folder/name``, read as a regular file of at most ``cap`` bytes without
-    following links (:func:`research_agent.workspace_files.read_bytes`)."""
-    return read_bytes(folder, name, cap)
-
-
 def _inside_node_workspaces(path: Path) -> Path | None:
     """The run folder whose ``nodes/`` holds ``path``, if one does."""
     for parent in path.parents:
@@ -91,16 +82,17 @@ def run_folders(root: Path) -> Iterator[Path]:
 def read_run(folder: Path) -> dict[str, Any] | None:
     """Agent name, task, direction and scores of the research run in ``folder`` (None when
     its metrics are not a research run's: no ``policy`` or ``task``)."""
-    data = {name: read_run_file(folder, name, cap) for name, cap in RUN_FILES.items()}
+    data = {name: read_bytes(folder, name, cap) for name, cap in RUN_FILES.items()}
     try:
         metrics = json.loads(data["metrics.json"])
         config = yaml.safe_load(data["config.yaml"])
     except (ValueError, yaml.YAMLError) as error:
-        raise UnsafeFile(f"{folder}: unreadable metrics.json or config.yaml: {error}") from None
+        unreadable = f"{folder}: unreadable metrics.json or config.yaml: {error}"
+        raise WorkspaceFileError(unreadable) from None
     if not isinstance(metrics, dict) or "policy" not in metrics or "task" not in metrics:
         return None
     if not isinstance(config, dict):
-        raise UnsafeFile(f"{folder}/config.yaml is not a mapping")
+        raise WorkspaceFileError(f"{folder}/config.yaml is not a mapping")
     return {
         "agent": agent_name(metrics["policy"], config),
         "task": metrics["task"],
@@ -127,7 +119,7 @@ def load_runs(
         for folder in run_folders(path):
             try:
                 found = read_run(folder)
-            except UnsafeFile as error:
+            except WorkspaceFileError as error:
                 log.warning("run %s left out: %s", folder, error)
                 if skipped is not None:
                     skipped.append({"folder": str(folder), "reason": str(error)})
