@@ -31,6 +31,16 @@ CHROMIUM_ARGS = [
 QUIET = ["run.progress=false", "run.seed=0"]
 COMMANDS = {
     "episode": ["embodied.episode", "agent=random", "env.max_episode_steps=30"],
+    # the helper reasons aloud (Agent.explain): steps.jsonl holds its posterior and dialogue
+    "helper": [
+        "embodied.episode",
+        "env=help_household",
+        "agent=helper",
+        "agent.llm=null",
+        "agent.num_particles=128",
+        "env.max_episode_steps=40",
+        "hydra.run.dir=outputs/episode/helper",
+    ],
     "research": [
         "research_agent.run",
         "budget.steps=3",
@@ -88,12 +98,12 @@ def root(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def runs_root(root, dashboard_process):
-    """A folder whose outputs/ holds an episode, a research run, a world-model training run and
-    a leaderboard, all made by the entry points; a second research run (``live``) still runs.
-    The dashboard starts beside them."""
+    """A folder whose outputs/ holds two episode runs (random, helper), a research run, a
+    world-model training run and a leaderboard, all made by the entry points; a second research
+    run (``live``) still runs. The dashboard starts beside them."""
     processes = {name: _start(name, root, args) for name, args in COMMANDS.items()}
     try:
-        for name in ("episode", "research", "train_worldmodel"):
+        for name in ("episode", "helper", "research", "train_worldmodel"):
             _wait(processes[name], name, root)
         assert processes["failing"].wait(timeout=300) != 0
         board = _start(
