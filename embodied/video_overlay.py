@@ -96,16 +96,17 @@ def _wrap(text: str, width_px: int, size: int, lines: int) -> list[str]:
     return wrapped
 
 
-def _header(index: int, step: dict[str, Any] | None) -> str:
+def _header(index: int, step: dict[str, Any] | None) -> list[str]:
+    """The step's number, then its reward and the return so far (when recorded)."""
     if step is None:
-        return "start" if index == 0 else f"step {index}"
+        return ["start" if index == 0 else f"step {index}"]
     reward, total = step.get("reward"), step.get("return")
-    parts = [f"step {step.get('step', index)}"]
+    parts = []
     if isinstance(reward, int | float):
         parts.append(f"reward {reward:+.2f}")
     if isinstance(total, int | float):
         parts.append(f"return {total:+.2f}")
-    return " · ".join(parts)
+    return [f"step {step.get('step', index)}", " · ".join(parts)] if parts else [f"step {index}"]
 
 
 def draw_overlay(
@@ -132,12 +133,15 @@ def draw_overlay(
     # top left: step, reward, return and the goal posterior
     posterior = explain.get("posterior") or {}
     goals = sorted(posterior.items(), key=lambda kv: -kv[1])[:TOP_GOALS]
-    panel_w = int(width * 0.46)
-    panel_h = pad * 2 + line * (1 + (len(goals) + 1 if goals else 0))
+    header = _header(index, step)
+    widest = max(draw.textlength(text, font=font(size)) for text in header)
+    panel_w = int(max(width * 0.46, widest + 2 * pad))
+    panel_h = pad * 2 + line * (len(header) + (len(goals) + 1 if goals else 0))
     draw.rectangle((0, 0, panel_w, panel_h), fill=PANEL)
-    draw.text((pad, pad), _header(index, step), font=font(size), fill=TEXT)
+    for k, text in enumerate(header):
+        draw.text((pad, pad + k * line), text, font=font(size), fill=TEXT)
     if goals:
-        y = pad + line
+        y = pad + line * len(header)
         draw.text((pad, y), "goal posterior", font=font(small), fill=MUTED)
         name_w = int(panel_w * 0.5)
         bar_x0, bar_x1 = pad + name_w, panel_w - pad - round(26 * scale)

@@ -48,13 +48,13 @@ function episodeBlock(runId, name, index, stats, fps, hasSteps) {
   const posteriorBox = el("div", {class: "plot posterior"});
   const question = el("p", {class: "question"});
   const answer = el("p", {class: "answer"});
-  const plan = el("p", {class: "plan"});
+  const plan = el("p", {class: "plan explained"});
   const measures = el("div", {class: "measures"});
   const curves = el("div", {class: "plot step-curves"});
   const panel = el("div", {class: "step-panel", dataset: {step: "0"}}, head,
-    el("h4", {}, "goal posterior"), posteriorBox,
+    el("h4", {class: "explained"}, "goal posterior"), posteriorBox,
     el("h4", {}, "question and answer"), el("div", {class: "qa"}, question, answer),
-    el("h4", {}, "plan"), plan, el("h4", {}, "measures"), measures);
+    el("h4", {class: "explained"}, "plan"), plan, el("h4", {}, "measures"), measures);
   const note = el("p", {class: "muted steps-note"}, hasSteps ? "loading the steps…"
     : "no steps.jsonl in this run (runs from before per-step records, or executor=ray)");
 
@@ -86,7 +86,8 @@ function episodeBlock(runId, name, index, stats, fps, hasSteps) {
       answer.textContent = "";
     }
     plan.textContent = explain && explain.plan ? explain.plan : "—";
-    measures.replaceChildren(s ? kvTable(Object.entries(s.measures)) : el("span", {class: "muted"}, "—"));
+    const entries = s ? Object.entries(s.measures) : [];
+    measures.replaceChildren(entries.length ? kvTable(entries) : el("span", {class: "muted"}, "none recorded"));
     if (curves.data) Plotly.relayout(curves, {shapes: [{type: "line", xref: "x", yref: "paper", x0: k, x1: k,
       y0: 0, y1: 1, line: {color: "#d73a49", width: 1}}]});
   }
@@ -109,6 +110,7 @@ function episodeBlock(runId, name, index, stats, fps, hasSteps) {
       steps = data.steps;
       byStep = new Map(steps.map((s, i) => [s.step, i]));
       asked = lastQuestions(steps);
+      panel.classList.toggle("unexplained", !steps.some((x) => x.explain));  // hides posterior, plan
       note.textContent = `${steps.length} steps recorded${data.truncated ? " (steps.jsonl was cut at its size limit)" : ""}`;
       if (steps.length) drawCurves(curves, steps);
       const k = shown < 0 ? 0 : shown;
