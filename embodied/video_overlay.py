@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import textwrap
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -58,20 +59,20 @@ class MotionFocus:
         self.previous: np.ndarray | None = None
 
     def update(self, frame: np.ndarray) -> tuple[float, float]:
-        gray = frame.astype(np.float32).mean(axis=2)
+        h, w, b = *self.heat.shape, self.block
+        blocks = (
+            frame[: h * b, : w * b].reshape(h, b, w, b, -1).mean(axis=(1, 3, 4), dtype=np.float32)
+        )
         if self.previous is not None:
-            h, w = self.heat.shape
-            change = np.abs(gray - self.previous)[: h * self.block, : w * self.block]
-            blocks = change.reshape(h, self.block, w, self.block).mean(axis=(1, 3))
-            self.heat = MOTION_DECAY * self.heat + blocks
-            if self.heat.max() > 1.0:  # a real change, not codec-level noise
+            self.heat = MOTION_DECAY * self.heat + np.abs(blocks - self.previous)
+            if self.heat.max() > 0.5:  # a real change, not rendering noise
                 # a 3x3 box sum, so the focus is the densest area, not one noisy block
                 padded = np.pad(self.heat, 1)
                 area = sum(padded[i : i + h, j : j + w] for i in range(3) for j in range(3))
                 row, col = np.unravel_index(int(np.argmax(area)), area.shape)
                 target = np.array([(col + 0.5) * self.block, (row + 0.5) * self.block])
                 self.centre = FOCUS_SMOOTHING * self.centre + (1 - FOCUS_SMOOTHING) * target
-        self.previous = gray
+        self.previous = blocks
         return float(self.centre[0]), float(self.centre[1])
 
 
@@ -109,6 +110,82 @@ def _header(index: int, step: dict[str, Any] | None) -> list[str]:
     return [f"step {step.get('step', index)}", " · ".join(parts)] if parts else [f"step {index}"]
 
 
+@dataclass(frozen=True)
+class Layout:
+    """Sizes of the overlay's text and panels for a frame ``height`` pixels high."""
+
+    height: int
+
+    @property
+    def scale(self) -> float:
+        return max(1.0, self.height / 300)  # as large as a 240-line frame needs, less on larger
+
+    @property
+    def size(self) -> int:
+        return max(9, round(11 * self.scale))
+
+    @property
+    def small(self) -> int:
+        return max(8, round(10 * self.scale))
+
+    @property
+    def pad(self) -> int:
+        return round(4 * self.scale)
+
+    @property
+    def line(self) -> int:
+        return round(13 * self.scale)
+
+
+@functools.lru_cache(maxsize=256)
+def _posterior_block(
+    layout: Layout, panel_w: int, goals: tuple[tuple[str, float], ...]
+) -> Image.Image:
+    """The posterior panel: a caption, then one bar per goal (cached: it changes seldom)."""
+    pad, line, small = layout.pad, layout.line, font(layout.small)
+    block = Image.new("RGBA", (panel_w, line * (len(goals) + 1) + pad), PANEL)
+    draw = ImageDraw.Draw(block)
+    draw.text((pad, 0), "goal posterior", font=small, fill=MUTED)
+    name_w = int(panel_w * 0.5)
+    bar_x0, bar_x1 = pad + name_w, panel_w - pad - round(26 * layout.scale)
+    for rank, (name, p) in enumerate(goals):
+        y = line * (rank + 1)
+        label = name.replace("_", " ")
+        while draw.textlength(label, font=small) > name_w - pad and len(label) > 2:
+            label = label[:-2] + "…"
+        draw.text((pad, y), label, font=small, fill=TEXT)
+        top, bottom = y + round(2 * layout.scale), y + line - round(2 * layout.scale)
+        draw.rectangle((bar_x0, top, bar_x1, bottom), fill=BAR_BACK)
+        draw.rectangle((bar_x0, top, bar_x0 + (bar_x1 - bar_x0) * p, bottom),
+                       fill=BAR_TOP if rank == 0 else BAR)  # fmt: skip
+        draw.text((bar_x1 + pad, y), f"{p:.0%}", font=small, fill=TEXT)
+    return block
+
+
+@functools.lru_cache(maxsize=256)
+def _bottom_block(
+    layout: Layout, width: int, dialogue: tuple[int, str, str] | None, plan: str | None
+) -> Image.Image | None:
+    """The bottom panel: the last question and answer, the plan (cached: it changes seldom)."""
+    pad, line, small = layout.pad, layout.line, layout.small
+    rows: list[tuple[str, tuple[int, int, int, int]]] = []
+    if dialogue is not None:
+        asked, question, answer = dialogue
+        rows += [
+            (t, TEXT) for t in _wrap(f"Q (step {asked}): {question}", width - 2 * pad, small, 2)
+        ]
+        rows += [(t, BAR_TOP) for t in _wrap(f"A: {answer}", width - 2 * pad, small, 2)]
+    if plan:
+        rows += [(t, MUTED) for t in _wrap(f"plan: {plan}", width - 2 * pad, small, 1)]
+    if not rows:
+        return None
+    block = Image.new("RGBA", (width, pad * 2 + line * len(rows)), PANEL)
+    draw = ImageDraw.Draw(block)
+    for k, (text, colour) in enumerate(rows):
+        draw.text((pad, pad + k * line), text, font=font(small), fill=colour)
+    return block
+
+
 def draw_overlay(
     frame: np.ndarray,
     index: int,
@@ -122,55 +199,32 @@ def draw_overlay(
     of the last question asked by then; ``focus``: the zoom inset's centre (None: no inset).
     """
     height, width = frame.shape[:2]
-    scale = max(1.0, height / 300)  # text as large as a 240-line frame needs, less on larger
-    size, small = max(9, round(11 * scale)), max(8, round(10 * scale))
-    pad, line = round(4 * scale), round(13 * scale)
+    layout = Layout(height)
+    pad, line = layout.pad, layout.line
     image = Image.fromarray(np.ascontiguousarray(frame, dtype=np.uint8)).convert("RGBA")
     layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(layer)
     explain = (step or {}).get("explain") or {}
 
-    # top left: step, reward, return and the goal posterior
-    posterior = explain.get("posterior") or {}
-    goals = sorted(posterior.items(), key=lambda kv: -kv[1])[:TOP_GOALS]
+    # top left: step, reward, return, then the goal posterior
     header = _header(index, step)
-    widest = max(draw.textlength(text, font=font(size)) for text in header)
-    panel_w = int(max(width * 0.46, widest + 2 * pad))
-    panel_h = pad * 2 + line * (len(header) + (len(goals) + 1 if goals else 0))
-    draw.rectangle((0, 0, panel_w, panel_h), fill=PANEL)
+    panel_w = int(width * 0.46)
+    widest = max(draw.textlength(text, font=font(layout.size)) for text in header)
+    draw.rectangle(
+        (0, 0, max(panel_w, int(widest) + 2 * pad), pad + line * len(header)), fill=PANEL
+    )
     for k, text in enumerate(header):
-        draw.text((pad, pad + k * line), text, font=font(size), fill=TEXT)
-    if goals:
-        y = pad + line * len(header)
-        draw.text((pad, y), "goal posterior", font=font(small), fill=MUTED)
-        name_w = int(panel_w * 0.5)
-        bar_x0, bar_x1 = pad + name_w, panel_w - pad - round(26 * scale)
-        for rank, (name, p) in enumerate(goals):
-            y += line
-            label = name.replace("_", " ")
-            while draw.textlength(label, font=font(small)) > name_w - pad and len(label) > 2:
-                label = label[:-2] + "…"
-            draw.text((pad, y), label, font=font(small), fill=TEXT)
-            top, bottom = y + round(2 * scale), y + line - round(2 * scale)
-            draw.rectangle((bar_x0, top, bar_x1, bottom), fill=BAR_BACK)
-            filled = bar_x0 + (bar_x1 - bar_x0) * float(p)
-            draw.rectangle((bar_x0, top, filled, bottom), fill=BAR_TOP if rank == 0 else BAR)
-            draw.text((bar_x1 + pad, y), f"{p:.0%}", font=font(small), fill=TEXT)
+        draw.text((pad, pad + k * line), text, font=font(layout.size), fill=TEXT)
+    posterior = explain.get("posterior") or {}
+    if posterior:
+        likeliest = sorted(posterior.items(), key=lambda kv: -kv[1])[:TOP_GOALS]
+        goals = tuple((str(name), round(float(p), 2)) for name, p in likeliest)
+        layer.paste(_posterior_block(layout, panel_w, goals), (0, pad + line * len(header)))
 
     # bottom: the last question and answer, the plan
-    rows: list[tuple[str, tuple[int, int, int, int]]] = []
-    text_w = width - 2 * pad
-    if dialogue is not None:
-        asked, question, answer = dialogue
-        rows += [(t, TEXT) for t in _wrap(f"Q (step {asked}): {question}", text_w, small, 2)]
-        rows += [(t, BAR_TOP) for t in _wrap(f"A: {answer}", text_w, small, 2)]
-    if explain.get("plan"):
-        rows += [(t, MUTED) for t in _wrap(f"plan: {explain['plan']}", text_w, small, 1)]
-    if rows:
-        top = height - pad * 2 - line * len(rows)
-        draw.rectangle((0, top, width, height), fill=PANEL)
-        for k, (text, colour) in enumerate(rows):
-            draw.text((pad, top + pad + k * line), text, font=font(small), fill=colour)
+    bottom = _bottom_block(layout, width, dialogue, explain.get("plan"))
+    if bottom is not None:
+        layer.paste(bottom, (0, height - bottom.height))
 
     image = Image.alpha_composite(image, layer)
     if focus is not None:  # top right: the zoomed view, framed
@@ -179,7 +233,7 @@ def draw_overlay(
         image.paste(inset.convert("RGBA"), (x, pad))
         frame_draw = ImageDraw.Draw(image)
         frame_draw.rectangle((x - 1, pad - 1, x + inset.width, pad + inset.height), outline=TEXT)
-        frame_draw.text((x + 2, pad + 1), f"zoom ×{ZOOM:g}", font=font(small), fill=TEXT)
+        frame_draw.text((x + 2, pad + 1), f"zoom ×{ZOOM:g}", font=font(layout.small), fill=TEXT)
     return np.asarray(image.convert("RGB"))
 
 
