@@ -1,8 +1,10 @@
 """``python -m embodied.episode``: run episodes of an agent in a scene.
 
-Writes the resolved config, run.log, metrics.json and videos/episode_NNN.mp4 (the first
-``record_episodes`` episodes when ``record=true``) into the run folder. ``executor=ray`` runs
-the episodes side by side as Ray tasks (``ray.address=auto`` on a cluster).
+Writes the resolved config, run.log, metrics.json, steps.jsonl (per step: reward, measures and
+the agent's reasoning, :mod:`embodied.step_records`) and videos/episode_NNN.mp4 (the first
+``record_episodes`` episodes when ``record=true``, with the overlays of
+:mod:`embodied.video_overlay`) into the run folder. ``executor=ray`` runs the episodes side by
+side as Ray tasks (``ray.address=auto`` on a cluster; these record no steps.jsonl).
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from omegaconf import DictConfig, OmegaConf
 import embodied.config  # noqa: F401  (registers the schemas)
 from embodied.env_builder import build_env
 from embodied.runner import EpisodeResult, run_episode
+from embodied.step_records import STEPS_FILE, StepWriter
 from embodied.video import write_video
+from embodied.video_overlay import overlay_episode
 from planning.ray_executor import RaySettings, check_executor
 from runkit import hydra_entry_point, progress_bar, start_run
 from runkit.progress import ProgressBar
@@ -36,14 +40,18 @@ def run(cfg: DictConfig, output_dir: str | Path | None = None) -> dict[str, Any]
     max_steps = getattr(env.unwrapped, "max_episode_steps", None)
     seeds = [ctx.seed + index for index in range(cfg.episodes)]
     record = [bool(cfg.record) and index < cfg.record_episodes for index in range(cfg.episodes)]
+    fps = env.metadata.get("render_fps", 30)
+    step_writer = StepWriter(ctx.artefact(STEPS_FILE))
 
     def finished(index: int, result: EpisodeResult) -> None:
         log.info("episode %d: return %.2f in %d steps", index, result.episode_return, result.length)
+        step_writer.write(index, result.steps)
         if record[index]:
-            fps = env.metadata.get("render_fps", 30)
-            path = write_video(ctx.artefact(f"videos/episode_{index:03d}.mp4"), result.frames, fps)
+            frames = overlay_episode(result.frames, result.steps)
+            path = write_video(ctx.artefact(f"videos/episode_{index:03d}.mp4"), frames, fps)
             log.info("video written to %s", path)
             result.frames = []
+        result.steps = []
 
     with progress_bar(cfg.episodes * (max_steps or 0) or None, "episodes", cfg.run.progress) as bar:
         if cfg.executor == "ray":
@@ -52,7 +60,8 @@ def run(cfg: DictConfig, output_dir: str | Path | None = None) -> dict[str, Any]
             agent = instantiate(cfg.agent, env=env)
             results = []
             for index, (seed, rec) in enumerate(zip(seeds, record, strict=True)):
-                results.append(run_episode(env, agent, seed=seed, record=rec, progress=bar))
+                result = run_episode(env, agent, seed, rec, progress=bar, steps=True)
+                results.append(result)
                 finished(index, results[-1])
             if hasattr(agent, "close"):
                 agent.close()
@@ -67,6 +76,7 @@ def run(cfg: DictConfig, output_dir: str | Path | None = None) -> dict[str, Any]
         "return_std": float(returns.std()),
         "length_mean": float(np.mean([r.length for r in results])),
         "success_rate": float(np.mean(successes)) if successes else None,
+        "video_fps": fps,  # video time t shows step floor(t * video_fps) (0: the reset)
     }
     ctx.write_metrics(metrics)
     return metrics

@@ -93,6 +93,7 @@ class HelperAgent:
         self.questions = 0
         self.log: list[dict[str, Any]] = []  # per decision: posterior, entropy, what was chosen
         self._random_goal = 0
+        self._plan = "start"  # what the last act() chose, in words (explain())
 
     # ----- episode ----------------------------------------------------------------------------
     def reset(self, seed: int | None = None) -> None:
@@ -100,6 +101,7 @@ class HelperAgent:
             self.rng = np.random.default_rng([seed, 1])
             self.model.rng = np.random.default_rng([seed, 2])
         self.tick, self.subtask, self.questions, self.log = 0, None, 0, []
+        self._plan = "start"
         self._random_goal = int(self.rng.integers(len(TASKS)))
         self.memory.clear()  # every episode is a new layout: old sightings would mislead
 
@@ -142,8 +144,30 @@ class HelperAgent:
         world = self._perceive(observation)
         self.tick += 1
         if self.mode == "none" or not bool(observation["idle"][0]):
+            self._plan = "never helps" if self.mode == "none" else self._plan  # busy: keeps on
             return np.int64(command_index(WAIT))
-        return np.int64(command_index(self._decide(world)))
+        command = self._decide(world)
+        self._plan = " ".join(command)
+        if self.subtask is not None:
+            self._plan += f" (to bring the {self.subtask[0]} to the {self.subtask[1]})"
+        elif command != WAIT:
+            self._plan += " (hedging: not sure of the goal yet)"
+        self._plan = self._plan.replace("_", " ")
+        return np.int64(command_index(command))
+
+    def explain(self) -> dict[str, Any]:
+        """The reasoning of the last ``act()`` (the ``Agent.explain`` contract): the goal
+        posterior, the question asked in it and the answer (when one was), the plan."""
+        out: dict[str, Any] = {
+            "posterior": dict(zip(TASK_NAMES, map(float, self.goal_probs()), strict=True)),
+            "plan": self._plan,
+        }
+        for entry in reversed(self.log):
+            if entry["tick"] != self.tick:
+                break
+            if "question" in entry:
+                out["question"], out["answer"] = entry["question"], entry["answer"]
+        return out
 
     def _avoid(self, world: World) -> dict[str, float]:
         """P(the user's next action goes for object o), from the model's predictions."""

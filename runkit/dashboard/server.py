@@ -26,7 +26,7 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from runkit.dashboard import research, views
+from runkit.dashboard import episodes, research, views
 from runkit.dashboard.paths import Roots, is_run_folder
 from runkit.dashboard.plotly_assets import plotly_css, plotly_js
 from runkit.dashboard.runs import RunIndex, read_json
@@ -160,6 +160,16 @@ def create_app(
         detail = research.node_detail(found[1], node)
         return not_found("no such node") if detail is None else JSONResponse(detail)
 
+    def api_steps(request: Request) -> Response:
+        found = run_folder(request)
+        if found is None:
+            return not_found("no such run")
+        try:
+            episode = int(request.query_params.get("episode", "0"))
+        except ValueError:
+            return PlainTextResponse("episode must be an integer", status_code=400)
+        return JSONResponse(episodes.episode_steps(found[1], episode))
+
     def api_compare(request: Request) -> Response:
         ids = request.query_params.getlist("id")[:MAX_COMPARED]
         out = []
@@ -196,6 +206,7 @@ def create_app(
         Route("/api/run", api_run),
         Route("/api/tree", api_tree),
         Route("/api/node", api_node),
+        Route("/api/steps", api_steps),
         Route("/api/compare", api_compare),
         Route("/files/{path:path}", files),
     ]

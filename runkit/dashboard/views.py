@@ -1,9 +1,9 @@
 """What each kind of run page shows, read from the files its entry point writes.
 
-Episode runs: videos with each episode's metrics. World-model training: TensorBoard scalars as
-curves and the prediction plots. Leaderboards: SCO, Elo and AUP with what each means and why a
-column is empty. Deploy sessions: the recorded bag's topics as traces. Every run: its files,
-config, log tail and metrics.
+Episode runs: videos with each episode's metrics (per-step records: :mod:`.episodes`).
+World-model training: TensorBoard scalars as curves and the prediction plots. Leaderboards: SCO,
+Elo and AUP with what each means and why a column is empty. Deploy sessions: the recorded bag's
+topics as traces. Every run: its files, config, log tail and metrics.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from runkit.dashboard.episodes import STEPS_FILE
 from runkit.dashboard.research import journal_view
 from runkit.dashboard.runs import flatten, read_json
 
@@ -105,16 +106,21 @@ def text_tail(path: Path, limit: int = LOG_TAIL) -> str | None:
 
 
 def episode_view(run_dir: Path) -> dict[str, Any]:
-    """The episodes' metrics and videos (``videos/episode_NNN.mp4`` is episode NNN)."""
+    """The episodes' metrics and videos (``videos/episode_NNN.mp4`` is episode NNN), the
+    videos' frame rate and whether per-step records (``steps.jsonl``, ``/api/steps``) exist."""
     metrics = read_json(run_dir / "metrics.json") or {}
-    episodes = metrics.get("episodes") if isinstance(metrics, dict) else None
+    metrics = metrics if isinstance(metrics, dict) else {}
+    episodes = metrics.get("episodes")
     videos = sorted(p.name for p in (run_dir / "videos").glob("*.mp4"))
+    fps = metrics.get("video_fps")
+    steps = run_dir / STEPS_FILE
     return {
         "episodes": episodes if isinstance(episodes, list) else [],
         "videos": [f"videos/{name}" for name in videos],
-        "per_step": None,
-        "per_step_note": "per-step rewards and measures are not recorded by embodied.episode "
-        "(metrics.json holds each episode's totals)",
+        "fps": fps
+        if isinstance(fps, int | float) and not isinstance(fps, bool) and fps > 0
+        else None,
+        "steps": steps.is_file() and not steps.is_symlink(),
     }
 
 

@@ -1,8 +1,10 @@
 // One run's page: its status and overrides, then what its kind shows (the research tree, the
-// episode videos, training curves and plots, the leaderboard, deploy traces), then its metrics,
-// files, config and log. Refreshed live while the run writes.
+// episode videos with their per-step view (episode.js), training curves and plots, the
+// leaderboard, deploy traces), then its metrics, files, config and log. Refreshed live while the
+// run writes.
 import {PLOT_CONFIG, el, every, fileURL, flatten, fmtDuration, fmtNumber, fmtTime, getJSON,
   kvTable, plotLayout, plotText, statusBadge} from "./common.js";
+import {episodeSection} from "./episode.js";
 import {TreeView, colourModes} from "./tree.js";
 
 const runId = new URLSearchParams(location.search).get("id") || "";
@@ -162,34 +164,6 @@ function drawScoreTime(box, nodes, direction, metric) {
     yaxis: {title: {text: plotText(`validation ${metric ?? "score"}`)}}}), PLOT_CONFIG);
 }
 
-// ---- episodes -----------------------------------------------------------------------------
-
-function episodeSection(container, episode) {
-  const blocks = episode.videos.map((name, i) => {
-    const stats = episode.episodes[i] || {};
-    const length = stats.length || 0;
-    const video = el("video", {src: fileURL(runId, name), controls: true, muted: true, playsinline: true,
-      preload: "metadata", class: "episode-video"});
-    const scrubber = el("input", {type: "range", min: 0, max: Math.max(0, length - 1), value: 0, step: 1,
-      class: "scrubber", "aria-label": "step"});
-    const label = el("span", {class: "step-label"}, `step 0 / ${length}`);
-    const stepOf = () => video.duration ? Math.min(length - 1, Math.floor(video.currentTime / video.duration * length)) : 0;
-    video.addEventListener("timeupdate", () => { scrubber.value = String(stepOf()); label.textContent = `step ${stepOf()} / ${length}`; });
-    scrubber.addEventListener("input", () => {
-      if (video.duration) video.currentTime = (Number(scrubber.value) + 0.5) / length * video.duration;
-      label.textContent = `step ${scrubber.value} / ${length}`;
-    });
-    return el("div", {class: "episode"}, el("h3", {}, `episode ${i}`), video,
-      el("div", {class: "scrub"}, scrubber, label), kvTable(Object.entries(stats)));
-  });
-  const table = episode.episodes.length ? el("table", {class: "grid"},
-    el("thead", {}, el("tr", {}, el("th", {}, "episode"), Object.keys(episode.episodes[0]).map((k) => el("th", {}, k)))),
-    el("tbody", {}, episode.episodes.map((e, i) => el("tr", {}, el("td", {}, i), Object.values(e).map((v) => el("td", {}, fmtNumber(v)))))))
-    : el("p", {class: "muted"}, "no episodes finished yet");
-  container.append(section("episodes", "episodes", blocks.length ? el("div", {class: "videos"}, blocks) : el("p", {class: "muted"}, "no videos recorded (record=false?)"),
-    table, el("p", {class: "muted note"}, episode.per_step_note)));
-}
-
 // ---- world-model training -----------------------------------------------------------------
 
 function curvesGrid(curves, xlabel = "step", groupOf = (name) => name.split("/").slice(0, -1).join("/") || name,
@@ -280,12 +254,18 @@ async function start() {
     section("log (the last 20 kB of run.log)", "log-section", logBox));
   const kind = data.summary.kind;
   if (kind === "research") await researchSection(kindBox, tree);
-  else if (kind === "episode") episodeSection(kindBox, data.episode);
+  else if (kind === "episode") episodeSection(kindBox, runId, data.episode);
   else if (kind === "train_worldmodel") worldmodelSection(kindBox, data.worldmodel);
   else if (kind === "leaderboard") leaderboardSection(kindBox, data.leaderboard);
   else if (kind === "deploy") deploySection(kindBox, data.deploy);
-  const seen = {};
+  const seen = {episode: JSON.stringify(data.episode?.videos)};
   const fill = (d) => {
+    const videos = JSON.stringify(d.episode?.videos);
+    if (kind === "episode" && videos !== seen.episode) {  // a new episode's video was written
+      seen.episode = videos;
+      kindBox.replaceChildren();
+      episodeSection(kindBox, runId, d.episode);
+    }
     const parts = {metrics: [metricsBox, () => metricsTable(d.metrics)], files: [filesBox, () => fileList(d.files)]};
     for (const [key, [box, make]] of Object.entries(parts)) {
       const text = JSON.stringify(d[key]);

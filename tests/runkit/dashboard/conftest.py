@@ -4,7 +4,6 @@ serving them, and headless Chromium (Debian's) driven by Playwright."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -30,6 +29,16 @@ CHROMIUM_ARGS = [
 QUIET = ["run.progress=false", "run.seed=0"]
 COMMANDS = {
     "episode": ["embodied.episode", "agent=random", "env.max_episode_steps=30"],
+    # the helper reasons aloud (Agent.explain): steps.jsonl holds its posterior and dialogue
+    "helper": [
+        "embodied.episode",
+        "env=help_household",
+        "agent=helper",
+        "agent.llm=null",
+        "agent.num_particles=128",
+        "env.max_episode_steps=40",
+        "hydra.run.dir=outputs/episode/helper",
+    ],
     "research": [
         "research_agent.run",
         "budget.steps=3",
@@ -87,12 +96,12 @@ def root(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def runs_root(root, dashboard_process):
-    """A folder whose outputs/ holds an episode, a research run, a world-model training run and
-    a leaderboard, all made by the entry points; a second research run (``live``) still runs.
-    The dashboard starts beside them."""
+    """A folder whose outputs/ holds two episode runs (random, helper), a research run, a
+    world-model training run and a leaderboard, all made by the entry points; a second research
+    run (``live``) still runs. The dashboard starts beside them."""
     processes = {name: _start(name, root, args) for name, args in COMMANDS.items()}
     try:
-        for name in ("episode", "research", "train_worldmodel"):
+        for name in ("episode", "helper", "research", "train_worldmodel"):
             _wait(processes[name], name, root)
         assert processes["failing"].wait(timeout=300) != 0
         board = _start(
@@ -192,8 +201,3 @@ def page(browser_context):
     tab.on("pageerror", lambda e: tab.problems.append(f"page error: {e}"))
     yield tab
     tab.close()
-
-
-def copy_run(source: Path, target: Path) -> Path:
-    shutil.copytree(source, target, symlinks=True)
-    return target

@@ -10,12 +10,12 @@ import time
 import urllib.parse
 
 from runkit.dashboard.synthetic import execution, write_journal, write_run
-from tests.runkit.dashboard.helpers import api
+from tests.runkit.dashboard.helpers import api, copy_run
 
 TIMEOUT = 90_000  # ms: a loaded 2-core machine runs the entry points beside the browser
 
 
-def run_id(base, entry_point, exclude=("live", "failing", "evil")):
+def run_id(base, entry_point, exclude=("live", "failing", "evil", "helper")):
     """The run of ``entry_point`` made by the fixture at its tiny budget."""
     runs = api(base, "/api/runs")["runs"]
     return next(
@@ -38,6 +38,14 @@ def wait_until(page, expression, timeout_ms=TIMEOUT):
 def open_run(page, base, rid):
     page.goto(f"{base}/run?id={urllib.parse.quote(rid)}")
     page.wait_for_selector("#summary .badge", timeout=TIMEOUT)
+
+
+def goal_names(page):
+    """The goal names on the posterior plot's axis of episode 0 (SVG text)."""
+    return page.evaluate(
+        "[...document.querySelectorAll('#episode-0 .posterior .ytick text')]"
+        ".map(t => t.textContent)"
+    )
 
 
 def script_csp_violations(page):
@@ -130,7 +138,8 @@ def test_tree_grows_live_then_the_killed_run_says_killed(page, dashboard, runs_r
 
 
 def test_episode_video_plays_and_scrubs(page, dashboard, screenshots):
-    open_run(page, dashboard, run_id(dashboard, "episode"))
+    rid = run_id(dashboard, "episode")
+    open_run(page, dashboard, rid)
     page.wait_for_selector("video.episode-video", timeout=TIMEOUT)
     played = page.evaluate("""async () => {
         const v = document.querySelector('video.episode-video');
@@ -147,8 +156,65 @@ def test_episode_video_plays_and_scrubs(page, dashboard, screenshots):
     wait_until(page, "document.querySelector('.step-label').textContent.startsWith('step 20')")
     time.sleep(0.3)
     position = page.evaluate("document.querySelector('video.episode-video').currentTime")
-    assert abs(position - (20.5 / 30) * played["duration"]) < 0.05
+    fps = api(dashboard, f"/api/run?id={urllib.parse.quote(rid)}")["episode"]["fps"]
+    assert abs(position - 20.5 / fps) < 0.05  # step k is frame k, shown from k / fps on
+    # the random agent does not explain itself: reward and measures only
+    wait_until(page, "document.querySelector('.step-panel').dataset.step === '20'")
+    assert "step 20 · reward" in page.inner_text(".step-head")
+    assert page.inner_text(".qa .question") == "this agent does not explain its steps"
     page.screenshot(path=screenshots / "episode.png", full_page=True)
+
+
+def test_helper_episode_shows_posterior_bars_and_dialogue_at_the_scrubbed_step(
+    page, dashboard, runs_root, screenshots
+):
+    root, _ = runs_root
+    rid = "outputs/episode/helper"
+    lines = (root / rid / "steps.jsonl").read_text().splitlines()
+    steps = [json.loads(line) for line in lines]
+    asked = next(s for s in steps if "question" in s["explain"])
+    target = min(asked["step"] + 10, len(steps))
+    open_run(page, dashboard, rid)
+    page.wait_for_selector("#episode-0 .step-panel[data-loaded=true]", timeout=TIMEOUT)
+    page.locator("#episode-0 input.scrubber").fill(str(target))
+    wait_until(
+        page, f"document.querySelector('#episode-0 .step-panel').dataset.step === '{target}'"
+    )
+    bars = "#episode-0 .posterior .bars .point"
+    wait_until(page, f"document.querySelectorAll('{bars}').length === 8")
+    goals = steps[0]["explain"]["posterior"]
+    assert len(goals) == 8 and set(goal_names(page)) == set(goals)
+    question, answer = asked["explain"]["question"], asked["explain"]["answer"]
+    assert page.inner_text("#episode-0 .qa .question") == f"Q (step {asked['step']}): {question}"
+    assert page.inner_text("#episode-0 .qa .answer") == f"A: {answer}"
+    record = steps[target - 1]
+    assert page.inner_text("#episode-0 p.plan") == record["explain"]["plan"]
+    assert page.inner_text("#episode-0 .step-head").startswith(f"step {target} · reward")
+    position = page.evaluate("document.querySelector('#episode-0 video').currentTime")
+    assert abs(position - (target + 0.5) / 10) < 0.05  # help_household records at 10 fps
+    page.screenshot(path=screenshots / "episode_helper.png", full_page=True)
+    assert not script_csp_violations(page)
+
+
+def test_untrusted_episode_steps_are_shown_as_text(page, dashboard, runs_root):
+    root, _ = runs_root
+    attack = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>'
+    run = copy_run(root / "outputs/episode/helper", root / "outputs/episode/evil-helper")
+    record = {"episode": 0, "step": 1, "reward": 0.0, "return": 0.0, "measures": {attack: 1},
+              "explain": {"posterior": {attack: 1.0}, "question": attack, "answer": attack,
+                          "plan": attack}}  # fmt: skip
+    (run / "steps.jsonl").write_text(json.dumps(record) + "\n")
+    open_run(page, dashboard, "outputs/episode/evil-helper")
+    page.wait_for_selector("#episode-0 .step-panel[data-loaded=true]", timeout=TIMEOUT)
+    page.locator("#episode-0 input.scrubber").fill("1")
+    wait_until(page, "document.querySelector('#episode-0 .step-panel').dataset.step === '1'")
+    wait_until(page, "document.querySelectorAll('#episode-0 .posterior .bars .point').length === 1")
+    assert page.inner_text("#episode-0 .qa .question") == f"Q (step 1): {attack}"
+    assert page.inner_text("#episode-0 p.plan") == attack
+    assert attack in page.inner_text("#episode-0 .measures")
+    assert goal_names(page) == [attack]
+    assert page.evaluate("window.pwned") is None
+    assert page.locator("#episode-0 .step-panel img, #episode-0 .step-panel script").count() == 0
 
 
 def test_worldmodel_page_shows_curves_and_prediction_plots(page, dashboard, screenshots):

@@ -94,3 +94,46 @@ def test_api_reads_the_run(base):
     assert json.loads(body)["plan"] == "plan of node 0"
     response, _ = request(base, f"/api/node?id={RUN}&node=x")
     assert response.status == 400
+
+
+def test_steps_of_an_episode_are_read_bounded_and_retyped(tmp_path):
+    """steps.jsonl is untrusted: bad lines are skipped, values re-typed, a symlink refused."""
+    run = write_run(tmp_path / "outputs/episode/2026-01-01_00-00-00", "episode", metrics={})
+    good = {"episode": 0, "step": 1, "reward": -0.01, "return": -0.01,
+            "measures": {"distance": 0.5, "nested": {"x": 1}},
+            "explain": {"posterior": {"a": 0.75, "b": "high"}, "question": "<b>q</b>",
+                        "answer": 7, "plan": None, "extra": "dropped"}}  # fmt: skip
+    lines = [
+        json.dumps(good),
+        json.dumps({**good, "step": 2, "reward": "NaN", "explain": "not a dict"}),
+        '{"episode": 0, "step": 3, "reward": NaN}',  # json.loads reads NaN: re-typed to None
+        "not json",
+        json.dumps([1, 2]),
+        json.dumps({"episode": 0, "step": "4"}),
+        json.dumps({"episode": 1, "step": 1, "pad": "x" * 70_000}),  # over the line limit
+        '{"episode": 0, "step": 5, "rew',  # a line still being written
+    ]
+    (run / "steps.jsonl").write_text("\n".join(lines))
+    secret = tmp_path / "secret.jsonl"
+    secret.write_text(json.dumps({"episode": 0, "step": 1, "explain": {"plan": "SECRET"}}))
+    linked = write_run(tmp_path / "outputs/episode/linked", "episode", metrics={})
+    (linked / "steps.jsonl").symlink_to(secret)
+    with serving([tmp_path / "outputs"]) as url:
+        _, body = request(url, "/api/steps?id=outputs/episode/2026-01-01_00-00-00&episode=0")
+        steps = json.loads(body)["steps"]
+        assert [s["step"] for s in steps] == [1, 2, 3]
+        assert steps[0]["measures"] == {"distance": 0.5}
+        assert steps[0]["explain"] == {"posterior": {"a": 0.75}, "question": "<b>q</b>",
+                                       "answer": "7", "plan": None}  # fmt: skip
+        assert steps[1]["reward"] is None and steps[1]["explain"] is None
+        assert steps[2]["reward"] is None
+        _, body = request(url, "/api/steps?id=outputs/episode/2026-01-01_00-00-00&episode=1")
+        assert json.loads(body)["steps"] == []
+        _, body = request(url, "/api/steps?id=outputs/episode/linked&episode=0")
+        assert b"SECRET" not in body and json.loads(body)["steps"] == []
+        response, _ = request(url, "/api/steps?id=outputs/episode/linked&episode=x")
+        assert response.status == 400
+        response, _ = request(url, "/api/steps?id=outputs/../..&episode=0")
+        assert response.status == 404
+        _, body = request(url, "/api/run?id=outputs/episode/2026-01-01_00-00-00")
+        assert json.loads(body)["episode"]["steps"] is True
