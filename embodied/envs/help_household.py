@@ -19,7 +19,7 @@ import numpy as np
 from embodied.backends import backend_class
 from embodied.envs.user_goals import SimulatedUser
 from scenes.description import Body, Geom, Scene
-from scenes.library import household_scene
+from scenes.library import BIN, GRASPABLES, HOUSEHOLD_SURFACES, household_scene
 from worldmodels.user_model.domain import (
     AGENTS,
     COMMANDS,
@@ -37,12 +37,14 @@ from worldmodels.user_model.domain import (
     duration,
 )
 
-SURFACE_Z = {"kitchen_table": 0.75, "coffee_table": 0.45, "shelf": 1.115, "bin": 0.02}
 SLOT_AXIS = {"kitchen_table": (0.2, 0.0), "coffee_table": (0.18, 0.0), "shelf": (0.0, 0.18),
              "bin": (0.075, 0.0)}  # fmt: skip
-HALF_HEIGHT = {"mug": 0.05, "apple": 0.04, "book": 0.02, "can": 0.06, "block": 0.04}
-LID_CLOSED = (-2.5, 1.9, 0.31)
-LID_OPEN = (-2.5, 1.3, 0.01)
+HALF_HEIGHT_INDEX = {"sphere": 0, "cylinder": 1, "box": 2}  # the entry of Geom.size
+HALF_HEIGHT = {name: geom.size[HALF_HEIGHT_INDEX[geom.shape]] for name, _, _, geom in GRASPABLES}
+LID_THICKNESS = 0.02
+(BIN_X, BIN_Y, _), (BIN_HX, BIN_HY, BIN_HZ) = BIN
+LID_CLOSED = (BIN_X, BIN_Y, 2 * BIN_HZ + LID_THICKNESS / 2)  # on the bin's rim
+LID_OPEN = (BIN_X, BIN_Y - 0.6, LID_THICKNESS / 2)  # on the floor beside it
 BASE_JOINTS = ("robot_x", "robot_y", "robot_yaw")
 TEXT_CHARSET = "".join(chr(c) for c in range(32, 127))
 
@@ -55,7 +57,8 @@ def help_household_scene() -> Scene:
         dataclasses.replace(c, forward=(1.0, 0.0, -1.0)) if c.name == "wearable" else c
         for c in base.cameras
     )
-    lid_geom = Geom("box", (0.26, 0.21, 0.01), rgba=(0.25, 0.25, 0.3, 1.0), collide=False)
+    half = (BIN_HX + 0.01, BIN_HY + 0.01, LID_THICKNESS / 2)
+    lid_geom = Geom("box", half, rgba=(0.25, 0.25, 0.3, 1.0), collide=False)
     lid = Body("bin_lid", pos=LID_CLOSED, mocap=True, geoms=(lid_geom,))
     return dataclasses.replace(
         base, name="help_household", bodies=(*base.bodies, lid), cameras=cameras
@@ -64,9 +67,9 @@ def help_household_scene() -> Scene:
 
 def slot_position(obj: str, place: str) -> np.ndarray:
     """Where ``obj`` lies at ``place``: its own slot along the furniture, on the surface."""
-    (cx, cy), (ax, ay) = PLACE_CENTERS[place], SLOT_AXIS[place]
+    (cx, cy, z), (ax, ay) = HOUSEHOLD_SURFACES[place], SLOT_AXIS[place]
     k = OBJECTS.index(obj) - 2
-    return np.array([cx + k * ax, cy + k * ay, SURFACE_Z[place] + HALF_HEIGHT[obj] + 0.005])
+    return np.array([cx + k * ax, cy + k * ay, z + HALF_HEIGHT[obj] + 0.005])
 
 
 @dataclasses.dataclass

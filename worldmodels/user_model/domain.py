@@ -5,7 +5,8 @@ time: ``walk`` to a location, ``open`` a closed container it stands at, ``pick``
 place, ``put`` the held object at its place, or ``wait``. Costs are in seconds. ``plan_cost`` is
 the cost of the best plan that reaches a task's goal under an agent's *belief* about where the
 objects are; the Boltzmann policy of a user and the likelihood in the inverse planner both use
-the action values built from it. Geometry matches the household scene of ``scenes.library``.
+the action values built from it. The places lie where the household scene of ``scenes.library``
+puts their furniture; the stand points beside them are this model's own.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from planning.shortest_path import shortest_plan
+from scenes.library import HOUSEHOLD_SURFACES
 
 # location -> (x, y) where the user stands to reach it; "hub" holds no objects
 STAND: dict[str, tuple[float, float]] = {
@@ -33,15 +35,10 @@ ROBOT_STAND: dict[str, tuple[float, float]] = {
     "shelf": (2.1, -0.45),
     "bin": (-1.35, 1.6),
 }
-# the middle of each place's furniture (objects there lie within PLACE_RADIUS of it)
-PLACE_CENTERS: dict[str, tuple[float, float]] = {
-    "kitchen_table": (1.2, 0.8),
-    "coffee_table": (-1.3, -1.2),
-    "shelf": (2.7, -1.2),
-    "bin": (-2.5, 1.9),
-}
-PLACE_RADIUS = 0.7
 PLACES: tuple[str, ...] = ("kitchen_table", "coffee_table", "shelf", "bin")
+# the middle of each place's furniture, from the scene (objects there lie within PLACE_RADIUS)
+PLACE_CENTERS: dict[str, tuple[float, float]] = {p: HOUSEHOLD_SURFACES[p][:2] for p in PLACES}
+PLACE_RADIUS = 0.7
 CONTAINERS: tuple[str, ...] = ("bin",)  # closed (lidded) until someone opens it
 OBJECTS: tuple[str, ...] = ("mug", "apple", "book", "can", "block")
 AGENTS: tuple[str, ...] = ("user", "robot")
