@@ -23,7 +23,14 @@ import numpy as np
 
 from embodied.agents.agent_config import agent_config
 from worldmodels.user_model.dialogue import DialogueGame, UtteranceProposer
-from worldmodels.user_model.domain import (
+from worldmodels.user_model.helping import (
+    Subtask,
+    best_subtask,
+    read_answer,
+    value_of_confirmation,
+    value_of_question,
+)
+from worldmodels.user_model.household import (
     CONTAINERS,
     OBJECTS,
     PLACES,
@@ -33,13 +40,6 @@ from worldmodels.user_model.domain import (
     Action,
     World,
     command_index,
-)
-from worldmodels.user_model.helping import (
-    Subtask,
-    best_subtask,
-    read_answer,
-    value_of_confirmation,
-    value_of_question,
 )
 from worldmodels.user_model.inverse_planner import UserModel
 from worldmodels.user_model.memory import EpisodicMemory

@@ -16,7 +16,7 @@ from embodied.envs.help_household import (
 )
 from embodied.envs.multi_agent_household import MultiAgentHouseholdEnv
 from embodied.envs.user_goals import SimulatedUser
-from worldmodels.user_model.domain import (
+from worldmodels.user_model.household import (
     COMMANDS,
     OBJECTS,
     PLACES,
@@ -54,7 +54,7 @@ def test_the_user_alone_does_its_task_and_the_scene_shows_it():
     assert info["success"] and reward == pytest.approx(0.99)
     t = env.task
     for obj in t.objects:  # the MuJoCo bodies lie at the target furniture
-        assert env.world.world.place_of(obj) == t.target
+        assert env.world.state.place_of(obj) == t.target
         assert env.world.sim.body_position(obj) == pytest.approx(slot_position(obj, t.target))
     assert 20 < steps < env.max_episode_steps
     env.close()
@@ -104,7 +104,7 @@ def test_the_recognizer_reads_the_users_actions_off_the_percepts():
         recognized += [a for _, a, _ in recognizer.update(percept(env.world), t * 0.1)]
     truth = [a for agent, a in started if agent == "user" and a != ("wait",)]
     assert recognized == truth
-    assert recognizer.world == env.world.world
+    assert recognizer.world == env.world.state
     assert {s.observer for s in recognizer.memory.sightings()} == {"robot", "user"}
 
 
@@ -122,7 +122,7 @@ def test_the_symbolic_places_are_the_surfaces_of_the_scenes_furniture():
     import mujoco
 
     from scenes.library import HOUSEHOLD_SURFACES
-    from worldmodels.user_model.domain import PLACE_CENTERS, PLACES
+    from worldmodels.user_model.household import PLACE_CENTERS, PLACES
 
     sim = HouseholdWorld().sim
     model, data = sim.model, sim.data

@@ -50,7 +50,7 @@ UNKNOWN = "?"  # a belief: the agent does not know where the object is
 
 
 @dataclass(frozen=True)
-class Task:
+class UserTask:
     """A hidden goal: every object of ``objects`` must end up at ``target``."""
 
     name: str
@@ -69,21 +69,21 @@ class Task:
         return tuple((o, self.target) for o in self.objects)
 
 
-TASKS: tuple[Task, ...] = (
-    Task("serve_breakfast", ("mug", "apple"), "coffee_table"),
-    Task("stock_shelf", ("apple", "can"), "shelf"),
-    Task("tidy_toys", ("book", "block"), "shelf"),
-    Task("recycle", ("can", "mug"), "bin"),
-    Task("study_desk", ("book", "mug"), "kitchen_table"),
-    Task("kitchen_prep", ("block", "apple"), "kitchen_table"),
-    Task("clear_clutter", ("apple", "book"), "bin"),
-    Task("game_night", ("block", "can"), "coffee_table"),
+TASKS: tuple[UserTask, ...] = (
+    UserTask("serve_breakfast", ("mug", "apple"), "coffee_table"),
+    UserTask("stock_shelf", ("apple", "can"), "shelf"),
+    UserTask("tidy_toys", ("book", "block"), "shelf"),
+    UserTask("recycle", ("can", "mug"), "bin"),
+    UserTask("study_desk", ("book", "mug"), "kitchen_table"),
+    UserTask("kitchen_prep", ("block", "apple"), "kitchen_table"),
+    UserTask("clear_clutter", ("apple", "book"), "bin"),
+    UserTask("game_night", ("block", "can"), "coffee_table"),
 )
 TASK_NAMES: tuple[str, ...] = tuple(t.name for t in TASKS)
 # no (object, target) pair belongs to two tasks: one delivered object tells the task
 
 
-def task(name: str) -> Task:
+def task(name: str) -> UserTask:
     """The task called ``name``; an unknown name lists the valid ones."""
     for t in TASKS:
         if t.name == name:
@@ -121,7 +121,7 @@ class World:
             return ()
         return tuple(o for o, w in zip(OBJECTS, self.where, strict=True) if w == location)
 
-    def satisfied(self, t: Task) -> bool:
+    def satisfied(self, t: UserTask) -> bool:
         return all(self.place_of(o) == t.target for o in t.objects)
 
     def legal_actions(self, agent: str) -> list[Action]:
@@ -218,7 +218,7 @@ def search_place(here: str, opened: frozenset[str] | set[str]) -> str:
 
 
 def _fetch_step(
-    obj: str, belief: Belief, goal: Task, here: str, opened: frozenset[str]
+    obj: str, belief: Belief, goal: UserTask, here: str, opened: frozenset[str]
 ) -> tuple[float, str, frozenset[str]]:
     """Seconds to bring ``obj`` to the goal's target from ``here``, where the agent ends up,
     and the containers then open. An object the other agent holds is waited for (a fixed
@@ -233,7 +233,7 @@ def _fetch_step(
     return cost, goal.target, frozenset(now_open)
 
 
-def plan_cost(world: World, agent: str, belief: Belief, goal: Task) -> float:
+def plan_cost(world: World, agent: str, belief: Belief, goal: UserTask) -> float:
     """Seconds of the best plan by which ``agent`` reaches ``goal`` if ``belief`` is right.
 
     Objects the belief puts at the target are done; the order of the others is planned by the
@@ -273,7 +273,7 @@ def believed_world(world: World, agent: str, belief: Belief) -> World:
 
 
 def action_values(
-    world: World, agent: str, belief: Belief, goal: Task
+    world: World, agent: str, belief: Belief, goal: UserTask
 ) -> tuple[list[Action], np.ndarray]:
     """Legal actions of ``agent`` and their values −(duration + cost to go) under ``belief``.
 
