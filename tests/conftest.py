@@ -1,8 +1,10 @@
-"""Shared test setup: headless rendering and hydra composition helpers."""
+"""Shared test setup: headless rendering, one torch thread, and a built-in research task
+prepared once per test session (the research-agent and scale-out tests use it)."""
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("MUJOCO_GL", "egl")
 
@@ -17,3 +19,16 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="session")
+def tasks_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("research_tasks")
+
+
+@pytest.fixture(scope="session")
+def wine(tasks_dir: Path):
+    """The smallest built-in task (178 samples), baseline scored in the sandbox."""
+    from research_agent.tasks import prepare  # only the tests that ask for it import the agent
+
+    return prepare("wine", tasks_dir)

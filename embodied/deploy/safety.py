@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
@@ -38,6 +39,28 @@ class CommandLimits:
         return clipped
 
 
+class Clock(Protocol):
+    """Where the watchdog reads the time and waits between checks (tests pass a manual one)."""
+
+    def now(self) -> float:
+        """Seconds on a monotonic clock."""
+        ...
+
+    def wait(self, halt: threading.Event, seconds: float) -> bool:
+        """Wait ``seconds`` or until ``halt`` is set; True when it is set."""
+        ...
+
+
+class MonotonicClock:
+    """The real clock: ``time.monotonic`` and ``Event.wait``."""
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def wait(self, halt: threading.Event, seconds: float) -> bool:
+        return halt.wait(seconds)
+
+
 @dataclass
 class StopEvent:
     """One stop the watchdog sent: when (clock seconds), why, and the observations' age."""
@@ -53,7 +76,8 @@ class Watchdog:
 
     ``last_observation()`` returns the arrival time of the oldest of the newest observations
     (None before every modality has arrived: nothing to stop yet), on ``clock`` (the loop's
-    ``time.monotonic``; a test passes its own and calls ``check`` instead of starting the thread).
+    ``time.monotonic``; a test passes a manual clock whose ``wait`` advances it, so neither the
+    thread nor ``check`` depends on real time).
     The e-stop latches: after it is released, commands resume only after ``rearm()``.
     Losing the robot (stale observations) and getting it back are each logged once.
     """
@@ -63,7 +87,7 @@ class Watchdog:
     last_observation: Callable[[], float | None]
     stop: Callable[[str], None]
     poll_s: float = 0.002
-    clock: Callable[[], float] = time.monotonic
+    clock: Clock = field(default_factory=MonotonicClock)
     events: list[StopEvent] = field(default_factory=list)
     _estop: bool = False
     _latched: bool = False
@@ -101,12 +125,12 @@ class Watchdog:
         return self._latched
 
     def act_started(self) -> None:
-        self._act_started = self.clock()
+        self._act_started = self.clock.now()
 
     def act_finished(self) -> bool:
         """End of one agent step; False when it overran (its command must not be sent)."""
         started, self._act_started = self._act_started, None
-        now = self.clock()
+        now = self.clock.now()
         overran = started is not None and now - started > self.overrun_s
         if overran:
             self._trip("overrun", now)
@@ -130,7 +154,7 @@ class Watchdog:
 
     def check(self) -> str | None:
         """Trip (send a stop) or clear; returns the reason the robot is held, or None."""
-        now = self.clock()
+        now = self.clock.now()
         self._track_freshness(now)
         reason = self.unsafe_reason(now)
         if reason is not None:
@@ -141,7 +165,7 @@ class Watchdog:
 
     def allow_commands(self) -> bool:
         """Whether the control loop may send its command now (clears a past overrun)."""
-        if self._tripped == "overrun" and self.unsafe_reason(self.clock()) is None:
+        if self._tripped == "overrun" and self.unsafe_reason(self.clock.now()) is None:
             self._clear()
         return self.check() is None
 
@@ -186,7 +210,7 @@ class Watchdog:
         self._thread.start()
 
     def _run(self) -> None:
-        while not self._halt.wait(self.poll_s):
+        while not self.clock.wait(self._halt, self.poll_s):
             try:
                 self.check()
             except Exception:  # the watchdog must outlive a failing publish

@@ -9,7 +9,7 @@ from embodied import make
 from embodied.episode import build_env
 from embodied.pixels import PixelObservation
 from embodied.runner import run_episode
-from tests.embodied.test_world_model_agent import SMALL
+from tests.embodied.helpers import SMALL
 from tests.hydra_compose import compose_config
 
 

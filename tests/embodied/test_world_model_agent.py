@@ -9,18 +9,8 @@ from hydra.utils import instantiate
 from embodied.agents.random_agent import RandomAgent
 from embodied.episode import build_env
 from embodied.runner import run_episode
+from tests.embodied.helpers import SMALL
 from tests.hydra_compose import compose_config
-
-SMALL = [
-    "agent.planner.num_samples=32",
-    "agent.planner.num_elites=4",
-    "agent.planner.num_policy_samples=4",
-    "agent.planner.iterations=2",
-    "agent.trainer.batch_size=16",
-    "env.max_episode_steps=25",
-    "agent.save_to=null",  # the default is the hydra run folder, which tests do not have
-]
-
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -17,8 +17,7 @@ from research_agent.run import research
 from research_agent.tasks import Task, grade, load_task
 from research_agent.tasks.external import ExternalTaskError, carve, grader_python
 from research_agent.tasks.mlebench import LeaderboardSpec, medal_thresholds, read_leaderboard
-from tests.research_agent.conftest import FAST
-from tests.research_agent.test_search import research_cfg
+from tests.research_agent.helpers import FAST, research_cfg
 
 PATIENT = replace(FAST, wall_s=120.0)  # the template's sklearn import on a loaded machine
 

@@ -12,7 +12,7 @@ from research_agent.gym_env import ENV_ID, ResearchEnv
 from research_agent.operators import ProgrammaticOperators
 from research_agent.solution import read_config
 from research_agent.tasks import Task
-from tests.research_agent.conftest import FAST
+from tests.research_agent.helpers import FAST
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from research_agent.leaderboard import RUN_FILES, leaderboard, load_runs, task_v
 from research_agent.operators import BACKENDS, Candidate, ProgrammaticOperators
 from research_agent.run import research
 from research_agent.tasks import Task
-from tests.research_agent.test_search import research_cfg
+from tests.research_agent.helpers import research_cfg
 
 FIXTURES = Path(__file__).parent / "data" / "leaderboard"
 

@@ -33,7 +33,7 @@ from research_agent.run import research
 from research_agent.solution import read_config
 from research_agent.space import families_for, random_config
 from research_agent.tasks import Task
-from tests.research_agent.test_search import executions_per_key, research_cfg
+from tests.research_agent.helpers import executions_per_key, research_cfg
 from worldmodels.language.config import (
     BF16_CPU_FLAGS,
     EmbeddedLLMConfig,

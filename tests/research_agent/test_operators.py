@@ -19,7 +19,7 @@ from research_agent.operators.programmatic import _describe as describe
 from research_agent.solution import ConfigBlockError, read_config, render, write_config
 from research_agent.space import default_config, families_for
 from research_agent.tasks import Task
-from tests.research_agent.conftest import FAST
+from tests.research_agent.helpers import FAST
 
 OPS = ProgrammaticOperators()
 

@@ -27,8 +27,8 @@ from research_agent.run import research
 from research_agent.tasks import Task
 from runkit import UsageError
 from tests.hydra_compose import compose_config
+from tests.research_agent.helpers import executions_per_key, research_cfg
 from tests.research_agent.hostile import HOSTILE
-from tests.research_agent.test_search import executions_per_key, research_cfg
 
 # a run started with settings that differ from the defaults (task digits, greedy, seed 0)
 STEPS = ["task=wine", "search=mcts", "search.num_children=2", "run.seed=1", "budget.steps=6",

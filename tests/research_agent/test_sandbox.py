@@ -17,7 +17,7 @@ from research_agent.execution import execute
 from research_agent.sandbox import drops_privileges, isolation_backend, visible_device
 from research_agent.spares import SPARES, imports_of
 from research_agent.tasks import Task
-from tests.research_agent.conftest import FAST
+from tests.research_agent.helpers import FAST
 from tests.research_agent.hostile import HOSTILE
 
 LIMITS = {

@@ -2,11 +2,10 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections import Counter
 from pathlib import Path
 
 import pytest
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import OmegaConf
 
 from planning.domain import ExpansionJob, Parent
 from research_agent.domain import ResearchDomain, run_time
@@ -17,8 +16,7 @@ from research_agent.search import STATE_FILE, make_policy, policy_name, run_sear
 from research_agent.solution import read_config, render
 from research_agent.space import default_config, families_for
 from research_agent.tasks import Task
-from tests.hydra_compose import compose_config
-from tests.research_agent.conftest import FAST
+from tests.research_agent.helpers import FAST, executions_per_key, research_cfg
 
 POLICY_SETTINGS = {
     "greedy": ["search.num_drafts=2"],
@@ -28,20 +26,6 @@ POLICY_SETTINGS = {
         "search.num_generations_till_crossover=1",
     ],
 }
-
-
-def research_cfg(tasks_dir: Path, overrides: list[str]) -> DictConfig:
-    """The composed research config (without hydra's own node, as outside an app)."""
-    cfg = compose_config("research", [f"tasks_dir={tasks_dir}", "run.progress=false", *overrides])
-    OmegaConf.set_struct(cfg, False)
-    cfg.pop("hydra")
-    return cfg
-
-
-def executions_per_key(run_dir: Path) -> Counter[str]:
-    return Counter(
-        r["key"] for r in Journal(run_dir / "journal.jsonl").records() if r["kind"] == "execution"
-    )
 
 
 @pytest.mark.parametrize("policy", sorted(POLICY_SETTINGS))

@@ -29,7 +29,7 @@ from research_agent.solution import render
 from research_agent.space import default_config
 from research_agent.tasks import Task
 from research_agent.tasks.grading import grade
-from tests.research_agent.conftest import FAST
+from tests.research_agent.helpers import FAST
 
 # Two numpy-only solutions: the majority class of the training labels, and the nearest class
 # mean of standardised features (wine's classes are well separated by it).

@@ -12,7 +12,7 @@ from research_agent.solution import render
 from research_agent.space import default_config, random_config
 from research_agent.tasks import Task, prepare
 from research_agent.tasks.simulated import HORIZON, dynamics_windows
-from tests.research_agent.conftest import FAST
+from tests.research_agent.helpers import FAST
 
 
 @pytest.fixture(scope="module")

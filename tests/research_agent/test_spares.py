@@ -17,7 +17,7 @@ from research_agent import cgroup
 from research_agent.sandbox import Limits
 from research_agent.spares import Spares, imports_of
 from research_agent.tasks import Task
-from tests.research_agent.conftest import FAST
+from tests.research_agent.helpers import FAST
 
 REPORT_MODULES = """\
 import json, sys

@@ -21,7 +21,7 @@ from research_agent.speedrun.presets import preset
 from research_agent.speedrun.records import Improvement, record_config
 from research_agent.speedrun.tasks import LAYOUT, prepare_speedrun, task_spec, write_folder
 from research_agent.tasks import Task, grade, load_task
-from tests.research_agent.test_search import research_cfg
+from tests.research_agent.helpers import research_cfg
 
 
 def test_each_record_is_the_previous_one_plus_one_improvement():

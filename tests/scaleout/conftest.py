@@ -8,7 +8,6 @@ from types import ModuleType
 import pytest
 
 from planning.ray_executor import import_ray
-from tests.research_agent.conftest import tasks_dir, wine  # noqa: F401  (shared fixtures)
 
 
 @pytest.fixture(scope="session")

@@ -21,8 +21,7 @@ from research_agent.journal import Journal
 from research_agent.run import research
 from research_agent.sandbox import run_script
 from research_agent.tasks import Task
-from tests.research_agent.conftest import FAST
-from tests.research_agent.test_search import executions_per_key, research_cfg
+from tests.research_agent.helpers import FAST, executions_per_key, research_cfg
 
 # search.seed=0: under run.seed=4 (which now seeds the search too) the local and Ray runs
 # proposed one improve differently (a tried-solution check seeing a different journal); to find

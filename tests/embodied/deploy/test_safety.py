@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import time
+import threading
 
 import numpy as np
 import pytest
@@ -22,72 +22,83 @@ def test_limits_clamp_every_command_and_count_the_clamped():
         CommandLimits([1.0], [0.0])
 
 
-class Clock:
-    """The watchdog's clock and the arrival time it reads, both set by the test."""
+class ManualClock:
+    """The watchdog's clock and the arrival time it reads, both set by the test; ``wait``
+    advances the time at once instead of sleeping, so the watchdog thread runs in simulated time."""
 
     def __init__(self) -> None:
-        self.now = 100.0
+        self.time = 100.0
         self.arrival: float | None = None
 
-    def __call__(self) -> float:
-        return self.now
+    def now(self) -> float:
+        return self.time
+
+    def wait(self, halt: threading.Event, seconds: float) -> bool:
+        if halt.is_set():
+            return True
+        self.time += seconds
+        return False
 
 
-def make_watchdog(clock: Clock, stops: list) -> Watchdog:
+def make_watchdog(clock: ManualClock, stops: list) -> Watchdog:
     return Watchdog(
         stale_after_s=0.1,
         overrun_s=0.05,
         last_observation=lambda: clock.arrival,
-        stop=lambda reason: stops.append((clock.now, reason)),
+        stop=lambda reason: stops.append((clock.time, reason)),
         poll_s=0.002,
         clock=clock,
     )
 
 
-def poll(watchdog: Watchdog, clock: Clock, seconds: float, fresh: bool = False) -> None:
+def poll(watchdog: Watchdog, clock: ManualClock, seconds: float, fresh: bool = False) -> None:
     """What the watchdog thread does for ``seconds``: a check every ``poll_s`` (observations
     arriving before each one if ``fresh``)."""
     for _ in range(round(seconds / watchdog.poll_s)):
-        clock.now += watchdog.poll_s
+        clock.time += watchdog.poll_s
         if fresh:
-            clock.arrival = clock.now
+            clock.arrival = clock.time
         watchdog.check()
 
 
 def test_stale_data_stops_within_the_deadline_once_and_fresh_data_resumes():
-    clock, stops = Clock(), []
+    clock, stops = ManualClock(), []
     watchdog = make_watchdog(clock, stops)
     poll(watchdog, clock, 0.05)
     assert stops == [] and watchdog.allow_commands()  # nothing received yet: nothing to stop
-    clock.arrival = clock.now
+    clock.arrival = clock.time
     poll(watchdog, clock, 0.3)
     assert [reason for _, reason in stops] == ["stale"]
     assert 0.1 <= stops[0][0] - clock.arrival <= 0.1 + 2 * watchdog.poll_s
     assert not watchdog.allow_commands()
-    clock.arrival = clock.now
+    clock.arrival = clock.time
     assert watchdog.allow_commands()
 
 
-def test_the_thread_stops_stale_data_in_real_time():
-    arrival = time.monotonic()
-    stops: list = []
-    watchdog = Watchdog(0.05, 0.05, lambda: arrival, lambda r: stops.append(time.monotonic()))
+def test_the_thread_stops_stale_data_on_its_own_within_the_deadline():
+    clock, stops, stopped = ManualClock(), [], threading.Event()
+    clock.arrival = clock.time
+
+    def stop(reason: str) -> None:
+        stops.append((clock.time, reason))
+        stopped.set()
+
+    watchdog = Watchdog(0.05, 0.05, lambda: clock.arrival, stop, poll_s=0.002, clock=clock)
     watchdog.start()
     try:
-        deadline = time.monotonic() + 5.0
-        while not stops and time.monotonic() < deadline:
-            time.sleep(0.01)
+        assert stopped.wait(timeout=30.0), "the watchdog thread never checked"
     finally:
         watchdog.close()
-    assert len(stops) == 1 and stops[0] - arrival >= 0.05
+    assert [reason for _, reason in stops] == ["stale"]
+    assert 0.05 < stops[0][0] - clock.arrival <= 0.05 + 2 * watchdog.poll_s
 
 
 def test_an_overrunning_agent_is_stopped_while_it_still_computes():
-    clock, stops = Clock(), []
+    clock, stops = ManualClock(), []
     watchdog = make_watchdog(clock, stops)
-    clock.arrival = clock.now + 10.0  # always fresh
+    clock.arrival = clock.time + 10.0  # always fresh
     watchdog.act_started()
-    started = clock.now
+    started = clock.time
     poll(watchdog, clock, 0.15)
     assert [reason for _, reason in stops] == ["overrun"]
     assert 0.05 <= stops[0][0] - started <= 0.05 + 2 * watchdog.poll_s  # during the act
@@ -98,9 +109,9 @@ def test_an_overrunning_agent_is_stopped_while_it_still_computes():
 
 
 def test_estop_latches_until_released_and_rearmed():
-    clock, stops = Clock(), []
+    clock, stops = ManualClock(), []
     watchdog = make_watchdog(clock, stops)
-    clock.arrival = clock.now + 10.0
+    clock.arrival = clock.time + 10.0
     watchdog.set_estop(True)
     assert [reason for _, reason in stops] == ["estop"] and not watchdog.allow_commands()
     assert watchdog.rearm() is False  # refused while engaged
@@ -115,9 +126,9 @@ def test_estop_latches_until_released_and_rearmed():
 
 
 def test_losing_the_robot_and_getting_it_back_are_each_logged_once(caplog):
-    clock, stops = Clock(), []
+    clock, stops = ManualClock(), []
     watchdog = make_watchdog(clock, stops)
-    clock.arrival = clock.now
+    clock.arrival = clock.time
     with caplog.at_level(logging.INFO, logger="embodied.deploy.safety"):
         poll(watchdog, clock, 12.0)  # 12 s without an observation
         poll(watchdog, clock, 1.0, fresh=True)  # it comes back

@@ -3,7 +3,6 @@ serving them, and headless Chromium (Debian's) driven by Playwright."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
@@ -193,11 +192,6 @@ def page(browser_context):
     tab.on("pageerror", lambda e: tab.problems.append(f"page error: {e}"))
     yield tab
     tab.close()
-
-
-def api(base: str, path: str):
-    with urllib.request.urlopen(base + path, timeout=30) as response:
-        return json.loads(response.read())
 
 
 def copy_run(source: Path, target: Path) -> Path:

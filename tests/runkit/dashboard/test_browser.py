@@ -10,7 +10,7 @@ import time
 import urllib.parse
 
 from runkit.dashboard.synthetic import execution, write_journal, write_run
-from tests.runkit.dashboard.conftest import api
+from tests.runkit.dashboard.helpers import api
 
 TIMEOUT = 90_000  # ms: a loaded 2-core machine runs the entry points beside the browser
 

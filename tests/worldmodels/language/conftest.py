@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Iterator
 
 import pytest
@@ -11,18 +10,12 @@ import pytest
 from worldmodels.language.embedded import EmbeddedModel
 from worldmodels.language.serve import ChatServer
 
+from .helpers import serve_in_thread
+
 
 @pytest.fixture(scope="session")
 def embedded() -> EmbeddedModel:
     return EmbeddedModel(device="cpu")
-
-
-def serve_in_thread(server: ChatServer) -> Iterator[ChatServer]:
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture(scope="session")

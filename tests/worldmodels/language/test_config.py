@@ -12,7 +12,7 @@ from worldmodels.language import Pricing, build_language_model
 from worldmodels.language.openai_backend import OpenAIModel
 from worldmodels.language.serve import ChatServer
 
-from .test_embedded import FRANCE
+from .helpers import FRANCE
 
 
 def compose_llm(overrides: list[str]) -> DictConfig:

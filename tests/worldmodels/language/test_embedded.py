@@ -6,12 +6,7 @@ import jsonschema
 
 from worldmodels.language.embedded import EmbeddedModel
 
-FRANCE = [{"role": "user", "content": "What is the capital of France?"}]
-CITY_SCHEMA = {
-    "type": "object",
-    "properties": {"city": {"type": "string"}, "is_capital": {"type": "boolean"}},
-    "required": ["city", "is_capital"],
-}
+from .helpers import CITY_SCHEMA, FRANCE
 
 
 def test_greedy_answer_and_usage(embedded: EmbeddedModel) -> None:

@@ -16,7 +16,7 @@ from worldmodels.language.embedded import EmbeddedModel
 from worldmodels.language.openai_backend import OpenAIModel
 from worldmodels.language.serve import ChatServer
 
-from .test_embedded import CITY_SCHEMA, FRANCE
+from .helpers import CITY_SCHEMA, FRANCE
 
 NAME = "smollm2-135m-instruct"
 

@@ -12,7 +12,7 @@ import pytest
 from worldmodels.language.embedded import EmbeddedModel
 from worldmodels.language.serve import ChatServer, ServeLimits, parse_args
 
-from .conftest import serve_in_thread
+from .helpers import serve_in_thread
 from .http_client import chat_body, get, post
 
 

@@ -14,9 +14,8 @@ import pytest
 from worldmodels.language.embedded import EmbeddedModel
 from worldmodels.language.serve import ChatServer, ServeLimits
 
-from .conftest import serve_in_thread
+from .helpers import FRANCE, serve_in_thread
 from .http_client import NAME, chat_body, get, post
-from .test_embedded import FRANCE
 
 
 @pytest.fixture(scope="module")

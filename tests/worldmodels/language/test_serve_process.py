@@ -9,7 +9,7 @@ import pytest
 
 from worldmodels.language.openai_backend import OpenAIModel
 
-from .test_embedded import FRANCE
+from .helpers import FRANCE
 
 
 @pytest.mark.slow
