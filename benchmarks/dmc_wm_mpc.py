@@ -24,9 +24,11 @@ import numpy as np
 from machine import machine_info
 
 from embodied import make
-from embodied.agents.world_model_mpc import WorldModelMPCAgent
+from embodied.agents.world_model_mpc import WorldModelMPCAgent, WorldModelMPCConfig
 from embodied.pixels import with_pixels
 from embodied.runner import run_episode
+from planning import MPPIConfig
+from worldmodels.config import TrainerConfig, WorldModelConfig
 
 #: TD-MPC2's evaluation return at step 100,000 (env steps) per seed, from the CSV files under
 #: ``results/`` of github.com/nicklashansen/tdmpc2 (TD-MPC2: ``results/cartpole-swingup.csv``
@@ -57,19 +59,18 @@ def run_seed(args: argparse.Namespace, seed: int) -> dict[str, Any]:
     env = make(f"dmc/{args.task}", action_repeat=args.action_repeat)
     if args.pixels:
         env = with_pixels(env, frames=3, size=args.pixels)
-    agent = WorldModelMPCAgent(
-        env,
-        worldmodel={"modalities": list(env.observation_space.spaces),
-                    "latent_dim": args.latent_dim, "hidden_dim": args.hidden_dim,
-                    "encoder_dim": args.latent_dim, "cnn_channels": 8, "decoder": False},
-        trainer={"batch_size": args.batch_size},
-        num_samples=args.num_samples,
-        iterations=args.iterations,
+    cfg = WorldModelMPCConfig(
+        worldmodel=WorldModelConfig(modalities=list(env.observation_space.spaces),
+                                    latent_dim=args.latent_dim, hidden_dim=args.hidden_dim,
+                                    encoder_dim=args.latent_dim, cnn_channels=8, decoder=False),
+        trainer=TrainerConfig(batch_size=args.batch_size),
+        planner=MPPIConfig(num_samples=args.num_samples, iterations=args.iterations),
         seed_steps=min(args.seed_steps, args.env_steps // args.action_repeat),
         seed=seed,
         env_id=f"dmc/{args.task}",
         compile=args.compile or None,
     )  # fmt: skip
+    agent = WorldModelMPCAgent(env, cfg)
     start, agent_steps, episode = time.perf_counter(), 0, 0
     budget = args.env_steps // args.action_repeat
     while agent_steps < budget:

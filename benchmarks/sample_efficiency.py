@@ -32,9 +32,11 @@ from machine import machine_info
 
 from embodied import make
 from embodied.agents.random_agent import RandomAgent
-from embodied.agents.world_model_mpc import WorldModelMPCAgent
+from embodied.agents.world_model_mpc import WorldModelMPCAgent, WorldModelMPCConfig
 from embodied.pixels import with_pixels
 from embodied.runner import run_episode
+from planning import MPPIConfig
+from worldmodels.config import TrainerConfig, WorldModelConfig
 
 EVAL_SEED = 10_000  # evaluation episodes use seeds no training episode used
 
@@ -93,20 +95,18 @@ def evaluate(env: gym.Env, agent: Any, episodes: int) -> float:
 def train_wm_mpc(
     env: gym.Env, steps: int, seed: int, args: argparse.Namespace, curve: Curve
 ) -> Any:
-    agent = WorldModelMPCAgent(
-        env,
-        worldmodel={"modalities": list(env.observation_space.spaces), "latent_dim": 64,
-                    "hidden_dim": 128, "encoder_dim": 64, "cnn_channels": 8, "decoder": False},
-        trainer={"batch_size": args.batch_size},
-        num_samples=args.num_samples,
-        num_elites=args.num_elites,
-        iterations=args.iterations,
-        num_policy_samples=args.num_policy_samples,
+    cfg = WorldModelMPCConfig(
+        worldmodel=WorldModelConfig(modalities=list(env.observation_space.spaces), latent_dim=64,
+                                    hidden_dim=128, encoder_dim=64, cnn_channels=8, decoder=False),
+        trainer=TrainerConfig(batch_size=args.batch_size),
+        planner=MPPIConfig(num_samples=args.num_samples, num_elites=args.num_elites,
+                           iterations=args.iterations, num_policy_samples=args.num_policy_samples),
         seed_steps=args.seed_steps,
         device=args.device,
         seed=seed,
         compile=args.compile or None,
     )  # fmt: skip
+    agent = WorldModelMPCAgent(env, cfg)
     budget = StepBudget(env, steps)
     episode = 0
     while budget.left > 0:

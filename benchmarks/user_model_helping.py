@@ -12,6 +12,7 @@ Usage: python benchmarks/user_model_helping.py [--episodes N] [--plot PATH]
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -24,17 +25,17 @@ import numpy as np
 import torch
 from machine import machine_info
 
-from embodied.agents.helper import HelperAgent
+from embodied.agents.helper import HelperAgent, HelperConfig
 from embodied.envs.help_household import HelpHouseholdEnv
 from embodied.runner import run_episode
-from worldmodels.user_model.domain import TASK_NAMES
+from worldmodels.user_model.household import TASK_NAMES
 
 HELPERS = {
-    "none": {"mode": "none"},
-    "random_goal": {"mode": "random_goal"},
-    "oracle": {"mode": "oracle"},
-    "infer": {"mode": "infer"},
-    "infer_no_ask": {"mode": "infer", "ask": False},
+    "none": HelperConfig(mode="none"),
+    "random_goal": HelperConfig(mode="random_goal"),
+    "oracle": HelperConfig(mode="oracle"),
+    "infer": HelperConfig(mode="infer"),
+    "infer_no_ask": HelperConfig(mode="infer", ask=False),
 }
 FRACTIONS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
@@ -88,8 +89,8 @@ def main() -> None:
     histories: list[tuple[list[np.ndarray], str]] = []
     questions: dict[str, float] = {}
     seconds: dict[str, float] = {}
-    for name, options in HELPERS.items():
-        agent = HelperAgent(env, num_particles=args.particles, **options)
+    for name, helper in HELPERS.items():
+        agent = HelperAgent(env, dataclasses.replace(helper, num_particles=args.particles))
         start = time.perf_counter()
         asked = 0
         for seed in seeds:

@@ -12,9 +12,10 @@ from planning.sampling_planner import SamplingConfig, SamplingPlanner, check_fie
 
 @dataclass
 class MPPIConfig(SamplingConfig):
-    """TD-MPC2's planner settings; ``temperature`` scales elite scores before the softmax."""
+    """TD-MPC2's planner settings."""
 
     temperature: float = 0.5
+    """Scales the elites' scores before the softmax that weights them."""
 
     def __post_init__(self) -> None:
         super().__post_init__()

@@ -34,23 +34,29 @@ _AUTOCAST_DTYPES = (torch.bfloat16, torch.float16)
 
 @dataclass
 class SamplingConfig:
-    """Settings shared by CEM and MPPI (defaults are TD-MPC2's).
-
-    ``num_policy_samples`` of the ``num_samples`` sequences come from the policy prior when one
-    is given. ``compile`` compiles the optimisation loop; ``autocast_dtype`` (``torch.bfloat16``
-    or ``torch.float16``) is the autocast dtype for the score and prior functions.
-    """
+    """Settings shared by CEM and MPPI (defaults are TD-MPC2's)."""
 
     horizon: int = 3
+    """Steps ``H`` of each action sequence."""
     num_samples: int = 512
+    """Sequences ``N`` scored per iteration, the policy prior's included."""
     num_elites: int = 64
+    """Best sequences ``K`` the distribution is refitted to."""
     iterations: int = 6
+    """Refits per plan."""
     min_std: float = 0.05
+    """Lower clamp of the refitted std."""
     max_std: float = 2.0
+    """Upper clamp of the refitted std, and the std each plan starts from."""
     num_policy_samples: int = 24
+    """Sequences per iteration taken from the policy prior, when one is given."""
     seed: int = 0
+    """Seed of the sampling noise."""
     compile: bool = False
-    autocast_dtype: torch.dtype | None = None
+    """``torch.compile`` the whole optimisation loop (CUDA graphs on CUDA)."""
+    autocast_dtype: Any = None
+    """``torch.bfloat16`` or ``torch.float16``: autocast the score and prior functions; None
+    runs them in the plan's dtype. (Typed ``Any`` so that hydra's structured configs hold it.)"""
 
     def __post_init__(self) -> None:
         for name in ("horizon", "num_samples", "num_elites", "iterations"):

@@ -94,19 +94,25 @@ def table(name: str, pos: Vec3, half: tuple[float, float], height: float) -> Bod
     return Body(name, pos=pos, geoms=(top, *legs))
 
 
-def shelf(name: str, pos: Vec3, boards: tuple[float, ...] = (0.3, 0.7, 1.1)) -> Body:
-    """A shelf unit along y: two side panels, a back panel and horizontal boards."""
+BOARD_HALF_THICKNESS = 0.015
+CONTAINER_WALL = 0.01
+
+
+def shelf(name: str, pos: Vec3, boards: tuple[float, ...]) -> Body:
+    """A shelf unit along y: two side panels, a back panel and horizontal boards at heights
+    ``boards`` (their centres)."""
     rgba = (0.9, 0.9, 0.88, 1.0)
     sides = tuple(Geom("box", (0.2, 0.02, 0.65), pos=(0.0, s * 0.5, 0.65), rgba=rgba)
                   for s in (-1, 1))  # fmt: skip
     back = Geom("box", (0.01, 0.5, 0.65), pos=(0.19, 0.0, 0.65), rgba=rgba)
-    shelves = tuple(Geom("box", (0.2, 0.48, 0.015), pos=(0.0, 0.0, z), rgba=rgba) for z in boards)
+    half = (0.2, 0.48, BOARD_HALF_THICKNESS)
+    shelves = tuple(Geom("box", half, pos=(0.0, 0.0, z), rgba=rgba) for z in boards)
     return Body(name, pos=pos, geoms=(*sides, back, *shelves))
 
 
 def container(name: str, pos: Vec3, half: Vec3, rgba: tuple[float, ...]) -> Body:
     """An open-topped box (a bin or tray) with thin walls."""
-    hx, hy, hz, t = *half, 0.01
+    hx, hy, hz, t = *half, CONTAINER_WALL
     walls = (
         Geom("box", (hx, hy, t), pos=(0.0, 0.0, t), rgba=rgba),
         *(Geom("box", (hx, t, hz), pos=(0.0, s * (hy - t), hz), rgba=rgba) for s in (-1, 1)),
@@ -124,6 +130,8 @@ HOUSEHOLD_HALF = (3.0, 2.5)
 KITCHEN_TABLE = ((1.2, 0.8, 0.0), (0.6, 0.4), 0.75)
 COFFEE_TABLE = ((-1.3, -1.2, 0.0), (0.5, 0.3), 0.45)
 SHELF_POS: Vec3 = (2.7, -1.2, 0.0)
+SHELF_BOARDS = (0.3, 0.7, 1.1)
+BIN: tuple[Vec3, Vec3] = ((-2.5, 1.9, 0.0), (0.25, 0.2, 0.15))  # position, half-extents
 # name, description for instructions, position, geom
 GRASPABLES: tuple[tuple[str, str, Vec3, Geom], ...] = (
     ("mug", "the blue mug on the kitchen table", (1.0, 0.7, 0.8),
@@ -145,8 +153,8 @@ def household_scene() -> Scene:
     furniture = [
         table("kitchen_table", *KITCHEN_TABLE),
         table("coffee_table", *COFFEE_TABLE),
-        shelf("shelf", SHELF_POS),
-        container("bin", (-2.5, 1.9, 0.0), (0.25, 0.2, 0.15), (0.3, 0.3, 0.35, 1)),
+        shelf("shelf", SHELF_POS, SHELF_BOARDS),
+        container("bin", *BIN, (0.3, 0.3, 0.35, 1)),
         container("tray", (1.0, 1.0, 0.75), (0.15, 0.1, 0.02), (0.8, 0.8, 0.8, 1)),
     ]
     objects = [graspable(name, pos, geom) for name, _, pos, geom in GRASPABLES]
@@ -159,6 +167,22 @@ def household_scene() -> Scene:
         room(*HOUSEHOLD_HALF, 1.2),
         [top],
     )  # fmt: skip
+
+
+def _surface(pos: Vec3, height: float) -> Vec3:
+    return (pos[0], pos[1], height)
+
+
+HOUSEHOLD_SURFACES: dict[str, Vec3] = {
+    "kitchen_table": _surface(KITCHEN_TABLE[0], KITCHEN_TABLE[2]),
+    "coffee_table": _surface(COFFEE_TABLE[0], COFFEE_TABLE[2]),
+    "shelf": _surface(SHELF_POS, SHELF_BOARDS[-1] + BOARD_HALF_THICKNESS),
+    "bin": _surface(BIN[0], 2 * CONTAINER_WALL),
+}
+"""Where objects are put down at each place of the household: the middle of the kitchen
+table's and the coffee table's tops, of the shelf's top board and of the bin's floor (x, y, z
+of the surface). The symbolic household (``worldmodels.user_model``) and the helping env take
+their places from here."""
 
 
 SCENES: dict[str, Callable[[], Scene]] = {

@@ -39,7 +39,7 @@ def test_unknown_top_level_key_is_named(name):
     "override, key",
     [
         ("episodes=many", "episodes"),
-        ("agent.horizon=3.5", "horizon"),
+        ("agent.planner.horizon=3.5", "horizon"),
         ("agent.horizn=5", "horizn"),
         ("env.width=wide", "width"),
         ("record=perhaps", "record"),

@@ -88,7 +88,8 @@ class AgentEvalConfig:
     """Closed-loop evaluation during training (``eval.agent_every`` steps; 0 turns it off): the
     world-model MPC agent plans in the newest checkpoint for ``episodes`` episodes of the env;
     the return goes to TensorBoard (``eval/return``) and ``agent_eval.json``, a video of the
-    first ``video_steps`` steps to ``videos/``. ``agent``: wm_mpc planner options."""
+    first ``video_steps`` steps to ``videos/``. ``agent``: wm_mpc options (the planner's under
+    ``agent.planner``)."""
 
     _target_: str = "embodied.data.AgentEvaluation"
     env: str = II("env.id")
@@ -121,10 +122,7 @@ def _simulator_mpc() -> dict[str, Any]:
     """Simulator MPC sized to collect quickly on a CPU (it still balances the cart-pole)."""
     return {
         "_target_": "embodied.agents.SimulatorMPCAgent",
-        "horizon": 25,
-        "num_samples": 32,
-        "num_elites": 8,
-        "iterations": 1,
+        "planner": {"horizon": 25, "num_samples": 32, "num_elites": 8, "iterations": 1},
         "seed": "${run.seed}",
     }
 

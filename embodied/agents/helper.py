@@ -14,14 +14,23 @@ the user when the value of the answer beats the time the question costs.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
+from embodied.agents.agent_config import agent_config
 from worldmodels.user_model.dialogue import DialogueGame, UtteranceProposer
-from worldmodels.user_model.domain import (
+from worldmodels.user_model.helping import (
+    Subtask,
+    best_subtask,
+    read_answer,
+    value_of_confirmation,
+    value_of_question,
+)
+from worldmodels.user_model.household import (
     CONTAINERS,
     OBJECTS,
     PLACES,
@@ -32,13 +41,6 @@ from worldmodels.user_model.domain import (
     World,
     command_index,
 )
-from worldmodels.user_model.helping import (
-    Subtask,
-    best_subtask,
-    read_answer,
-    value_of_confirmation,
-    value_of_question,
-)
 from worldmodels.user_model.inverse_planner import UserModel
 from worldmodels.user_model.memory import EpisodicMemory
 from worldmodels.user_model.recognizer import ActionRecognizer
@@ -47,47 +49,81 @@ log = logging.getLogger(__name__)
 MODES = ("infer", "oracle", "random_goal", "none")
 
 
-class HelperAgent:
-    """A robot that helps the simulated user of ``HelpHouseholdEnv`` (see the module doc)."""
+@dataclass
+class HelperConfig:
+    """Settings of :class:`HelperAgent` (``agent=helper``)."""
 
-    def __init__(
-        self,
-        env: gym.Env,
-        mode: str = "infer",
-        num_particles: int = 512,
-        rationality: float = 2.0,
-        noise: float = 0.05,
-        change_prob: float = 0.02,
-        belief_slip: float = 0.1,
-        confidence: float = 0.6,
-        ask: bool = True,
-        ask_cost: float = 3.0,
-        max_questions: int = 1,
-        answer_error: float = 0.05,
-        llm: Any = None,
-        dialogue: bool = True,
-        memory_capacity: int = 256,
-        memory_path: str | None = None,
-        seed: int = 0,
-    ) -> None:
-        if mode not in MODES:
-            raise ValueError(f"agent.mode={mode!r}; valid: {', '.join(MODES)}")
-        if not 0 <= confidence <= 1:
-            raise ValueError(f"agent.confidence={confidence} must be in [0, 1]")
+    mode: str = "infer"
+    """``infer``, ``oracle``, ``random_goal`` or ``none`` (see the module doc)."""
+    num_particles: int = 512
+    """Particles of the user model's filter over (task, belief)."""
+    rationality: float = 2.0
+    """How sharply the modelled user prefers cheaper plans (Boltzmann inverse temperature)."""
+    noise: float = 0.05
+    """Probability that the modelled user takes a random action."""
+    change_prob: float = 0.02
+    """Probability per action that the modelled user switches task."""
+    belief_slip: float = 0.1
+    """Probability that the modelled user misremembers where an object is."""
+    confidence: float = 0.6
+    """Goal probability at which the helper commits to a subtask, in [0, 1]."""
+    ask: bool = True
+    """Whether the helper may ask the user questions."""
+    ask_cost: float = 3.0
+    """What a question costs (in user time); asked when the answer is worth more."""
+    max_questions: int = 1
+    """Questions per episode."""
+    answer_error: float = 0.05
+    """Probability that an answer is misunderstood."""
+    llm: Any = None
+    """A language model (``worldmodels.language``) that writes and rates the dialogue game's
+    utterances; None asks with plain templates."""
+    dialogue: bool = True
+    """Whether questions go through the dialogue game with ``llm`` (False: templates)."""
+    memory_capacity: int = 256
+    """Sightings the episodic memory keeps."""
+    memory_path: str | None = None
+    """A JSON file the episodic memory is saved to when the agent closes."""
+    seed: int = 0
+    """Seed of the helper's and the user model's random streams."""
+
+
+class HelperAgent:
+    """A robot that helps the simulated user of ``HelpHouseholdEnv`` (see the module doc).
+
+    ``options``: the fields of :class:`HelperConfig` by name (hydra's route), instead of ``cfg``.
+    """
+
+    def __init__(self, env: gym.Env, cfg: HelperConfig | None = None, **options: Any) -> None:
+        cfg = agent_config(HelperConfig, cfg, options)
+        if cfg.mode not in MODES:
+            raise ValueError(f"agent.mode={cfg.mode!r}; valid: {', '.join(MODES)}")
+        if not 0 <= cfg.confidence <= 1:
+            raise ValueError(f"agent.confidence={cfg.confidence} must be in [0, 1]")
         self.env = env.unwrapped
         if not hasattr(self.env, "ask") or not hasattr(self.env, "world"):
             raise TypeError(
                 f"{type(self.env).__name__} is not a helping env; agent=helper runs in "
                 "env=help_household"
             )
-        self.mode, self.confidence, self.ask_enabled = mode, confidence, ask
-        self.ask_cost, self.max_questions, self.answer_error = ask_cost, max_questions, answer_error
-        self.memory_path = Path(memory_path) if memory_path else None
-        self.memory = EpisodicMemory(memory_capacity)  # saved to memory_path by close()
-        self.model = UserModel(num_particles, rationality, noise, change_prob, belief_slip, seed)
+        self.cfg = cfg
+        self.mode, self.confidence, self.ask_enabled = cfg.mode, cfg.confidence, cfg.ask
+        self.ask_cost, self.max_questions = cfg.ask_cost, cfg.max_questions
+        self.answer_error = cfg.answer_error
+        self.memory_path = Path(cfg.memory_path) if cfg.memory_path else None
+        self.memory = EpisodicMemory(cfg.memory_capacity)  # saved to memory_path by close()
+        self.model = UserModel(
+            cfg.num_particles,
+            cfg.rationality,
+            cfg.noise,
+            cfg.change_prob,
+            cfg.belief_slip,
+            cfg.seed,
+        )
         self.recognizer = ActionRecognizer(self.memory)
-        self.game = DialogueGame(UtteranceProposer(llm) if (llm is not None and dialogue) else None)
-        self.rng = np.random.default_rng(seed)
+        llm = cfg.llm if cfg.dialogue else None
+        self.game = DialogueGame(UtteranceProposer(llm) if llm is not None else None)
+        self.rng = np.random.default_rng(cfg.seed)
         self.tick = 0
         self.subtask: Subtask | None = None
         self.questions = 0

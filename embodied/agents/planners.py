@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import asdict
 
 import gymnasium as gym
 import torch
@@ -11,29 +11,27 @@ from planning.cem import CEM, CEMConfig
 from planning.mppi import MPPI, MPPIConfig
 from planning.sampling_planner import SamplingPlanner
 
-PLANNERS = {"mppi": (MPPI, MPPIConfig), "cem": (CEM, CEMConfig)}
+PLANNER_KINDS = ("mppi", "cem")
 
 
 def build_planner(
-    name: str,
+    kind: str,
+    config: MPPIConfig,
     action_space: gym.spaces.Box,
-    temperature: float,
     device: str | torch.device = "cpu",
-    **settings: Any,
 ) -> SamplingPlanner:
-    """``name`` ("mppi" or "cem") over ``action_space`` with config ``settings``.
+    """An MPPI (``kind="mppi"``) or CEM (``"cem"``) planner over ``action_space``.
 
-    ``temperature`` applies to MPPI only (CEM weighs its elites equally).
+    CEM takes every setting of ``config`` but ``temperature`` (it weighs its elites equally).
     """
-    if name not in PLANNERS:
-        raise ValueError(f"agent.planner={name!r}; valid: {', '.join(PLANNERS)}")
-    planner_cls, config_cls = PLANNERS[name]
-    if name == "mppi":
-        settings["temperature"] = temperature
-    return planner_cls(
-        action_space.shape[0],
-        config_cls(**settings),
-        action_low=torch.as_tensor(action_space.low),
-        action_high=torch.as_tensor(action_space.high),
-        device=device,
-    )
+    if kind not in PLANNER_KINDS:
+        raise ValueError(f"agent.planner_kind={kind!r}; valid: {', '.join(PLANNER_KINDS)}")
+    planner: SamplingPlanner
+    low, high = torch.as_tensor(action_space.low), torch.as_tensor(action_space.high)
+    dim = action_space.shape[0]
+    if kind == "mppi":
+        planner = MPPI(dim, config, action_low=low, action_high=high, device=device)
+    else:
+        settings = {k: v for k, v in asdict(config).items() if k != "temperature"}
+        planner = CEM(dim, CEMConfig(**settings), action_low=low, action_high=high, device=device)
+    return planner

@@ -7,6 +7,7 @@ task's own vectorised reward scores them. It is the upper bound a learned world 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import mujoco
@@ -14,50 +15,55 @@ import mujoco.rollout
 import numpy as np
 import torch
 
+from embodied.agents.agent_config import agent_config
 from embodied.agents.planners import build_planner
 from embodied.mujoco_env import MujocoEnv
+from planning.mppi import MPPIConfig
+
+
+def _simulator_planner() -> MPPIConfig:
+    return MPPIConfig(
+        horizon=50, num_samples=64, num_elites=8, iterations=2, max_std=0.5, num_policy_samples=0
+    )
+
+
+@dataclass
+class SimulatorMPCConfig:
+    """Settings of :class:`SimulatorMPCAgent` (``agent=mpc_sim``)."""
+
+    planner: MPPIConfig = field(default_factory=_simulator_planner)
+    """The sampling planner's settings; the horizon counts control steps. (No policy prior.)"""
+    planner_kind: str = "mppi"
+    """``mppi`` or ``cem`` (elites weighed equally; ``planner.temperature`` unused)."""
+    discount: float = 0.99
+    """Discount of the rewards along a sequence."""
+    nthread: int = 2
+    """Threads of MuJoCo's rollout."""
+    seed: int = 0
+    """Seed of the planner's sampling noise (it replaces ``planner.seed``)."""
 
 
 class SimulatorMPCAgent:
-    """Plans ``horizon`` control steps ahead in the simulator, executes the first action."""
+    """Plans ``planner.horizon`` control steps ahead in the simulator, executes the first action.
 
-    def __init__(
-        self,
-        env: Any,
-        planner: str = "mppi",
-        horizon: int = 50,
-        num_samples: int = 64,
-        num_elites: int = 8,
-        iterations: int = 2,
-        temperature: float = 0.5,
-        min_std: float = 0.05,
-        max_std: float = 0.5,
-        discount: float = 0.99,
-        nthread: int = 2,
-        seed: int = 0,
-    ) -> None:
+    ``options``: the fields of :class:`SimulatorMPCConfig` by name (hydra's route), instead of
+    ``cfg``.
+    """
+
+    def __init__(self, env: Any, cfg: SimulatorMPCConfig | None = None, **options: Any) -> None:
+        cfg = agent_config(SimulatorMPCConfig, cfg, options)
         sim = env.unwrapped
         if not isinstance(sim, MujocoEnv):
             raise TypeError(f"SimulatorMPCAgent needs a MuJoCo env, got {type(sim).__name__}")
-        if nthread < 1:
-            raise ValueError(f"agent.nthread must be >= 1, got {nthread}")
+        if cfg.nthread < 1:
+            raise ValueError(f"agent.nthread must be >= 1, got {cfg.nthread}")
+        self.cfg = cfg
         self.sim = sim
-        self.discount = discount
-        self.planner = build_planner(
-            planner,
-            sim.action_space,
-            temperature,
-            horizon=horizon,
-            num_samples=num_samples,
-            num_elites=num_elites,
-            iterations=iterations,
-            min_std=min_std,
-            max_std=max_std,
-            num_policy_samples=0,
-            seed=seed,
-        )
-        self._rollout = mujoco.rollout.Rollout(nthread=nthread)
-        self._datas = [mujoco.MjData(sim.model) for _ in range(nthread)]
+        self.discount = cfg.discount
+        planner = replace(cfg.planner, seed=cfg.seed)
+        self.planner = build_planner(cfg.planner_kind, planner, sim.action_space)
+        self._rollout = mujoco.rollout.Rollout(nthread=cfg.nthread)
+        self._datas = [mujoco.MjData(sim.model) for _ in range(cfg.nthread)]
 
     def reset(self, seed: int | None = None) -> None:
         self.planner.reset()

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,9 @@ import gymnasium as gym
 import numpy as np
 import torch
 
+from embodied.agents.agent_config import agent_config
 from embodied.agents.planners import build_planner
+from planning.mppi import MPPIConfig
 from runkit.device import resolve_device
 from worldmodels.checkpoint import checkpoint_env, load_world_model, save_checkpoint
 from worldmodels.config import TrainerConfig, WorldModelConfig
@@ -62,79 +64,91 @@ def check_checkpoint_fits(
         )
 
 
-class WorldModelMPCAgent:
-    """Plans with a world model loaded from ``checkpoint`` or built from ``worldmodel``.
+@dataclass
+class WorldModelMPCConfig:
+    """Settings of :class:`WorldModelMPCAgent` (``agent=wm_mpc``)."""
 
-    explore_std: while learning, the std of the Gaussian noise added to the planned action
-    (in the model's [-1, 1] action units); None (the default) takes the std of the planner's
-    final distribution, as TD-MPC2 does.
-    compile: ``torch.compile`` the planner's scoring and (unless ``trainer.compile`` says
-    otherwise) the training losses; None (the default) compiles on CUDA only. On a CPU it
-    costs a few minutes of compilation and then halves the time per step, which pays off over
-    runs of thousands of steps.
+    checkpoint: str | None = None
+    """A world-model checkpoint (a ``step_*`` folder or a training run's folder) to start from;
+    None builds a model from ``worldmodel`` and learns it from scratch."""
+    worldmodel: WorldModelConfig = field(default_factory=WorldModelConfig)
+    """The model built when there is no checkpoint."""
+    trainer: TrainerConfig = field(default_factory=TrainerConfig)
+    """How the model learns online (its ``discount`` also discounts the planner's returns)."""
+    planner: MPPIConfig = field(default_factory=MPPIConfig)
+    """The sampling planner's settings (TD-MPC2's), in [-1, 1] units of the action box."""
+    planner_kind: str = "mppi"
+    """``mppi`` or ``cem`` (elites weighed equally; ``planner.temperature`` unused)."""
+    learn: bool = True
+    """Collect experience and update the model online (False needs a ``checkpoint``)."""
+    seed_steps: int = 1000
+    """Random-action steps before the first update, and the updates made after them."""
+    updates_per_step: int = 1
+    """Model updates per env step after the seed steps."""
+    explore_std: float | None = None
+    """While learning, the std of the Gaussian noise added to the planned action (in [-1, 1]
+    action units); None takes the std of the planner's final distribution (TD-MPC2)."""
+    save_to: str | None = None
+    """A checkpoint folder the learned model is saved to when the agent closes."""
+    env_id: str | None = None
+    """The env's id, recorded in the checkpoint it saves and named when a checkpoint does not
+    fit the env."""
+    device: str = "auto"
+    """``auto`` (CUDA when present), ``cpu`` or ``cuda``."""
+    seed: int = 0
+    """Seed of a new model's weights, the planner (it replaces ``planner.seed``), exploration
+    and replay sampling."""
+    compile: bool | None = None
+    """``torch.compile`` the planner's scoring and (unless ``trainer.compile`` says otherwise)
+    the losses; None compiles on CUDA only. On a CPU it costs a few minutes of compilation and
+    then halves the time per step, which pays off over runs of thousands of steps."""
+
+
+class WorldModelMPCAgent:
+    """Plans with a world model loaded from ``cfg.checkpoint`` or built from ``cfg.worldmodel``.
+
+    ``options``: the fields of :class:`WorldModelMPCConfig` by name (hydra's route), instead
+    of ``cfg``.
     """
 
     def __init__(
-        self,
-        env: gym.Env,
-        checkpoint: str | None = None,
-        worldmodel: WorldModelConfig | dict | None = None,
-        trainer: TrainerConfig | dict | None = None,
-        planner: str = "mppi",
-        horizon: int = 3,
-        num_samples: int = 512,
-        num_elites: int = 64,
-        iterations: int = 6,
-        num_policy_samples: int = 24,
-        temperature: float = 0.5,
-        learn: bool = True,
-        seed_steps: int = 1000,
-        updates_per_step: int = 1,
-        explore_std: float | None = None,
-        save_to: str | None = None,
-        device: str = "auto",
-        seed: int = 0,
-        compile: bool | None = None,
-        env_id: str | None = None,
+        self, env: gym.Env, cfg: WorldModelMPCConfig | None = None, **options: Any
     ) -> None:
-        if checkpoint is None and not learn:
+        cfg = agent_config(WorldModelMPCConfig, cfg, options)
+        if cfg.checkpoint is None and not cfg.learn:
             raise ValueError("agent.checkpoint is required when agent.learn=false")
-        self.device = resolve_device(device)
+        self.cfg = cfg
+        seed = cfg.seed
+        self.device = resolve_device(cfg.device)
         self.action_space = env.action_space
         with torch.random.fork_rng(devices=[]):  # a new model's weights follow ``seed``
             torch.manual_seed(seed)
-            self.model = self._build_model(env, checkpoint, worldmodel, env_id).to(self.device)
+            model = self._build_model(env, cfg.checkpoint, cfg.worldmodel, cfg.env_id)
+            self.model = model.to(self.device)
         self.modalities = list(self.model.obs_shapes)
         low, high = (self._to_unit(b) for b in (self.action_space.low, self.action_space.high))
         self.planner = build_planner(
-            planner,
+            cfg.planner_kind,
+            replace(cfg.planner, seed=seed),
             gym.spaces.Box(low, high, dtype=np.float32),
-            temperature,
             self.device,
-            horizon=horizon,
-            num_samples=num_samples,
-            num_elites=num_elites,
-            iterations=iterations,
-            num_policy_samples=num_policy_samples,
-            seed=seed,
         )
         self.generator = torch.Generator(self.device).manual_seed(seed)
         self.seed_action_space = copy.deepcopy(env.action_space)  # the seed steps' actions
         self.seed_action_space.seed(seed)
-        self.learn, self.seed_steps, self.updates_per_step = learn, seed_steps, updates_per_step
-        self.explore_std, self.save_to, self.env_id = explore_std, save_to, env_id
-        trainer_cfg = (
-            trainer if isinstance(trainer, TrainerConfig) else TrainerConfig(**(trainer or {}))
-        )
+        self.learn, self.seed_steps = cfg.learn, cfg.seed_steps
+        self.updates_per_step = cfg.updates_per_step
+        self.explore_std, self.save_to, self.env_id = cfg.explore_std, cfg.save_to, cfg.env_id
+        trainer_cfg = cfg.trainer
         self.discount = trainer_cfg.discount
-        compiled = on_with_cuda(compile, self.device)
+        compiled = on_with_cuda(cfg.compile, self.device)
         if trainer_cfg.compile is None:
             trainer_cfg = replace(trainer_cfg, compile=compiled)
         self._score = (
             torch.compile(self.model.score, dynamic=False) if compiled else self.model.score
         )
         self.trainer = (
-            WorldModelTrainer(self.model, trainer_cfg, self.device, seed) if learn else None
+            WorldModelTrainer(self.model, trainer_cfg, self.device, seed) if cfg.learn else None
         )
         self.replay = ReplayBuffer(self.modalities, trainer_cfg.horizon, seed)
         self.recording = False  # whether the current episode's first observation is recorded
@@ -144,20 +158,12 @@ class WorldModelMPCAgent:
     # ----- construction ------------------------------------------------------------------------
     @staticmethod
     def _build_model(
-        env: gym.Env,
-        checkpoint: str | None,
-        worldmodel: WorldModelConfig | dict | None,
-        env_id: str | None = None,
+        env: gym.Env, checkpoint: str | None, cfg: WorldModelConfig, env_id: str | None = None
     ) -> WorldModel:
         if checkpoint is not None:
             model = load_world_model(checkpoint)
             check_checkpoint_fits(model, checkpoint, env, env_id)
         else:
-            cfg = (
-                worldmodel
-                if isinstance(worldmodel, WorldModelConfig)
-                else WorldModelConfig(**(worldmodel or {}))
-            )
             spaces = env.observation_space
             if not isinstance(spaces, gym.spaces.Dict):
                 raise TypeError("wm_mpc needs a Dict observation space (modality -> Box)")

@@ -1,6 +1,6 @@
 """The helping household: a user avatar with a hidden task and a robot share the MuJoCo scene.
 
-``HouseholdWorld`` runs the symbolic world of ``worldmodels.user_model.domain`` in control ticks
+``HouseholdWorld`` runs the symbolic world of ``worldmodels.user_model.household`` in control ticks
 and shows it in the household scene: agents walk at walking speed between locations, objects ride
 in hands and lie in per-place slots, the bin's lid lifts when it is opened. What the robot
 perceives (poses, visible objects) and what the wearable camera sees (its segmentation image)
@@ -19,8 +19,8 @@ import numpy as np
 from embodied.backends import backend_class
 from embodied.envs.user_goals import SimulatedUser
 from scenes.description import Body, Geom, Scene
-from scenes.library import household_scene
-from worldmodels.user_model.domain import (
+from scenes.library import BIN, GRASPABLES, HOUSEHOLD_SURFACES, household_scene
+from worldmodels.user_model.household import (
     AGENTS,
     COMMANDS,
     CONTAINERS,
@@ -32,17 +32,19 @@ from worldmodels.user_model.domain import (
     TASK_NAMES,
     TASKS,
     Action,
-    Task,
+    UserTask,
     World,
     duration,
 )
 
-SURFACE_Z = {"kitchen_table": 0.75, "coffee_table": 0.45, "shelf": 1.115, "bin": 0.02}
 SLOT_AXIS = {"kitchen_table": (0.2, 0.0), "coffee_table": (0.18, 0.0), "shelf": (0.0, 0.18),
              "bin": (0.075, 0.0)}  # fmt: skip
-HALF_HEIGHT = {"mug": 0.05, "apple": 0.04, "book": 0.02, "can": 0.06, "block": 0.04}
-LID_CLOSED = (-2.5, 1.9, 0.31)
-LID_OPEN = (-2.5, 1.3, 0.01)
+HALF_HEIGHT_INDEX = {"sphere": 0, "cylinder": 1, "box": 2}  # the entry of Geom.size
+HALF_HEIGHT = {name: geom.size[HALF_HEIGHT_INDEX[geom.shape]] for name, _, _, geom in GRASPABLES}
+LID_THICKNESS = 0.02
+(BIN_X, BIN_Y, _), (BIN_HX, BIN_HY, BIN_HZ) = BIN
+LID_CLOSED = (BIN_X, BIN_Y, 2 * BIN_HZ + LID_THICKNESS / 2)  # on the bin's rim
+LID_OPEN = (BIN_X, BIN_Y - 0.6, LID_THICKNESS / 2)  # on the floor beside it
 BASE_JOINTS = ("robot_x", "robot_y", "robot_yaw")
 TEXT_CHARSET = "".join(chr(c) for c in range(32, 127))
 
@@ -55,7 +57,8 @@ def help_household_scene() -> Scene:
         dataclasses.replace(c, forward=(1.0, 0.0, -1.0)) if c.name == "wearable" else c
         for c in base.cameras
     )
-    lid_geom = Geom("box", (0.26, 0.21, 0.01), rgba=(0.25, 0.25, 0.3, 1.0), collide=False)
+    half = (BIN_HX + 0.01, BIN_HY + 0.01, LID_THICKNESS / 2)
+    lid_geom = Geom("box", half, rgba=(0.25, 0.25, 0.3, 1.0), collide=False)
     lid = Body("bin_lid", pos=LID_CLOSED, mocap=True, geoms=(lid_geom,))
     return dataclasses.replace(
         base, name="help_household", bodies=(*base.bodies, lid), cameras=cameras
@@ -64,9 +67,9 @@ def help_household_scene() -> Scene:
 
 def slot_position(obj: str, place: str) -> np.ndarray:
     """Where ``obj`` lies at ``place``: its own slot along the furniture, on the surface."""
-    (cx, cy), (ax, ay) = PLACE_CENTERS[place], SLOT_AXIS[place]
+    (cx, cy, z), (ax, ay) = HOUSEHOLD_SURFACES[place], SLOT_AXIS[place]
     k = OBJECTS.index(obj) - 2
-    return np.array([cx + k * ax, cy + k * ay, SURFACE_Z[place] + HALF_HEIGHT[obj] + 0.005])
+    return np.array([cx + k * ax, cy + k * ay, z + HALF_HEIGHT[obj] + 0.005])
 
 
 @dataclasses.dataclass
@@ -80,7 +83,7 @@ class Activity:
     done: int = 0
 
 
-def random_episode(rng: np.random.Generator, goal: str | None = None) -> tuple[World, Task]:
+def random_episode(rng: np.random.Generator, goal: str | None = None) -> tuple[World, UserTask]:
     """A task and a world where none of its objects is at its target yet (some in the bin)."""
     chosen = TASKS[int(rng.integers(len(TASKS)))] if goal is None else TASKS[TASK_NAMES.index(goal)]
     while True:
@@ -90,14 +93,15 @@ def random_episode(rng: np.random.Generator, goal: str | None = None) -> tuple[W
 
 
 class HouseholdWorld:
-    """The symbolic world in ticks of ``dt`` seconds, mirrored into the MuJoCo household scene."""
+    """The symbolic household (``state``, a ``World``) in ticks of ``dt`` seconds, mirrored into
+    the MuJoCo household scene."""
 
     def __init__(self, backend: str = "mujoco", dt: float = 0.1) -> None:
         if dt <= 0:
             raise ValueError(f"dt={dt} must be > 0")
         self.sim = backend_class(backend)(help_household_scene())
         self.dt = dt
-        self.world = World(tuple(PLACES[0] for _ in OBJECTS), ("hub", "hub"))
+        self.state = World(tuple(PLACES[0] for _ in OBJECTS), ("hub", "hub"))
         self.pose = {a: np.zeros(3) for a in AGENTS}  # x, y, yaw
         self.activity: dict[str, Activity | None] = {a: None for a in AGENTS}
         self.labels = self.sim.body_labels()
@@ -105,7 +109,7 @@ class HouseholdWorld:
 
     def reset(self, world: World) -> None:
         self.sim.reset()
-        self.world = world
+        self.state = world
         for agent in AGENTS:
             self.pose[agent] = np.array([*self._stand(agent, world.location(agent)), 0.0])
             self.activity[agent] = None
@@ -121,10 +125,10 @@ class HouseholdWorld:
 
     def start(self, agent: str, action: Action) -> bool:
         """Begin ``action`` (an illegal one becomes a short wait); False if it was illegal."""
-        legal = tuple(action) in self.world.legal_actions(agent)
+        legal = tuple(action) in self.state.legal_actions(agent)
         action = tuple(action) if legal else ("wait",)
         self.failed[agent] += not legal
-        here = self.world.location(agent)
+        here = self.state.location(agent)
         start = self.pose[agent].copy()
         end = start.copy()
         if action[0] == "walk":
@@ -148,9 +152,9 @@ class HouseholdWorld:
             self.pose[agent][2] = act.end[2]
             if act.done >= act.ticks:
                 self.activity[agent] = None
-                if act.action in self.world.legal_actions(agent):  # the other may have been faster
-                    held = self.world.held_by(agent)
-                    self.world = self.world.apply(agent, act.action)
+                if act.action in self.state.legal_actions(agent):  # the other may have been faster
+                    held = self.state.held_by(agent)
+                    self.state = self.state.apply(agent, act.action)
                     if act.action[0] == "walk" and act.action[1] in PLACE_CENTERS:
                         self._face(agent, act.action[1])
                     finished.append(
@@ -178,16 +182,16 @@ class HouseholdWorld:
         x, y, yaw = self.pose["user"]
         self.sim.set_body_pose("user", np.array([x, y, 0.0]), yaw)
         self.sim.set_joint_positions(BASE_JOINTS, self.pose["robot"])
-        for obj, where in zip(OBJECTS, self.world.where, strict=True):
+        for obj, where in zip(OBJECTS, self.state.where, strict=True):
             pos = self.hand(where) if where in AGENTS else slot_position(obj, where)
             self.sim.set_body_pose(obj, pos)
-        lid = LID_OPEN if "bin" in self.world.open else LID_CLOSED
+        lid = LID_OPEN if "bin" in self.state.open else LID_CLOSED
         self.sim.set_body_pose("bin_lid", np.array(lid))
 
     def robot_sees(self) -> np.ndarray:
         """Which objects the robot perceives: all but those inside a closed container."""
         return np.array(
-            [not (w in CONTAINERS and w not in self.world.open) for w in self.world.where]
+            [not (w in CONTAINERS and w not in self.state.open) for w in self.state.where]
         )
 
     def wearable_sees(self, width: int = 64, height: int = 48) -> np.ndarray:
@@ -226,7 +230,7 @@ def percept(world: HouseholdWorld) -> dict[str, Any]:
         "robot": world.pose["robot"].astype(np.float32),
         "objects": objects,
         "visible": visible.astype(np.int8),
-        "lid_open": np.array(["bin" in world.world.open], np.int8),
+        "lid_open": np.array(["bin" in world.state.open], np.int8),
         "idle": np.array([world.idle("robot")], np.int8),
     }
 
@@ -275,7 +279,7 @@ class HelpHouseholdEnv(gym.Env[dict[str, Any], np.int64]):
              "text": gym.spaces.Text(256, min_length=0, charset=TEXT_CHARSET)}
         )  # fmt: skip
         self.metadata = {**self.metadata, "render_fps": round(1.0 / dt)}
-        self.task: Task = TASKS[0]
+        self.task: UserTask = TASKS[0]
         self._text, self._user_sees = "", np.zeros(len(OBJECTS), np.int8)
         self._elapsed, self._user_pause = 0, 0
         self.transcript: list[tuple[int, str, str]] = []  # (tick, speaker, text)
@@ -284,7 +288,7 @@ class HelpHouseholdEnv(gym.Env[dict[str, Any], np.int64]):
         return {**percept(self.world), "user_sees": self._user_sees.copy(), "text": self._text}
 
     def _user_looks(self) -> None:
-        self.user.look(self.world.world)
+        self.user.look(self.world.state)
         if self.wearable:
             self._user_sees = self.world.wearable_sees().astype(np.int8)
 
@@ -318,25 +322,25 @@ class HelpHouseholdEnv(gym.Env[dict[str, Any], np.int64]):
         if self._user_pause > 0:
             self._user_pause -= 1
         elif self.world.idle("user"):
-            self.world.start("user", self.user.decide(self.world.world, self.np_random))
+            self.world.start("user", self.user.decide(self.world.state, self.np_random))
         for agent, done in self.world.tick():
             if agent == "user":
                 self._user_looks()
             if agent == "robot" and done[0] == "put":
-                place = self.world.world.location("robot")
+                place = self.world.state.location("robot")
                 obj = done[1]
                 message = f"I put the {obj} on the {place.replace('_', ' ')}."
                 self.transcript.append((self._elapsed, "robot", message))
                 self.user.hear(obj, place)
         self._elapsed += 1
-        success = self.world.world.satisfied(self.task)
+        success = self.world.state.satisfied(self.task)
         truncated = self._elapsed >= self.max_episode_steps and not success
         return self._observe(), (1.0 if success else 0.0) - 0.01, success, truncated, self._info()
 
     def _info(self) -> dict[str, Any]:
         return {
-            "success": self.world.world.satisfied(self.task),
-            "is_success": self.world.world.satisfied(self.task),
+            "success": self.world.state.satisfied(self.task),
+            "is_success": self.world.state.satisfied(self.task),
             "task": self.task.name,
             "user_failed_actions": self.world.failed["user"],
             "robot_failed_actions": self.world.failed["robot"],

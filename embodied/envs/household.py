@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 from embodied.backends.base import Backend
+from embodied.envs.scene_task import SceneTask
 from embodied.envs.simulated_user import ScriptedUser
-from embodied.envs.task import Task
 from scenes.description import Scene
 from scenes.library import GRASPABLES, household_scene
 
@@ -18,7 +18,7 @@ USER_SPOTS = ((0.0, -1.6), (0.0, 1.7), (-2.2, 0.3), (2.0, -0.1))
 ROBOT_START = np.array([-1.8, -0.2])
 
 
-class HouseholdTask(Task):
+class HouseholdTask(SceneTask):
     """Reward: progress towards the named object − 0.01 per step + 2.5 on success (0.7 m).
 
     ``info["user_position"]`` is where the avatar is; the ``wearable`` camera sees from its head.

@@ -17,7 +17,7 @@ import numpy as np
 from pettingzoo import ParallelEnv
 
 from embodied.envs.help_household import HouseholdWorld, percept, random_episode
-from worldmodels.user_model.domain import AGENTS, COMMANDS, OBJECTS, TASK_NAMES, TASKS, Task
+from worldmodels.user_model.household import AGENTS, COMMANDS, OBJECTS, TASK_NAMES, TASKS, UserTask
 
 OBS_SIZE = 3 + 3 + 3 * len(OBJECTS) + len(OBJECTS) + 1 + 1 + len(TASKS)
 
@@ -47,7 +47,7 @@ class MultiAgentHouseholdEnv(ParallelEnv):
         self.goal, self.max_steps, self.render_mode = goal, max_steps, render_mode
         self.world = HouseholdWorld(backend, dt)
         self.agents: list[str] = []
-        self.task: Task = TASKS[0]
+        self.task: UserTask = TASKS[0]
         self._elapsed = 0
         self._rng = np.random.default_rng()
 
@@ -92,7 +92,7 @@ class MultiAgentHouseholdEnv(ParallelEnv):
                 self.world.start(agent, COMMANDS[index])
         self.world.tick()
         self._elapsed += 1
-        done = self.world.world.satisfied(self.task)
+        done = self.world.state.satisfied(self.task)
         truncated = self._elapsed >= self.max_steps and not done
         agents = self.agents
         observations = {a: self._observe(a) for a in agents}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from embodied.envs.task import Task
+from embodied.envs.scene_task import SceneTask
 from scenes.description import Scene
 from scenes.library import NAVIGATE_HALF_SIZE, NAVIGATE_OBSTACLES, navigate_scene
 
@@ -24,7 +24,7 @@ def free_point(rng: np.random.Generator) -> np.ndarray:
             return point
 
 
-class NavigateTask(Task):
+class NavigateTask(SceneTask):
     """Reward: progress towards the goal − 0.01 per step + 2.5 on success (within 0.3 m)."""
 
     embodiment = "robot"

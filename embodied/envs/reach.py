@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from embodied.envs.task import Task
+from embodied.envs.scene_task import SceneTask
 from scenes.description import Scene
 from scenes.library import reach_scene
 
 MIN_GOAL_HEIGHT = 0.08
 
 
-class ReachTask(Task):
+class ReachTask(SceneTask):
     """Goals are fingertip positions of random joint configurations, so always reachable."""
 
     embodiment = "arm"

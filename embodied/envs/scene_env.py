@@ -12,10 +12,10 @@ from embodied.backends import backend_class
 from embodied.envs.household import HouseholdTask
 from embodied.envs.navigate import NavigateTask
 from embodied.envs.reach import ReachTask
-from embodied.envs.task import Task
+from embodied.envs.scene_task import SceneTask
 from embodied.sensors import Sensors
 
-TASKS: dict[str, type[Task]] = {
+TASKS: dict[str, type[SceneTask]] = {
     "reach": ReachTask,
     "navigate": NavigateTask,
     "household": HouseholdTask,

@@ -2,7 +2,7 @@
 
 The user knows where the objects it has seen are (objects in a closed container are unknown
 until it looks inside), picks each next action with probability ∝ exp(rationality · Q) mixed
-with ``noise`` (Q from the symbolic planner of ``worldmodels.user_model.domain``), may change
+with ``noise`` (Q from the symbolic planner of ``worldmodels.user_model.household``), may change
 its mind, and answers questions about its task truthfully or, with ``answer_error``, wrongly.
 """
 
@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from worldmodels.user_model.domain import (
+from worldmodels.user_model.household import (
     OBJECTS,
     TASKS,
     Action,
     Belief,
-    Task,
+    UserTask,
     World,
     action_values,
     boltzmann,
@@ -44,11 +44,11 @@ class SimulatedUser:
             raise ValueError(f"change_mind_prob={change_mind_prob} must be in [0, 1]")
         self.rationality, self.noise = rationality, noise
         self.answer_error, self.change_mind_prob = answer_error, change_mind_prob
-        self.task: Task = TASKS[0]
+        self.task: UserTask = TASKS[0]
         self.belief: Belief = ()
         self.questions: list[str] = []  # every question it was asked, in order
 
-    def reset(self, goal: Task, world: World) -> None:
+    def reset(self, goal: UserTask, world: World) -> None:
         """Start with ``goal``, knowing every object outside a closed container."""
         self.task, self.questions = goal, []
         self.belief = initial_belief(world)

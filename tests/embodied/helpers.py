@@ -2,10 +2,10 @@
 
 # Overrides that make the wm_mpc agent small and quick enough for a test.
 SMALL = [
-    "agent.num_samples=32",
-    "agent.num_elites=4",
-    "agent.num_policy_samples=4",
-    "agent.iterations=2",
+    "agent.planner.num_samples=32",
+    "agent.planner.num_elites=4",
+    "agent.planner.num_policy_samples=4",
+    "agent.planner.iterations=2",
     "agent.trainer.batch_size=16",
     "env.max_episode_steps=25",
     "agent.save_to=null",  # the default is the hydra run folder, which tests do not have

@@ -18,7 +18,7 @@ def test_episode_entry_point_writes_config_log_metrics_and_video(tmp_path):
     out = tmp_path / "run"
     cmd = [
         sys.executable, "-m", "embodied.episode",
-        "env.max_episode_steps=30", "agent.num_samples=16", "agent.horizon=10",
+        "env.max_episode_steps=30", "agent.planner.num_samples=16", "agent.planner.horizon=10",
         "run.progress=false", f"hydra.run.dir={out}",
     ]  # fmt: skip
     subprocess.run(cmd, check=True, capture_output=True, text=True, timeout=300)
@@ -48,8 +48,8 @@ def _mean_reward(agent_option: str, overrides: list[str]) -> float:
 @pytest.mark.parametrize("planner", ["mppi", "cem"])
 def test_mpc_with_the_simulator_balances_where_random_fails(planner):
     steps = ["env.max_episode_steps=150"]
-    small = ["agent.horizon=40", "agent.num_samples=32", "agent.num_elites=4"]
-    mpc = _mean_reward("mpc_sim", [*steps, *small, f"agent.planner={planner}"])
+    small = [f"agent.planner.{s}" for s in ("horizon=40", "num_samples=32", "num_elites=4")]
+    mpc = _mean_reward("mpc_sim", [*steps, *small, f"agent.planner_kind={planner}"])
     random = _mean_reward("random", steps)
     assert mpc > 0.9, mpc
     assert random < 0.6, random
@@ -57,8 +57,8 @@ def test_mpc_with_the_simulator_balances_where_random_fails(planner):
 
 @pytest.mark.slow
 def test_mpc_swings_the_pole_up():
-    overrides = ["env=cartpole_swingup", "env.max_episode_steps=300", "agent.horizon=40",
-                 "agent.num_samples=256", "agent.num_elites=32"]  # fmt: skip
+    overrides = ["env=cartpole_swingup", "env.max_episode_steps=300", "agent.planner.horizon=40",
+                 "agent.planner.num_samples=256", "agent.planner.num_elites=32"]  # fmt: skip
     cfg = compose_config("episode", overrides)
     env = build_env(cfg.env, render=False)
     run_episode(env, instantiate(cfg.agent, env=env), seed=0)

@@ -16,7 +16,7 @@ from embodied.envs.help_household import (
 )
 from embodied.envs.multi_agent_household import MultiAgentHouseholdEnv
 from embodied.envs.user_goals import SimulatedUser
-from worldmodels.user_model.domain import (
+from worldmodels.user_model.household import (
     COMMANDS,
     OBJECTS,
     PLACES,
@@ -54,7 +54,7 @@ def test_the_user_alone_does_its_task_and_the_scene_shows_it():
     assert info["success"] and reward == pytest.approx(0.99)
     t = env.task
     for obj in t.objects:  # the MuJoCo bodies lie at the target furniture
-        assert env.world.world.place_of(obj) == t.target
+        assert env.world.state.place_of(obj) == t.target
         assert env.world.sim.body_position(obj) == pytest.approx(slot_position(obj, t.target))
     assert 20 < steps < env.max_episode_steps
     env.close()
@@ -104,7 +104,7 @@ def test_the_recognizer_reads_the_users_actions_off_the_percepts():
         recognized += [a for _, a, _ in recognizer.update(percept(env.world), t * 0.1)]
     truth = [a for agent, a in started if agent == "user" and a != ("wait",)]
     assert recognized == truth
-    assert recognizer.world == env.world.world
+    assert recognizer.world == env.world.state
     assert {s.observer for s in recognizer.memory.sightings()} == {"robot", "user"}
 
 
@@ -116,12 +116,23 @@ def test_random_episodes_never_start_solved():
     assert len(COMMANDS) == 12 and len(TASKS) == 8
 
 
-def test_the_symbolic_places_are_where_the_scene_has_its_furniture():
-    from scenes.library import COFFEE_TABLE, KITCHEN_TABLE, SHELF_POS, household_scene
-    from worldmodels.user_model.domain import PLACE_CENTERS
+def test_the_symbolic_places_are_the_surfaces_of_the_scenes_furniture():
+    """Each place's surface is where the compiled scene has it: the top of a table's top, of
+    the shelf's top board, of the bin's floor; the symbolic places lie at their centres."""
+    import mujoco
 
-    bin_body = next(b for b in household_scene().bodies if b.name == "bin")
-    scene_places = {"kitchen_table": KITCHEN_TABLE[0], "coffee_table": COFFEE_TABLE[0],
-                    "shelf": SHELF_POS, "bin": bin_body.pos}  # fmt: skip
-    for place, pos in scene_places.items():
-        assert PLACE_CENTERS[place] == pytest.approx(pos[:2]), place
+    from scenes.library import HOUSEHOLD_SURFACES
+    from worldmodels.user_model.household import PLACE_CENTERS, PLACES
+
+    sim = HouseholdWorld().sim
+    model, data = sim.model, sim.data
+    mujoco.mj_forward(model, data)
+    for place in PLACES:
+        body = model.body(place).id
+        geoms = [g for g in range(model.ngeom) if model.geom_bodyid[g] == body]
+        tops = [data.geom_xpos[g][2] + model.geom_size[g][2] for g in geoms]  # all boxes
+        x, y, z = HOUSEHOLD_SURFACES[place]
+        rests_on = max((t for t in tops if t <= z + 1e-9), default=None)  # the highest under z
+        assert rests_on == pytest.approx(z), place
+        assert model.body(place).pos[:2] == pytest.approx((x, y)), place
+        assert PLACE_CENTERS[place] == (x, y)

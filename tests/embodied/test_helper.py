@@ -12,11 +12,11 @@ import pytest
 from hydra.errors import ConfigCompositionException
 
 import embodied.config  # noqa: F401  (registers the schemas)
-from embodied.agents.helper import HelperAgent
+from embodied.agents.helper import HelperAgent, HelperConfig
 from embodied.envs.help_household import HelpHouseholdEnv
 from embodied.runner import run_episode
 from tests.hydra_compose import compose_config
-from worldmodels.user_model.domain import TASK_NAMES
+from worldmodels.user_model.household import TASK_NAMES
 
 
 def test_episode_entry_point_runs_the_helper_and_saves_its_memory(tmp_path):
@@ -34,7 +34,7 @@ def test_episode_entry_point_runs_the_helper_and_saves_its_memory(tmp_path):
 
 def test_helper_asks_when_the_posterior_is_flat_and_says_the_games_choice():
     env = HelpHouseholdEnv()
-    agent = HelperAgent(env, num_particles=128)
+    agent = HelperAgent(env, HelperConfig(num_particles=128))
     obs, _ = env.reset(seed=2)
     agent.reset(seed=2)
     agent.act(obs)  # first decision: a flat posterior
@@ -49,7 +49,7 @@ def test_helper_asks_when_the_posterior_is_flat_and_says_the_games_choice():
 
 def test_helper_does_not_ask_when_the_posterior_is_sharp():
     env = HelpHouseholdEnv()
-    agent = HelperAgent(env, num_particles=128, max_questions=5)
+    agent = HelperAgent(env, HelperConfig(num_particles=128, max_questions=5))
     obs, _ = env.reset(seed=2)
     agent.reset(seed=2)
     agent._perceive(obs)
@@ -64,7 +64,7 @@ def test_helping_is_faster_than_the_user_alone_and_never_less_successful():
     env = HelpHouseholdEnv()
     lengths, successes = {}, {}
     for mode in ("none", "infer"):
-        agent = HelperAgent(env, mode=mode, num_particles=128)
+        agent = HelperAgent(env, HelperConfig(mode=mode, num_particles=128))
         runs = [run_episode(env, agent, seed=seed) for seed in range(6)]
         lengths[mode] = np.mean([r.length for r in runs])
         successes[mode] = np.mean([r.success for r in runs])

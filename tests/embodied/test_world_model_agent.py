@@ -55,10 +55,10 @@ def test_learning_online_beats_random_on_the_fastest_scene():
             "agent.worldmodel.latent_dim=32",
             "agent.worldmodel.encoder_dim=32",
             "agent.trainer.batch_size=64",
-            "agent.num_samples=64",
-            "agent.num_elites=8",
-            "agent.num_policy_samples=8",
-            "agent.iterations=3",
+            "agent.planner.num_samples=64",
+            "agent.planner.num_elites=8",
+            "agent.planner.num_policy_samples=8",
+            "agent.planner.iterations=3",
             "agent.seed_steps=150",
             "agent.save_to=null",
         ],
@@ -102,20 +102,19 @@ def test_bad_agent_settings_name_the_problem():
 
 def test_plans_and_learns_in_units_of_the_action_box():
     from embodied import make
-    from embodied.agents.world_model_mpc import WorldModelMPCAgent
+    from embodied.agents.world_model_mpc import WorldModelMPCAgent, WorldModelMPCConfig
+    from planning import MPPIConfig
+    from worldmodels.config import TrainerConfig, WorldModelConfig
 
     env = make("inverted-pendulum")  # actions in [-3, 3]
-    agent = WorldModelMPCAgent(
-        env,
-        worldmodel={"latent_dim": 16, "hidden_dim": 16, "encoder_dim": 16, "decoder": False},
-        trainer={"batch_size": 8},
-        num_samples=32,
-        num_elites=4,
-        iterations=2,
-        num_policy_samples=4,
+    cfg = WorldModelMPCConfig(
+        worldmodel=WorldModelConfig(latent_dim=16, hidden_dim=16, encoder_dim=16, decoder=False),
+        trainer=TrainerConfig(batch_size=8),
+        planner=MPPIConfig(num_samples=32, num_elites=4, iterations=2, num_policy_samples=4),
         seed_steps=10,
         device="cpu",
     )
+    agent = WorldModelMPCAgent(env, cfg)
     assert agent.planner.action_low.tolist() == [-1.0] == (-agent.planner.action_high).tolist()
     seed = 0
     while agent.total_steps < 20:

@@ -38,10 +38,10 @@ SMALL = [
 ]
 # the world-model agent's planner, small, for closed-loop evaluations in tests
 SMALL_AGENT = [
-    "+agent_eval.agent.num_samples=32",
-    "+agent_eval.agent.iterations=1",
-    "+agent_eval.agent.num_elites=4",
-    "+agent_eval.agent.num_policy_samples=4",
+    "+agent_eval.agent.planner.num_samples=32",
+    "+agent_eval.agent.planner.iterations=1",
+    "+agent_eval.agent.planner.num_elites=4",
+    "+agent_eval.agent.planner.num_policy_samples=4",
 ]
 
 
@@ -166,8 +166,8 @@ def test_training_evaluates_the_agent_as_it_goes_with_return_and_video(tmp_path)
 
 def test_agent_data_source_mixes_noisy_agent_and_random_episodes(tmp_path):
     cfg = compose_config("train_worldmodel", ["data=agent", "data.num_episodes=4",
-                                              "data.steps=12", "data.agent.horizon=5",
-                                              "data.agent.num_samples=8"])  # fmt: skip
+                                              "data.steps=12", "data.agent.planner.horizon=5",
+                                              "data.agent.planner.num_samples=8"])  # fmt: skip
     source = instantiate(cfg.data)
     assert [source.is_random(i) for i in range(4)] == [False, False, False, True]
     episodes = list(source.episodes(0))

@@ -9,7 +9,7 @@
 Like the rest of ``worldmodels`` it imports nothing of ``embodied``.
 """
 
-from worldmodels.user_model.domain import TASKS, Task, World
+from worldmodels.user_model.household import TASKS, UserTask, World
 from worldmodels.user_model.inverse_planner import Prediction, UserModel
 from worldmodels.user_model.memory import EpisodicMemory, Sighting
 from worldmodels.user_model.recognizer import ActionRecognizer
@@ -20,7 +20,7 @@ __all__ = [
     "EpisodicMemory",
     "Prediction",
     "Sighting",
-    "Task",
     "UserModel",
+    "UserTask",
     "World",
 ]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from worldmodels.user_model.domain import (
+from worldmodels.user_model.household import (
     OBJECTS,
     PLACES,
     TASK_NAMES,

@@ -2,7 +2,7 @@
 
 Each particle is a task and a belief (where the user thinks each object is). An observed action's
 likelihood is its Boltzmann probability under the particle (action values from the symbolic
-planner of :mod:`worldmodels.user_model.domain`); between decisions a particle's task switches
+planner of :mod:`worldmodels.user_model.household`); between decisions a particle's task switches
 with ``change_prob`` (users change their minds) and its belief follows what the user does, sees
 and hears. Beliefs start from the episodic memory: an object the user last saw somewhere is
 believed there (or, with ``belief_slip``, where it really is: the user may have noticed a move).
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from worldmodels.user_model.domain import (
+from worldmodels.user_model.household import (
     OBJECTS,
     TASK_NAMES,
     TASKS,

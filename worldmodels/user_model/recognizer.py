@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from worldmodels.user_model.domain import (
+from worldmodels.user_model.household import (
     CONTAINERS,
     OBJECTS,
     PLACE_CENTERS,

@@ -50,8 +50,12 @@ def test_agents_that_need_a_simulator_fail_clearly_against_a_robot():
 
 @pytest.mark.usefixtures("one_torch_thread")
 def test_wm_mpc_agent_from_a_checkpoint_plans_without_learning(wm_checkpoint):
-    small = ["agent.num_samples=32", "agent.num_elites=4", "agent.num_policy_samples=4"]
-    overrides = ["agent=wm_mpc", f"checkpoint={wm_checkpoint}", *small, "agent.iterations=2"]
+    small = ["num_samples=32", "num_elites=4", "num_policy_samples=4", "iterations=2"]
+    overrides = [
+        "agent=wm_mpc",
+        f"checkpoint={wm_checkpoint}",
+        *(f"agent.planner.{s}" for s in small),
+    ]
     cfg = compose_config("deploy", overrides)
     OmegaConf.set_struct(cfg, False)
     cfg.agent.save_to = None  # its default is the hydra run folder

@@ -109,8 +109,8 @@ def test_dry_run_of_a_world_model_agent_logs_commands_and_sends_none(
     from std_msgs.msg import Float64MultiArray
 
     commands = Listener("/arm/joint_command", Float64MultiArray)
-    agent = ["agent=wm_mpc", f"checkpoint={wm_checkpoint}", "agent.num_samples=32",
-             "agent.num_elites=4", "agent.num_policy_samples=4", "agent.iterations=1"]  # fmt: skip
+    small = ["num_samples=32", "num_elites=4", "num_policy_samples=4", "iterations=1"]
+    agent = ["agent=wm_mpc", f"checkpoint={wm_checkpoint}", *(f"agent.planner.{s}" for s in small)]
     sim = start_app("embodied.deploy.sim_robot", tmp_path / "sim", [])
     # not about overruns: a planner starved on 2 loaded cores must not hold every command back
     slack = ["robot.overrun_periods=25"]

@@ -67,6 +67,7 @@ def test_hybrid_learns_the_residual_of_a_wrong_rigid_body_model(swingup):
 def test_mpc_balances_the_cartpole_with_the_ode_world_model():
     import embodied
     from embodied.agents.planners import build_planner
+    from planning import MPPIConfig
 
     env = embodied.make("cartpole-balance", max_episode_steps=100)
     sim = env.unwrapped
@@ -78,8 +79,9 @@ def test_mpc_balances_the_cartpole_with_the_ode_world_model():
         return torch.as_tensor(reward).float(), torch.as_tensor(terminated)
 
     world_model = ODEPlanningModel(model, reward_fn)
-    planner = build_planner("mppi", env.action_space, 0.5, horizon=20, num_samples=128,
-                            num_elites=16, iterations=3, num_policy_samples=0)  # fmt: skip
+    settings = MPPIConfig(horizon=20, num_samples=128, num_elites=16, iterations=3,
+                          num_policy_samples=0)  # fmt: skip
+    planner = build_planner("mppi", settings, env.action_space)
 
     def run(policy) -> float:
         obs, _ = env.reset(seed=3)

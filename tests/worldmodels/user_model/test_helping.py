@@ -7,8 +7,8 @@ import pyspiel
 import pytest
 
 from worldmodels.user_model.dialogue import DialogueGame, Utterance, efg_text, solve
-from worldmodels.user_model.domain import TASK_NAMES, TASKS, World
 from worldmodels.user_model.helping import best_subtask, read_answer, value_of_question
+from worldmodels.user_model.household import TASK_NAMES, TASKS, World
 
 WORLD = World(("shelf", "kitchen_table", "kitchen_table", "bin", "shelf"), ("hub", "hub"))
 FLAT = np.full(len(TASKS), 1 / len(TASKS))

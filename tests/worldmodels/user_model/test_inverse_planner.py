@@ -9,7 +9,7 @@ import pytest
 
 from embodied.envs.help_household import random_episode
 from embodied.envs.user_goals import SimulatedUser
-from worldmodels.user_model.domain import TASKS, UNKNOWN, World, task
+from worldmodels.user_model.household import TASKS, UNKNOWN, World, task
 from worldmodels.user_model.inverse_planner import UserModel
 from worldmodels.user_model.memory import EpisodicMemory
 

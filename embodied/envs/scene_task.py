@@ -12,7 +12,7 @@ from embodied.measures import DistanceToGoal, Measurements, PathLength, Progress
 from scenes.description import Scene
 
 
-class Task(ABC):
+class SceneTask(ABC):
     """One task in one scene, driving the robot embodiment ``embodiment``.
 
     Measures (distance to goal, progress, success, path length) are updated after every step;

@@ -5,7 +5,8 @@ time: ``walk`` to a location, ``open`` a closed container it stands at, ``pick``
 place, ``put`` the held object at its place, or ``wait``. Costs are in seconds. ``plan_cost`` is
 the cost of the best plan that reaches a task's goal under an agent's *belief* about where the
 objects are; the Boltzmann policy of a user and the likelihood in the inverse planner both use
-the action values built from it. Geometry matches the household scene of ``scenes.library``.
+the action values built from it. The places lie where the household scene of ``scenes.library``
+puts their furniture; the stand points beside them are this model's own.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from planning.shortest_path import shortest_plan
+from scenes.library import HOUSEHOLD_SURFACES
 
 # location -> (x, y) where the user stands to reach it; "hub" holds no objects
 STAND: dict[str, tuple[float, float]] = {
@@ -33,15 +35,10 @@ ROBOT_STAND: dict[str, tuple[float, float]] = {
     "shelf": (2.1, -0.45),
     "bin": (-1.35, 1.6),
 }
-# the middle of each place's furniture (objects there lie within PLACE_RADIUS of it)
-PLACE_CENTERS: dict[str, tuple[float, float]] = {
-    "kitchen_table": (1.2, 0.8),
-    "coffee_table": (-1.3, -1.2),
-    "shelf": (2.7, -1.2),
-    "bin": (-2.5, 1.9),
-}
-PLACE_RADIUS = 0.7
 PLACES: tuple[str, ...] = ("kitchen_table", "coffee_table", "shelf", "bin")
+# the middle of each place's furniture, from the scene (objects there lie within PLACE_RADIUS)
+PLACE_CENTERS: dict[str, tuple[float, float]] = {p: HOUSEHOLD_SURFACES[p][:2] for p in PLACES}
+PLACE_RADIUS = 0.7
 CONTAINERS: tuple[str, ...] = ("bin",)  # closed (lidded) until someone opens it
 OBJECTS: tuple[str, ...] = ("mug", "apple", "book", "can", "block")
 AGENTS: tuple[str, ...] = ("user", "robot")
@@ -53,7 +50,7 @@ UNKNOWN = "?"  # a belief: the agent does not know where the object is
 
 
 @dataclass(frozen=True)
-class Task:
+class UserTask:
     """A hidden goal: every object of ``objects`` must end up at ``target``."""
 
     name: str
@@ -72,21 +69,21 @@ class Task:
         return tuple((o, self.target) for o in self.objects)
 
 
-TASKS: tuple[Task, ...] = (
-    Task("serve_breakfast", ("mug", "apple"), "coffee_table"),
-    Task("stock_shelf", ("apple", "can"), "shelf"),
-    Task("tidy_toys", ("book", "block"), "shelf"),
-    Task("recycle", ("can", "mug"), "bin"),
-    Task("study_desk", ("book", "mug"), "kitchen_table"),
-    Task("kitchen_prep", ("block", "apple"), "kitchen_table"),
-    Task("clear_clutter", ("apple", "book"), "bin"),
-    Task("game_night", ("block", "can"), "coffee_table"),
+TASKS: tuple[UserTask, ...] = (
+    UserTask("serve_breakfast", ("mug", "apple"), "coffee_table"),
+    UserTask("stock_shelf", ("apple", "can"), "shelf"),
+    UserTask("tidy_toys", ("book", "block"), "shelf"),
+    UserTask("recycle", ("can", "mug"), "bin"),
+    UserTask("study_desk", ("book", "mug"), "kitchen_table"),
+    UserTask("kitchen_prep", ("block", "apple"), "kitchen_table"),
+    UserTask("clear_clutter", ("apple", "book"), "bin"),
+    UserTask("game_night", ("block", "can"), "coffee_table"),
 )
 TASK_NAMES: tuple[str, ...] = tuple(t.name for t in TASKS)
 # no (object, target) pair belongs to two tasks: one delivered object tells the task
 
 
-def task(name: str) -> Task:
+def task(name: str) -> UserTask:
     """The task called ``name``; an unknown name lists the valid ones."""
     for t in TASKS:
         if t.name == name:
@@ -124,7 +121,7 @@ class World:
             return ()
         return tuple(o for o, w in zip(OBJECTS, self.where, strict=True) if w == location)
 
-    def satisfied(self, t: Task) -> bool:
+    def satisfied(self, t: UserTask) -> bool:
         return all(self.place_of(o) == t.target for o in t.objects)
 
     def legal_actions(self, agent: str) -> list[Action]:
@@ -221,7 +218,7 @@ def search_place(here: str, opened: frozenset[str] | set[str]) -> str:
 
 
 def _fetch_step(
-    obj: str, belief: Belief, goal: Task, here: str, opened: frozenset[str]
+    obj: str, belief: Belief, goal: UserTask, here: str, opened: frozenset[str]
 ) -> tuple[float, str, frozenset[str]]:
     """Seconds to bring ``obj`` to the goal's target from ``here``, where the agent ends up,
     and the containers then open. An object the other agent holds is waited for (a fixed
@@ -236,7 +233,7 @@ def _fetch_step(
     return cost, goal.target, frozenset(now_open)
 
 
-def plan_cost(world: World, agent: str, belief: Belief, goal: Task) -> float:
+def plan_cost(world: World, agent: str, belief: Belief, goal: UserTask) -> float:
     """Seconds of the best plan by which ``agent`` reaches ``goal`` if ``belief`` is right.
 
     Objects the belief puts at the target are done; the order of the others is planned by the
@@ -276,7 +273,7 @@ def believed_world(world: World, agent: str, belief: Belief) -> World:
 
 
 def action_values(
-    world: World, agent: str, belief: Belief, goal: Task
+    world: World, agent: str, belief: Belief, goal: UserTask
 ) -> tuple[list[Action], np.ndarray]:
     """Legal actions of ``agent`` and their values −(duration + cost to go) under ``belief``.
 
