@@ -17,7 +17,7 @@ from embodied.envs.help_household import HelpHouseholdEnv
 from embodied.runner import run_episode
 from embodied.step_records import MAX_GOALS, MAX_TEXT, StepWriter, clean_explanation
 from embodied.video_overlay import overlay_episode
-from worldmodels.user_model.domain import TASK_NAMES
+from worldmodels.user_model.household import TASK_NAMES
 
 
 def test_episode_with_the_helper_writes_steps_with_posterior_question_and_answer(tmp_path):
