@@ -31,18 +31,18 @@ from omegaconf import OmegaConf
 from scipy.stats import rankdata
 
 from planning.tree import Node
-from research_agent.baselines import optuna_search, random_search
 from research_agent.config import SelectionConfig
-from research_agent.domain import ResearchDomain
-from research_agent.execution import task_limits
+from research_agent.execution.execute import task_limits
+from research_agent.execution.sandbox import isolation_backend
 from research_agent.journal import Journal
 from research_agent.leaderboard import normalised_scores
 from research_agent.operators import OperatorContext, make_operators
-from research_agent.sandbox import isolation_backend
+from research_agent.research_domain import ResearchDomain
 from research_agent.search import POLICIES, make_policy, run_search
-from research_agent.selection import search_time, select_solution
-from research_agent.solution import read_config
+from research_agent.selection.cross_validation import search_time, select_solution
+from research_agent.solutions.program import read_config
 from research_agent.tasks import RECIPES, Task, TaskSpec, gain_over_baseline, grade, load_task
+from research_agent.tuners import optuna_search, random_search
 from runkit import CONFIG_DIR
 
 TUNERS = {"random": random_search, "optuna_tpe": optuna_search}

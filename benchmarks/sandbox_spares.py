@@ -19,11 +19,11 @@ import numpy as np
 import torch
 from machine import machine_info
 
-from research_agent.baselines import random_search
-from research_agent.execution import task_limits
-from research_agent.sandbox import isolation_backend
-from research_agent.spares import SPARES
+from research_agent.execution.execute import task_limits
+from research_agent.execution.sandbox import isolation_backend
+from research_agent.execution.spares import SPARES
 from research_agent.tasks import load_task
+from research_agent.tuners import random_search
 
 
 def measure(task_id: str, spares: int, seconds: float, out: Path) -> dict[str, object]:

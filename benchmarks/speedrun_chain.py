@@ -23,12 +23,12 @@ from pathlib import Path
 import torch
 from machine import machine_info
 
-from research_agent.execution import execute
-from research_agent.speedrun.presets import preset
-from research_agent.speedrun.records import num_records, record_code, record_name
-from research_agent.speedrun.tasks import task_spec, write_folder
+from research_agent.execution.execute import execute
 from research_agent.tasks.grading import grade
 from research_agent.tasks.spec import Task
+from research_agent.tasks.speedrun.presets import preset
+from research_agent.tasks.speedrun.records import num_records, record_code, record_name
+from research_agent.tasks.speedrun.tasks import task_spec, write_folder
 
 
 def run_record(task: Task, index: int, scratch: Path, gpu: int | None = None) -> dict[str, float]:

@@ -28,8 +28,8 @@ from typing import Any, ClassVar
 import gymnasium as gym
 from gymnasium import spaces
 
-from research_agent.execution import ExecutionResult, execute, task_limits
-from research_agent.sandbox import Limits
+from research_agent.execution.execute import ExecutionResult, execute, task_limits
+from research_agent.execution.sandbox import Limits
 from research_agent.tasks import Task, load_task
 
 ENV_ID = "research_agent/Research-v0"

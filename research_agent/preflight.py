@@ -19,9 +19,9 @@ from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from research_agent.resume import CONFIG_FILE, group_choices, resume_config
 from research_agent.search import JOURNAL_FILE, STATE_FILE
-from research_agent.speedrun.tasks import is_speedrun, parse_id
 from research_agent.tasks import RECIPES
 from research_agent.tasks.layouts import LAYOUTS, is_external
+from research_agent.tasks.speedrun.tasks import is_speedrun, parse_id
 from runkit import Preflight, UsageError
 
 

@@ -7,7 +7,7 @@ best solution's test score (graded outside the sandbox on held-out labels) and m
 Continue a killed run with ``resume=true hydra.run.dir=<its run folder>``: it goes on with the
 config the run was started with (:mod:`research_agent.resume`). ``workers=N`` runs N
 solutions at a time (it sets the policy's ``parallel``), on threads or, with ``executor=ray``,
-as Ray tasks (``ray.address=auto`` on a cluster; see research_agent/distributed.py).
+as Ray tasks (``ray.address=auto`` on a cluster; see research_agent/execution/distributed.py).
 A SIGTERM stops the search after the solution in flight and still writes the report and
 metrics of the nodes done (the solution is then chosen by validation score); a second one kills.
 """
@@ -29,15 +29,16 @@ from omegaconf import DictConfig, OmegaConf
 import research_agent.config  # noqa: F401  (registers the schemas)
 from planning.ray_executor import RaySettings
 from planning.tree import Node, SearchTree
-from research_agent.distributed import make_executor
-from research_agent.domain import GpuPool, ResearchDomain, run_time
-from research_agent.execution import task_limits
+from research_agent.execution.distributed import make_executor
+from research_agent.execution.execute import task_limits
+from research_agent.execution.sandbox import isolation_backend
+from research_agent.execution.spares import SPARES
 from research_agent.journal import Journal
 from research_agent.operators import OperatorContext, make_operators
 from research_agent.preflight import check_new_run_folder, check_task
-from research_agent.report import plot_curve, score_curve, write_report
+from research_agent.reporting.report import plot_curve, score_curve, write_report
+from research_agent.research_domain import GpuPool, ResearchDomain, run_time
 from research_agent.resume import group_choices, record_resume, resume_config, with_run_groups
-from research_agent.sandbox import isolation_backend
 from research_agent.search import (
     JOURNAL_FILE,
     SearchOutcome,
@@ -45,10 +46,14 @@ from research_agent.search import (
     policy_name,
     run_search,
 )
-from research_agent.selection import Selection, held_out_scores, search_time, select_solution
-from research_agent.spares import SPARES
-from research_agent.speedrun.tasks import is_speedrun, task_fsr
+from research_agent.selection.cross_validation import (
+    Selection,
+    held_out_scores,
+    search_time,
+    select_solution,
+)
 from research_agent.tasks import Task, gain_over_baseline, load_task
+from research_agent.tasks.speedrun.tasks import is_speedrun, task_fsr
 from runkit import UsageError, exit_with_usage_error, hydra_entry_point, progress_bar, start_run
 from runkit.run import output_folder
 

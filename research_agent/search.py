@@ -26,9 +26,9 @@ from planning.greedy import Greedy, GreedyConfig
 from planning.mcts import MCTS, MCTSConfig
 from planning.search_policy import SearchPolicy
 from planning.tree import Node, SearchTree
-from research_agent.distributed import JournalledExecutor
-from research_agent.domain import ResearchDomain, run_time
+from research_agent.execution.distributed import JournalledExecutor
 from research_agent.journal import Journal
+from research_agent.research_domain import ResearchDomain, run_time
 
 POLICIES: dict[str, tuple[type[SearchPolicy], type]] = {
     "greedy": (Greedy, GreedyConfig),

@@ -21,7 +21,7 @@ from research_agent.operators.diagnosis import diagnose
 from research_agent.operators.llm import LLMOperators
 from research_agent.operators.memory import SearchMemory
 from research_agent.operators.programmatic import ProgrammaticOperators
-from research_agent.space import FAMILIES
+from research_agent.solutions.space import FAMILIES
 
 
 @dataclass(frozen=True)

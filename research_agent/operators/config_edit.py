@@ -31,8 +31,8 @@ from research_agent.operators.diagnosis import diagnose
 from research_agent.operators.llm import prompt_environment
 from research_agent.operators.memory import SearchMemory, val_score
 from research_agent.operators.programmatic import ProgrammaticOperators, program_of
-from research_agent.solution import ConfigBlockError, read_config, write_config
-from research_agent.space import (
+from research_agent.solutions.program import ConfigBlockError, read_config, write_config
+from research_agent.solutions.space import (
     FEATURE_ORDER,
     Config,
     Family,

@@ -36,8 +36,8 @@ from planning.domain import Parent
 from research_agent.operators.base import Candidate
 from research_agent.operators.diagnosis import diagnose
 from research_agent.operators.memory import SearchMemory, val_score
-from research_agent.solution import ConfigBlockError, read_config, render, write_config
-from research_agent.space import (
+from research_agent.solutions.program import ConfigBlockError, read_config, render, write_config
+from research_agent.solutions.space import (
     FEATURE_ORDER,
     Config,
     canonical_features,

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from research_agent.solution import render
-from research_agent.space import default_config
+from research_agent.solutions.program import render
+from research_agent.solutions.space import default_config
 from research_agent.tasks.simulated import dynamics_windows, write_control_task
 from research_agent.tasks.spec import Task, TaskSpec, publish, staging_folder
 
@@ -219,7 +219,7 @@ def prepare(
 
 
 def _sandbox_baseline(task: Task) -> float:
-    from research_agent.execution import execute
+    from research_agent.execution.execute import execute
 
     result = execute(task, task.starter.read_text(), task.baseline_run)
     if result.score is None:
@@ -238,7 +238,7 @@ def load_task(task_id_or_path: str, cache: Path | None = None) -> Task:
 
     if is_external(task_id_or_path):
         return load_external(task_id_or_path, cache or default_cache())
-    from research_agent.speedrun.tasks import is_speedrun, prepare_speedrun
+    from research_agent.tasks.speedrun.tasks import is_speedrun, prepare_speedrun
 
     if is_speedrun(task_id_or_path) and not Path(task_id_or_path).exists():
         return prepare_speedrun(task_id_or_path, cache or default_cache())

@@ -44,14 +44,14 @@ from typing import Any
 import numpy as np
 import yaml
 
-from research_agent.tasks.spec import Task, TaskSpec, publish, staging_folder
-from research_agent.workspace_files import (
+from research_agent.solutions.workspace_files import (
     MissingWorkspaceFile,
     WorkspaceFileError,
     check,
     copy_out,
     load_array,
 )
+from research_agent.tasks.spec import Task, TaskSpec, publish, staging_folder
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,8 @@ class SubmissionGrader:
     hand it to :meth:`run` with the answers of that split: the validation answers carved out
     of the training data (``root/private/val_answers.csv``) for "val", the task's held-out
     answers for "test". Every file is read as a regular file inside the workspace (see
-    :mod:`research_agent.workspace_files`): a link or FIFO among the outputs is an error."""
+    :mod:`research_agent.solutions.workspace_files`): a link or FIFO among the outputs is an
+    error."""
 
     metric: str
     adapter: TabularAdapter | None = None
@@ -523,7 +524,7 @@ for rows, submission in (("test.csv", "submission.csv"), ("val.csv", "val_submis
 def sandbox_baseline(task: Task) -> float | None:
     """The validation score of ``task``'s starter solution, run in the sandbox (its workspace
     stays in ``task.baseline_run``); None, with a warning, when it fails."""
-    from research_agent.execution import execute
+    from research_agent.execution.execute import execute
 
     result = execute(task, task.starter.read_text(), task.baseline_run)
     if result.score is None:

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from research_agent.solution import render
-from research_agent.space import default_config
+from research_agent.solutions.program import render
+from research_agent.solutions.space import default_config
 from research_agent.tasks.external import (
     SAMPLE_STARTER,
     SUBMISSION,

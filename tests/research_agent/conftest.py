@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from research_agent.sandbox import Limits
+from research_agent.execution.sandbox import Limits
 from research_agent.tasks import Task, prepare
 
 FAST = Limits(wall_s=20.0, memory_mb=2048, nproc=32)

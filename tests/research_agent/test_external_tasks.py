@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import yaml
 
-from research_agent.execution import execute
+from research_agent.execution.execute import execute
 from research_agent.run import research
 from research_agent.tasks import Task, grade, load_task
 from research_agent.tasks.external import ExternalTaskError, carve, grader_python

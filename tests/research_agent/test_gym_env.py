@@ -10,7 +10,7 @@ from gymnasium.utils.env_checker import check_env
 from planning.domain import Parent
 from research_agent.gym_env import ENV_ID, ResearchEnv
 from research_agent.operators import ProgrammaticOperators
-from research_agent.solution import read_config
+from research_agent.solutions.program import read_config
 from research_agent.tasks import Task
 from tests.research_agent.conftest import FAST
 

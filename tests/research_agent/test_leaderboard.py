@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 import yaml
 
-from research_agent.aup import aup
 from research_agent.leaderboard import RUN_FILES, leaderboard, load_runs, task_votes
 from research_agent.operators import BACKENDS, Candidate, ProgrammaticOperators
+from research_agent.reporting.aup import aup
 from research_agent.run import research
 from research_agent.tasks import Task
 from tests.research_agent.test_search import research_cfg

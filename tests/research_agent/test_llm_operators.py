@@ -16,7 +16,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from planning.domain import Parent
-from research_agent.execution import execute
+from research_agent.execution.execute import execute
 from research_agent.journal import Journal
 from research_agent.operators import (
     CALLS_FILE,
@@ -30,8 +30,8 @@ from research_agent.operators.code_extraction import CodeExtractionError, extrac
 from research_agent.operators.config_edit import config_of, config_schema
 from research_agent.operators.memory import SearchMemory
 from research_agent.run import research
-from research_agent.solution import read_config
-from research_agent.space import families_for, random_config
+from research_agent.solutions.program import read_config
+from research_agent.solutions.space import families_for, random_config
 from research_agent.tasks import Task
 from tests.research_agent.test_search import executions_per_key, research_cfg
 from worldmodels.language.config import (

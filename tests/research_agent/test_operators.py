@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from planning.domain import ExpansionJob, Parent
-from research_agent.domain import ResearchDomain
 from research_agent.journal import Journal
 from research_agent.operators import (
     OperatorContext,
@@ -16,8 +15,9 @@ from research_agent.operators import (
     make_operators,
 )
 from research_agent.operators.programmatic import _describe as describe
-from research_agent.solution import ConfigBlockError, read_config, render, write_config
-from research_agent.space import default_config, families_for
+from research_agent.research_domain import ResearchDomain
+from research_agent.solutions.program import ConfigBlockError, read_config, render, write_config
+from research_agent.solutions.space import default_config, families_for
 from research_agent.tasks import Task
 from tests.research_agent.conftest import FAST
 

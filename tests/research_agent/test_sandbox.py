@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from research_agent import cgroup, sandbox
-from research_agent.execution import execute
-from research_agent.sandbox import drops_privileges, isolation_backend, visible_device
-from research_agent.spares import SPARES, imports_of
+from research_agent.execution import cgroup, sandbox
+from research_agent.execution.execute import execute
+from research_agent.execution.sandbox import drops_privileges, isolation_backend, visible_device
+from research_agent.execution.spares import SPARES, imports_of
 from research_agent.tasks import Task
 from tests.research_agent.conftest import FAST
 from tests.research_agent.hostile import HOSTILE
@@ -257,7 +257,7 @@ def test_without_a_writable_cgroup_rlimits_hold_and_the_run_log_says_so(
     monkeypatch.setattr(SPARES, "capacity", 0)
     sandbox._warn_without_cgroup.cache_clear()
     code = "import resource\nprint('as', resource.getrlimit(resource.RLIMIT_AS)[0])\n"
-    with caplog.at_level(logging.WARNING, logger="research_agent.sandbox"):
+    with caplog.at_level(logging.WARNING, logger="research_agent.execution.sandbox"):
         result = execute(wine, code, tmp_path, replace(FAST, memory_mb=256))
     assert result.limited_by == "rlimits" and f"as {256 * 2**20}\n" in result.stdout
     assert "no writable cgroup limits cpu, memory, pids here" in caplog.text

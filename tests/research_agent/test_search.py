@@ -9,13 +9,13 @@ import pytest
 from omegaconf import DictConfig, OmegaConf
 
 from planning.domain import ExpansionJob, Parent
-from research_agent.domain import ResearchDomain, run_time
 from research_agent.journal import Journal
 from research_agent.operators import ProgrammaticOperators
+from research_agent.research_domain import ResearchDomain, run_time
 from research_agent.run import build_domain, research
 from research_agent.search import STATE_FILE, make_policy, policy_name, run_search
-from research_agent.solution import read_config, render
-from research_agent.space import default_config, families_for
+from research_agent.solutions.program import read_config, render
+from research_agent.solutions.space import default_config, families_for
 from research_agent.tasks import Task
 from tests.hydra_compose import compose_config
 from tests.research_agent.conftest import FAST

@@ -10,10 +10,9 @@ import pytest
 
 from planning.domain import Expansion
 from planning.tree import SearchTree
-from research_agent.ensemble import combine, ensemble_code
-from research_agent.execution import execute
-from research_agent.report import selection_lines, split_lines
-from research_agent.selection import (
+from research_agent.execution.execute import execute
+from research_agent.reporting.report import selection_lines, split_lines
+from research_agent.selection.cross_validation import (
     Candidate,
     Selection,
     family_of,
@@ -25,8 +24,9 @@ from research_agent.selection import (
     supports_cross_validation,
     write_folds,
 )
-from research_agent.solution import render
-from research_agent.space import default_config
+from research_agent.selection.ensemble import combine, ensemble_code
+from research_agent.solutions.program import render
+from research_agent.solutions.space import default_config
 from research_agent.tasks import Task
 from research_agent.tasks.grading import grade
 from tests.research_agent.conftest import FAST

@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from research_agent.execution import execute
-from research_agent.solution import render
-from research_agent.space import default_config, random_config
+from research_agent.execution.execute import execute
+from research_agent.solutions.program import render
+from research_agent.solutions.space import default_config, random_config
 from research_agent.tasks import Task, prepare
 from research_agent.tasks.simulated import HORIZON, dynamics_windows
 from tests.research_agent.conftest import FAST

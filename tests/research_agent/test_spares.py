@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from research_agent import cgroup
-from research_agent.sandbox import Limits
-from research_agent.spares import Spares, imports_of
+from research_agent.execution import cgroup
+from research_agent.execution.sandbox import Limits
+from research_agent.execution.spares import Spares, imports_of
 from research_agent.tasks import Task
 from tests.research_agent.conftest import FAST
 
@@ -136,8 +136,8 @@ def test_capacity_bounds_the_waiting_spares(capacity: int, wine: Task, tmp_path:
 KILLED_RUN = """\
 import sys
 from pathlib import Path
-from research_agent.sandbox import Limits
-from research_agent.spares import SPARES, imports_of
+from research_agent.execution.sandbox import Limits
+from research_agent.execution.spares import SPARES, imports_of
 data, node = Path(sys.argv[1]), Path(sys.argv[2])
 code = "MARK = 'zzkilledrun.Mark'\\nopen('running', 'w').close()\\nimport time\\ntime.sleep(120)\\n"
 (node / "workspace").mkdir(parents=True)

@@ -10,17 +10,17 @@ import pytest
 import yaml
 
 from planning.domain import Parent
-from research_agent.execution import execute
+from research_agent.execution.execute import execute
 from research_agent.operators import ProgrammaticOperators
 from research_agent.run import research
-from research_agent.solution import read_config, write_config
-from research_agent.speedrun import CHAIN, fsr, num_records, parse_id, record_code, task_fsr
-from research_agent.speedrun.corpus import VOCAB, build, window_starts
-from research_agent.speedrun.corpus import queries as make_queries
-from research_agent.speedrun.presets import preset
-from research_agent.speedrun.records import Improvement, record_config
-from research_agent.speedrun.tasks import LAYOUT, prepare_speedrun, task_spec, write_folder
+from research_agent.solutions.program import read_config, write_config
 from research_agent.tasks import Task, grade, load_task
+from research_agent.tasks.speedrun import CHAIN, fsr, num_records, parse_id, record_code, task_fsr
+from research_agent.tasks.speedrun.corpus import VOCAB, build, window_starts
+from research_agent.tasks.speedrun.corpus import queries as make_queries
+from research_agent.tasks.speedrun.presets import preset
+from research_agent.tasks.speedrun.records import Improvement, record_config
+from research_agent.tasks.speedrun.tasks import LAYOUT, prepare_speedrun, task_spec, write_folder
 from tests.research_agent.test_search import research_cfg
 
 

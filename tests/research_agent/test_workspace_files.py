@@ -11,10 +11,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from research_agent.selection import _combine_predictions
-from research_agent.tasks import Task
-from research_agent.tasks.grading import gain_over_baseline, grade
-from research_agent.workspace_files import (
+from research_agent.selection.cross_validation import _combine_predictions
+from research_agent.solutions.workspace_files import (
     MissingWorkspaceFile,
     WorkspaceFileError,
     check,
@@ -22,6 +20,8 @@ from research_agent.workspace_files import (
     load_array,
     read_bytes,
 )
+from research_agent.tasks import Task
+from research_agent.tasks.grading import gain_over_baseline, grade
 
 
 @pytest.fixture

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from planning.ray_executor import RaySettings, ray_map, task_options
-from research_agent.distributed import RayGpus
+from research_agent.execution.distributed import RayGpus
+from research_agent.execution.sandbox import run_script
 from research_agent.journal import Journal
 from research_agent.run import research
-from research_agent.sandbox import run_script
 from research_agent.tasks import Task
 from tests.research_agent.conftest import FAST
 from tests.research_agent.test_search import executions_per_key, research_cfg

@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from research_agent.execution import ExecutionResult, execute
-from research_agent.sandbox import Limits
-from research_agent.solution import render
-from research_agent.space import (
+from research_agent.execution.execute import ExecutionResult, execute
+from research_agent.execution.sandbox import Limits
+from research_agent.solutions.program import render
+from research_agent.solutions.space import (
     FEATURE_ORDER,
     Config,
     Family,

@@ -14,7 +14,7 @@ temporary root, with the task's public data linked into that root, so that no pa
 can see (its mount table included) names the task, the run or their private data; the
 solution's workspace is moved there before it runs and back afterwards. A root holds a lock while
 its process lives: the roots of a killed run are removed at the next start (with the cgroups it
-left, see :func:`research_agent.cgroup.remove_stale`).
+left, see :func:`research_agent.execution.cgroup.remove_stale`).
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
-from research_agent import cgroup
-from research_agent.sandbox import Limits, Sandbox, SandboxResult, isolation_backend
+from research_agent.execution import cgroup
+from research_agent.execution.sandbox import Limits, Sandbox, SandboxResult, isolation_backend
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ class Spares:
         isolation: str | None = None,
         imports: frozenset[str] = frozenset(),
     ) -> SandboxResult:
-        """Run ``script`` of ``workspace`` as :func:`~research_agent.sandbox.run_script`
+        """Run ``script`` of ``workspace`` as :func:`~research_agent.execution.sandbox.run_script`
         does, in a spare sandbox when one fits (``imports``: the solution's, see
         :func:`imports_of`), and start a spare for the next solution like it."""
         isolation = isolation or isolation_backend()
@@ -285,5 +285,6 @@ def remove_stale_roots(parent: Path) -> list[Path]:
 
 
 SPARES = Spares()
-"""The process's spares, which :func:`research_agent.execution.execute` runs solutions in."""
+"""The process's spares, which :func:`research_agent.execution.execute.execute` runs
+solutions in."""
 atexit.register(SPARES.close)

@@ -8,7 +8,7 @@ both records' measured times. The score is the wall time of a run that reaches t
 :func:`fsr` turns it into the fraction of the speedup recovered.
 
 Grading is causal by construction: the graded splits are next-token queries whose labels occur
-in no input (see :mod:`research_agent.speedrun.corpus`), so a script that reads ahead in its
+in no input (see :mod:`research_agent.tasks.speedrun.corpus`), so a script that reads ahead in its
 inputs has nothing to read. ``val.npy`` (full sequences) is the script's own validation text,
 never graded.
 """
@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from research_agent.speedrun.corpus import VOCAB, build
-from research_agent.speedrun.presets import Preset, preset
-from research_agent.speedrun.records import CHAIN, num_records, record_code, record_name
 from research_agent.tasks.spec import Task, TaskSpec, publish, staging_folder
+from research_agent.tasks.speedrun.corpus import VOCAB, build
+from research_agent.tasks.speedrun.presets import Preset, preset
+from research_agent.tasks.speedrun.records import CHAIN, num_records, record_code, record_name
 
 HINTS = ("none", "pseudocode", "description")
 ID_PATTERN = re.compile(r"^speedrun(?:_(cpu|gpu|smoke))?_(\d+)(?:_(none|pseudocode|description))?$")
@@ -139,7 +139,7 @@ def task_spec(task_id: str, spec: Preset, index: int, t_record: float, t_next: f
 
 def sandbox_time(task: Task, code: str) -> float:
     """The graded wall time of ``code`` run in the sandbox on ``task`` (raises if it fails)."""
-    from research_agent.execution import execute
+    from research_agent.execution.execute import execute
 
     scratch = task.root / "timing_run"
     result = execute(task, code, scratch)

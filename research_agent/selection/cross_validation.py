@@ -34,14 +34,14 @@ from typing import Any
 import numpy as np
 
 from planning.tree import Node, SearchTree
-from research_agent.domain import BASELINE_KEY, run_time
-from research_agent.ensemble import combine, ensemble_code, min_members
-from research_agent.execution import SCRIPT, execute
-from research_agent.sandbox import Limits
-from research_agent.solution import read_config
+from research_agent.execution.execute import SCRIPT, execute
+from research_agent.execution.sandbox import Limits
+from research_agent.research_domain import BASELINE_KEY, run_time
+from research_agent.selection.ensemble import combine, ensemble_code, min_members
+from research_agent.solutions.program import read_config
+from research_agent.solutions.workspace_files import WorkspaceFileError, load_array, read_bytes
 from research_agent.tasks.grading import MAX_PREDICTION_BYTES, grade
 from research_agent.tasks.spec import Task
-from research_agent.workspace_files import WorkspaceFileError, load_array, read_bytes
 
 FOLD_INPUTS = ("train_X.npy", "train_y.npy", "val_X.npy")
 ENSEMBLE_SIZE = 3
@@ -382,7 +382,7 @@ def _combine_predictions(
 ) -> str | None:
     """Combine the ``splits``' prediction files of ``workspaces`` into ``out``; why not when
     one is missing, refused (a link, a FIFO, too large: read only as a regular file inside its
-    workspace, see :mod:`research_agent.workspace_files`) or they do not stack."""
+    workspace, see :mod:`research_agent.solutions.workspace_files`) or they do not stack."""
     out.mkdir(parents=True, exist_ok=True)
     for split in splits:
         name = f"{split}_predictions.npy"

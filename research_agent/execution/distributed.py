@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from planning.domain import Expansion, ExpansionJob
 from planning.executors import Executor, ExpandFn, InlineExecutor, ThreadExecutor
 from planning.ray_executor import RayExecutor, RaySettings, check_executor, ensure_ray, import_ray
-from research_agent.domain import GpuPool, ResearchDomain
+from research_agent.research_domain import GpuPool, ResearchDomain
 
 
 class RayGpus(GpuPool):

@@ -8,8 +8,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from research_agent.sandbox import Limits, SandboxResult
-from research_agent.spares import SPARES, imports_of
+from research_agent.execution.sandbox import Limits, SandboxResult
+from research_agent.execution.spares import SPARES, imports_of
 from research_agent.tasks.grading import grade
 from research_agent.tasks.spec import Task
 

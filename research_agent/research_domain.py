@@ -21,10 +21,10 @@ from typing import Any
 import numpy as np
 
 from planning.domain import Expansion, ExpansionJob
-from research_agent.execution import ExecutionResult, execute
+from research_agent.execution.execute import ExecutionResult, execute
+from research_agent.execution.sandbox import Limits
 from research_agent.journal import Journal, Record
 from research_agent.operators.base import Candidate, Operators
-from research_agent.sandbox import Limits
 from research_agent.tasks.spec import Task
 
 BASELINE_KEY = "baseline"
