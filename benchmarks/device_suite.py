@@ -489,7 +489,7 @@ def part_speedrun(ctx: Context) -> Outcome:
 
     from speedrun_chain import run_record
 
-    from research_agent.tasks.spec import Task
+    from research_agent.tasks.spec import TaskFolder
     from research_agent.tasks.speedrun.presets import preset
     from research_agent.tasks.speedrun.records import num_records, record_name
     from research_agent.tasks.speedrun.tasks import fsr, task_spec, write_folder
@@ -502,7 +502,7 @@ def part_speedrun(ctx: Context) -> Outcome:
     write_folder(root, spec, 0, "none")
     task_wall = min(spec.time_limit_s, max(1.0, ctx.left() - 5))  # the sandbox kills it first
     base = task_spec("speedrun_device_suite", spec, 0, 2.0, 1.0)
-    task = Task(root, dataclasses.replace(base, time_limit_s=task_wall))
+    task = TaskFolder(root, dataclasses.replace(base, time_limit_s=task_wall))
     runs: list[list[float]] = [[] for _ in range(count)]
     names = [record_name(i) for i in range(count)]
     passes = 1 if ctx.dry_run else 3  # round-robin, while time is left

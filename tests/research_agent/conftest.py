@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from research_agent.execution.execute import execute
 from research_agent.execution.sandbox import Limits
-from research_agent.tasks import Task, prepare
+from research_agent.tasks import TaskFolder, load_task
 
 FAST = Limits(wall_s=20.0, memory_mb=2048, nproc=32)
 
@@ -18,6 +19,6 @@ def tasks_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def wine(tasks_dir: Path) -> Task:
+def wine(tasks_dir: Path) -> TaskFolder:
     """The smallest built-in task (178 samples), baseline scored in the sandbox."""
-    return prepare("wine", tasks_dir)
+    return load_task("wine", tasks_dir, runner=execute)

@@ -3,16 +3,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from research_agent.tasks import RECIPES, Task, gain_over_baseline, grade, prepare
+from research_agent.tasks import RECIPES, TaskFolder, gain_over_baseline, grade, prepare
 
 
-def test_prepared_task_keeps_held_out_labels_private(wine: Task):
+def test_prepared_task_keeps_held_out_labels_private(wine: TaskFolder):
     public = {p.name for p in wine.public_dir.iterdir()}
     assert {"train_X.npy", "train_y.npy", "val_X.npy", "test_X.npy"} <= public
     assert not any("labels" in name for name in public)
     assert (wine.private_dir / "test_labels.npy").is_file()
     assert wine.private_dir.stat().st_mode & 0o077 == 0
-    assert Task.load(wine.root).spec == wine.spec
+    assert TaskFolder.load(wine.root).spec == wine.spec
     assert 0.5 < wine.spec.baseline_score < 1.0
 
 
@@ -32,7 +32,7 @@ def test_medals_respect_the_metric_direction(tmp_path):
     assert RECIPES["wine"].spec.medal(1.0) == "gold"
 
 
-def test_grading_scores_valid_predictions_and_rejects_tricks(wine: Task, tmp_path):
+def test_grading_scores_valid_predictions_and_rejects_tricks(wine: TaskFolder, tmp_path):
     labels = np.load(wine.private_dir / "val_labels.npy")
     good = tmp_path / "good.npy"
     np.save(good, labels)
@@ -44,7 +44,7 @@ def test_grading_scores_valid_predictions_and_rejects_tricks(wine: Task, tmp_pat
     assert "error" in grade(wine, tmp_path / "missing.npy", "val")
 
 
-def test_gain_over_baseline_is_paired_and_says_when_it_is_noise(wine: Task, tmp_path):
+def test_gain_over_baseline_is_paired_and_says_when_it_is_noise(wine: TaskFolder, tmp_path):
     labels = np.load(wine.private_dir / "val_labels.npy")
     baseline = np.load(wine.baseline_run / "workspace" / "val_predictions.npy")
     workspace = tmp_path / "workspace"

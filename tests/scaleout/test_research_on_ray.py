@@ -20,7 +20,7 @@ from research_agent.execution.distributed import RayGpus
 from research_agent.execution.sandbox import run_script
 from research_agent.journal import Journal
 from research_agent.run import research
-from research_agent.tasks import Task
+from research_agent.tasks import TaskFolder
 from tests.research_agent.conftest import FAST
 from tests.research_agent.test_search import executions_per_key, research_cfg
 
@@ -53,7 +53,7 @@ def journal_view(run_dir: Path) -> tuple[list[tuple[int, str]], dict[str, dict[s
 
 
 @pytest.fixture(scope="module")
-def local_run(wine: Task, tasks_dir: Path, tmp_path_factory) -> Path:
+def local_run(wine: TaskFolder, tasks_dir: Path, tmp_path_factory) -> Path:
     run_dir = tmp_path_factory.mktemp("local_run")
     research(research_cfg(tasks_dir, [*STEPS, "executor=local"]), run_dir)
     return run_dir
@@ -150,7 +150,9 @@ def _show_gpu(workspace: Path, data_dir: Path, _: object) -> tuple[int | None, s
     return gpu, result.stdout.strip()
 
 
-def test_sandboxed_solution_gets_the_gpu_its_ray_task_asked_for(ray_local, wine: Task, tmp_path):
+def test_sandboxed_solution_gets_the_gpu_its_ray_task_asked_for(
+    ray_local, wine: TaskFolder, tmp_path
+):
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     (workspace / "show.py").write_text("import os; print(os.environ['CUDA_VISIBLE_DEVICES'])")
