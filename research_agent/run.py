@@ -160,7 +160,9 @@ def research(cfg: DictConfig, output_dir: str | Path | None = None) -> dict[str,
     domain = build_domain(cfg, task, ctx.output_dir, spares)
     log.info("task %s, %s search, sandbox %s", task.spec.id, name, isolation_backend())
     ray_settings = RaySettings(**cfg.ray)
-    executor = make_executor(cfg.executor, cfg.workers, domain, ray_settings, cfg.sandbox.cpus)
+    executor = make_executor(
+        cfg.executor, cfg.workers, domain, settings=ray_settings, cpus=cfg.sandbox.cpus
+    )
     choice = cfg.selection
     seconds = search_time(task, cfg.budget.time, choice.folds, choice.time_fraction)
     stop, started = stop_on_sigterm(), time.perf_counter()

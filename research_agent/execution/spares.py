@@ -15,6 +15,11 @@ can see (its mount table included) names the task, the run or their private data
 solution's workspace is moved there before it runs and back afterwards. A root holds a lock while
 its process lives: the roots of a killed run are removed at the next start (with the cgroups it
 left, see :func:`research_agent.execution.cgroup.remove_stale`).
+
+A :class:`Spares` is an object its owner passes to
+:func:`~research_agent.execution.execute.execute`: a research run owns one, sized by
+``sandbox.spares``, and closes it when its solution is chosen (its root is removed when the
+process ends in any case).
 """
 
 from __future__ import annotations

@@ -1,9 +1,32 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from research_agent.tasks import RECIPES, TaskFolder, gain_over_baseline, grade, prepare
+from research_agent.tasks import (
+    RECIPES,
+    SOURCES,
+    TaskFolder,
+    find_source,
+    gain_over_baseline,
+    grade,
+    load_task,
+    prepare,
+    register_task_source,
+)
+
+
+@dataclass
+class Ran:
+    score: float | None
+    error: str | None = None
+
+
+def never_runs(task: TaskFolder, code: str, node_dir: Path) -> Ran:
+    raise AssertionError("a prepared task runs nothing")
 
 
 def test_prepared_task_keeps_held_out_labels_private(wine: TaskFolder):
@@ -23,6 +46,59 @@ def test_tasks_are_prepared_offline_with_a_given_baseline_scorer(tmp_path):
     assert prepare("diabetes", tmp_path).spec.baseline_score == 55.0
     with pytest.raises(KeyError, match="unknown built-in task"):
         prepare("nope", tmp_path)
+
+
+def test_a_task_is_named_by_its_sources_prefix_or_a_bare_name_the_source_claims(
+    wine: TaskFolder, tasks_dir: Path
+):
+    for name in ("wine", "builtin:wine", str(wine.root)):
+        assert load_task(name, tasks_dir, runner=never_runs).root == wine.root
+    named = {name: find_source(name) for name in ("speedrun_1", "mlgym:x.yaml", "mlebench:c")}
+    assert {name: found[0].prefix for name, found in named.items()} == {
+        "speedrun_1": "speedrun",
+        "mlgym:x.yaml": "mlgym",
+        "mlebench:c": "mlebench",
+    }
+    assert find_source("some/task_folder") is None and find_source("nowhere:x") is None
+
+
+def test_preparing_a_task_runs_its_starter_with_the_runner_passed_in(tmp_path: Path):
+    ran = []
+
+    def runner(task: TaskFolder, code: str, node_dir: Path) -> Ran:
+        ran.append((task.spec.id, code == task.starter.read_text(), node_dir.name))
+        return Ran(61.5)
+
+    task = load_task("diabetes", tmp_path, runner=runner)
+    assert ran == [("diabetes", True, "baseline_run")]  # the starter, once
+    assert task.spec.baseline_score == 61.5
+    with pytest.raises(RuntimeError, match="the baseline of wine failed: it broke"):
+        load_task("wine", tmp_path, runner=lambda task, code, node_dir: Ran(None, "it broke"))
+
+
+def test_a_registered_task_source_answers_for_its_prefix(tmp_path: Path, wine: TaskFolder):
+    @register_task_source
+    class Copies:
+        """Tasks named copy:<id>: the wine task (a stand-in for a new benchmark's tasks)."""
+
+        prefix = "copy"
+        usage = "copy:<id>"
+
+        def claims(self, name: str) -> bool:
+            return False
+
+        def check(self, name: str) -> None:
+            return None
+
+        def load(self, name: str, cache: Path, runner) -> TaskFolder:
+            return wine
+
+    try:
+        assert load_task("copy:anything", tmp_path, runner=never_runs) is wine
+        with pytest.raises(ValueError, match="registered for 'copy' already"):
+            register_task_source(Copies)
+    finally:
+        del SOURCES["copy"]
 
 
 def test_medals_respect_the_metric_direction(tmp_path):
