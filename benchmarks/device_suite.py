@@ -21,7 +21,7 @@ it had recorded so far):
 * ``worldmodel``: one world-model update at batch 256, horizon 3 (the 5M preset;
   ``benchmarks/worldmodel_speed.py``), eager float32 and compiled. Goal: compiled ≤ 5 ms.
 * ``sandbox``: a research solution that trains a small torch network on the GPU, run through
-  ``research_agent.execution.execute`` with GPU 0 under the task's sandbox limits. Goal: it
+  ``research_agent.execution.execute.execute`` with GPU 0 under the task's sandbox limits. Goal: it
   finds the GPU, allocates, trains, and its predictions are graded (accuracy ≥ 0.9 on digits).
 * ``llm``: the embedded language model's (SmolLM2-135M) decode tokens/s on CUDA in bfloat16
   (``benchmarks/llm_throughput.py``). Goal: faster than the CPU in the same run. Without the
@@ -319,7 +319,7 @@ MIN_ACCURACY = 0.9
 
 
 def part_sandbox(ctx: Context) -> Outcome:
-    from research_agent.execution import execute, task_limits
+    from research_agent.execution.execute import execute, task_limits
     from research_agent.tasks.builtin import prepare
 
     task = prepare("digits", ctx.scratch / "tasks", score_baseline=lambda _task: 0.0)
@@ -489,10 +489,10 @@ def part_speedrun(ctx: Context) -> Outcome:
 
     from speedrun_chain import run_record
 
-    from research_agent.speedrun.presets import preset
-    from research_agent.speedrun.records import num_records, record_name
-    from research_agent.speedrun.tasks import fsr, task_spec, write_folder
-    from research_agent.tasks.spec import Task
+    from research_agent.tasks.spec import TaskFolder
+    from research_agent.tasks.speedrun.presets import preset
+    from research_agent.tasks.speedrun.records import num_records, record_name
+    from research_agent.tasks.speedrun.tasks import fsr, task_spec, write_folder
 
     spec = preset("gpu")
     if ctx.dry_run:  # the toy preset, with a target that a loaded CPU reaches in seconds
@@ -502,7 +502,7 @@ def part_speedrun(ctx: Context) -> Outcome:
     write_folder(root, spec, 0, "none")
     task_wall = min(spec.time_limit_s, max(1.0, ctx.left() - 5))  # the sandbox kills it first
     base = task_spec("speedrun_device_suite", spec, 0, 2.0, 1.0)
-    task = Task(root, dataclasses.replace(base, time_limit_s=task_wall))
+    task = TaskFolder(root, dataclasses.replace(base, time_limit_s=task_wall))
     runs: list[list[float]] = [[] for _ in range(count)]
     names = [record_name(i) for i in range(count)]
     passes = 1 if ctx.dry_run else 3  # round-robin, while time is left

@@ -31,24 +31,25 @@ from omegaconf import OmegaConf
 from scipy.stats import rankdata
 
 from planning.tree import Node
-from research_agent.baselines import optuna_search, random_search
 from research_agent.config import SelectionConfig
-from research_agent.domain import ResearchDomain
-from research_agent.execution import task_limits
+from research_agent.execution.execute import execute, task_limits
+from research_agent.execution.sandbox import isolation_backend
+from research_agent.execution.spares import Spares
 from research_agent.journal import Journal
 from research_agent.leaderboard import normalised_scores
 from research_agent.operators import OperatorContext, make_operators
-from research_agent.sandbox import isolation_backend
+from research_agent.research_domain import ResearchDomain
 from research_agent.search import POLICIES, make_policy, run_search
-from research_agent.selection import search_time, select_solution
-from research_agent.solution import read_config
-from research_agent.tasks import RECIPES, Task, TaskSpec, gain_over_baseline, grade, load_task
+from research_agent.selection.cross_validation import search_time, select_solution
+from research_agent.solutions.program import read_config
+from research_agent.tasks import RECIPES, TaskFolder, TaskSpec, gain_over_baseline, grade, load_task
+from research_agent.tuners import optuna_search, random_search
 from runkit import CONFIG_DIR
 
 TUNERS = {"random": random_search, "optuna_tpe": optuna_search}
 
 
-def scores(task: Task, workspace: Path | None, val: float | None) -> dict[str, Any]:
+def scores(task: TaskFolder, workspace: Path | None, val: float | None) -> dict[str, Any]:
     """The validation score ``val`` of the solution that ran in ``workspace`` (None: no
     solution ran without a bug), its test score and its validation gain over the baseline."""
     if workspace is None:
@@ -61,7 +62,7 @@ def scores(task: Task, workspace: Path | None, val: float | None) -> dict[str, A
     }
 
 
-def node_scores(task: Task, node: Node | None, out: Path) -> dict[str, Any]:
+def node_scores(task: TaskFolder, node: Node | None, out: Path) -> dict[str, Any]:
     """:func:`scores` of a policy run's ``node``."""
     if node is None:
         return scores(task, None, None)
@@ -70,29 +71,39 @@ def node_scores(task: Task, node: Node | None, out: Path) -> dict[str, Any]:
 
 
 def run_policy(
-    name: str, task: Task, seconds: float, out: Path, seed: int, settings: dict[str, Any]
+    name: str, task: TaskFolder, seconds: float, out: Path, seed: int, settings: dict[str, Any]
 ) -> dict[str, Any]:
     """A policy's search with ``settings`` and its final choice by cross-validation (the
     research entry point's defaults), with the scores of the best-by-validation node of the
     same search beside."""
     journal = Journal(out / "journal.jsonl")
     operators = make_operators("programmatic", OperatorContext(journal))
-    domain = ResearchDomain(task, operators, out / "nodes", journal, task_limits(task))
-    policy = make_policy(name, {**settings, "seed": seed})
-    choice = SelectionConfig()
-    budget = search_time(task, seconds, choice.folds, choice.time_fraction)
-    outcome = run_search(policy, domain, out, None, budget, start_from_baseline=True)
-    selection = select_solution(
-        task,
-        outcome.tree,
-        out,
-        choice.folds,
-        choice.candidates,
-        domain.limits,
-        None,
-        max(0.0, seconds - outcome.seconds),
-        choice.ensemble,
-    )
+    with Spares() as spares:  # as the entry point's default sandbox.spares
+        domain = ResearchDomain(
+            task, operators, out / "nodes", journal, task_limits(task), spares=spares
+        )
+        policy = make_policy(name, {**settings, "seed": seed})
+        choice = SelectionConfig()
+        budget = search_time(task, seconds, choice.folds, choice.time_fraction)
+        outcome = run_search(
+            policy,
+            domain,
+            out,
+            budget_steps=None,
+            budget_seconds=budget,
+            start_from_baseline=True,
+        )
+        selection = select_solution(
+            task,
+            outcome.tree,
+            out,
+            folds=choice.folds,
+            size=choice.candidates,
+            limits=domain.limits,
+            seconds=max(0.0, seconds - outcome.seconds),
+            ensemble=choice.ensemble,
+            spares=spares,
+        )
     return {
         **node_scores(task, selection.chosen, out),
         "by_validation": node_scores(task, outcome.tree.best_node(), out),
@@ -120,9 +131,12 @@ def chosen_by_validation(results: dict[str, dict[str, Any]]) -> dict[str, dict[s
     }
 
 
-def run_tuner(name: str, task: Task, seconds: float, out: Path, seed: int) -> dict[str, Any]:
+def run_tuner(name: str, task: TaskFolder, seconds: float, out: Path, seed: int) -> dict[str, Any]:
     initial = read_config(task.starter.read_text())  # every method starts from the baseline
-    outcome = TUNERS[name](task, seconds, out, task_limits(task), seed, initial)
+    with Spares() as spares:
+        outcome = TUNERS[name](
+            task, seconds, out, task_limits(task), seed=seed, initial=initial, spares=spares
+        )
     best = outcome.best(task)
     workspace = None if best is None else out / f"trial_{best[0]}" / "workspace"
     return {
@@ -159,13 +173,13 @@ def policy_settings(assignments: list[str], parser: argparse.ArgumentParser) -> 
     return settings
 
 
-def baseline(task: Task) -> dict[str, Any]:
+def baseline(task: TaskFolder) -> dict[str, Any]:
     predictions = task.baseline_run / "workspace" / "test_predictions.npy"
     test = grade(task, predictions, "test").get("score")
     return {"val": rounded(task.spec.baseline_score), "test": rounded(test)}
 
 
-def gain_interval(task: Task, workspace: Path) -> list[float] | None:
+def gain_interval(task: TaskFolder, workspace: Path) -> list[float] | None:
     """The paired bootstrap 95% interval of the validation gain over the baseline (None for
     tasks without per-sample metrics)."""
     gain = gain_over_baseline(task, workspace, "val")
@@ -378,7 +392,7 @@ def main() -> None:
     results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="research_bench_") as tmp:
         for task_id in args.tasks.split(","):
-            task = load_task(task_id)
+            task = load_task(task_id, runner=execute)
             runs = []
             for seed in seeds:
                 run: dict[str, Any] = {"baseline": baseline(task)}

@@ -19,25 +19,24 @@ import numpy as np
 import torch
 from machine import machine_info
 
-from research_agent.baselines import random_search
-from research_agent.execution import task_limits
-from research_agent.sandbox import isolation_backend
-from research_agent.spares import SPARES
+from research_agent.execution.execute import execute, task_limits
+from research_agent.execution.sandbox import isolation_backend
+from research_agent.execution.spares import Spares
 from research_agent.tasks import load_task
+from research_agent.tuners import random_search
 
 
 def measure(task_id: str, spares: int, seconds: float, out: Path) -> dict[str, object]:
     """Random search on ``task_id`` for ``seconds`` with ``spares`` spare sandboxes."""
-    SPARES.close()
-    SPARES.capacity, SPARES.used = spares, 0
-    task = load_task(task_id)
-    outcome = random_search(task, seconds, out, task_limits(task), seed=0)
+    task = load_task(task_id, runner=execute)
+    with Spares(capacity=spares) as sandboxes:
+        outcome = random_search(task, seconds, out, task_limits(task), seed=0, spares=sandboxes)
     times = [result.exec_time for _, result in outcome.trials]
     return {
         "solutions": len(outcome.trials),
         "per_minute": round(60 * len(outcome.trials) / outcome.seconds, 1),
         "median_exec_s": round(float(np.median(times)), 3),
-        "spares_used": SPARES.used,
+        "spares_used": sandboxes.used,
         "scores": [result.score for _, result in outcome.trials],
     }
 

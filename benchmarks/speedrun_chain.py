@@ -23,15 +23,17 @@ from pathlib import Path
 import torch
 from machine import machine_info
 
-from research_agent.execution import execute
-from research_agent.speedrun.presets import preset
-from research_agent.speedrun.records import num_records, record_code, record_name
-from research_agent.speedrun.tasks import task_spec, write_folder
+from research_agent.execution.execute import execute
 from research_agent.tasks.grading import grade
-from research_agent.tasks.spec import Task
+from research_agent.tasks.spec import TaskFolder
+from research_agent.tasks.speedrun.presets import preset
+from research_agent.tasks.speedrun.records import num_records, record_code, record_name
+from research_agent.tasks.speedrun.tasks import task_spec, write_folder
 
 
-def run_record(task: Task, index: int, scratch: Path, gpu: int | None = None) -> dict[str, float]:
+def run_record(
+    task: TaskFolder, index: int, scratch: Path, gpu: int | None = None
+) -> dict[str, float]:
     """One sandboxed run of record ``index`` (on GPU ``gpu``; None: no GPU visible): graded
     wall time, steps and training seconds."""
     node = scratch / f"record{index}"
@@ -67,7 +69,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "task"
         write_folder(root, spec, 0, "none")
-        task = Task(root, task_spec("speedrun_bench", spec, 0, 2.0, 1.0))
+        task = TaskFolder(root, task_spec("speedrun_bench", spec, 0, 2.0, 1.0))
         for _ in range(args.repeats):
             for index in range(count):
                 runs[index].append(run_record(task, index, Path(tmp)))

@@ -1,7 +1,8 @@
 """Structured-config schemas of ``python -m research_agent.run`` and ``research_agent.leaderboard``.
 
-The ``search`` group's schemas are the planning core's own policy configs: the research agent and
-the robots are driven by the same search policies with the same settings. The ``operators``
+The ``search`` group's schemas are the planning core's own policy configs plus the ``name`` of
+the policy they configure: the research agent and the robots are driven by the same search
+policies with the same settings. The ``operators``
 group picks the backend that writes solutions (its other fields are the backend's options).
 """
 
@@ -112,6 +113,28 @@ class LLMOperatorsConfig(OperatorsConfig):
 
 
 @dataclass
+class GreedySearchConfig(GreedyConfig):
+    """``search=greedy``: :class:`planning.greedy.GreedyConfig`, for the policy ``name``."""
+
+    name: str = "greedy"
+
+
+@dataclass
+class MCTSSearchConfig(MCTSConfig):
+    """``search=mcts``: :class:`planning.mcts.MCTSConfig`, for the policy ``name``."""
+
+    name: str = "mcts"
+
+
+@dataclass
+class EvolutionarySearchConfig(EvolutionaryConfig):
+    """``search=evolutionary``: :class:`planning.evolutionary.EvolutionaryConfig`, for the
+    policy ``name``."""
+
+    name: str = "evolutionary"
+
+
+@dataclass
 class ResearchConfig:
     """Search over solutions of ``task`` with the ``search`` policy and the ``operators``.
 
@@ -163,9 +186,9 @@ def register_configs() -> None:
     cs = ConfigStore.instance()
     cs.store(name="research_schema", node=ResearchConfig)
     cs.store(name="leaderboard_schema", node=LeaderboardConfig)
-    cs.store(group="search", name="greedy_schema", node=GreedyConfig)
-    cs.store(group="search", name="mcts_schema", node=MCTSConfig)
-    cs.store(group="search", name="evolutionary_schema", node=EvolutionaryConfig)
+    cs.store(group="search", name="greedy_schema", node=GreedySearchConfig)
+    cs.store(group="search", name="mcts_schema", node=MCTSSearchConfig)
+    cs.store(group="search", name="evolutionary_schema", node=EvolutionarySearchConfig)
     cs.store(group="operators", name="programmatic_schema", node=ProgrammaticOperatorsConfig)
     cs.store(group="operators", name="llm_schema", node=LLMOperatorsConfig)
 

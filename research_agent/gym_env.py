@@ -28,9 +28,10 @@ from typing import Any, ClassVar
 import gymnasium as gym
 from gymnasium import spaces
 
-from research_agent.execution import ExecutionResult, execute, task_limits
-from research_agent.sandbox import Limits
-from research_agent.tasks import Task, load_task
+from research_agent.execution.execute import ExecutionResult, execute, task_limits
+from research_agent.execution.sandbox import Limits
+from research_agent.execution.spares import Spares
+from research_agent.tasks import TaskFolder, load_task
 
 ENV_ID = "research_agent/Research-v0"
 CHARSET = string.printable
@@ -52,7 +53,7 @@ class ResearchEnv(gym.Env[dict[str, str], str]):
 
     def __init__(
         self,
-        task: str | Task = "wine",
+        task: str | TaskFolder = "wine",
         tasks_dir: str | None = None,
         max_steps: int = 20,
         workdir: str | None = None,
@@ -64,10 +65,15 @@ class ResearchEnv(gym.Env[dict[str, str], str]):
             raise ValueError(f"render_mode={render_mode!r}; valid: None, 'ansi'")
         if max_steps < 1:
             raise ValueError(f"max_steps must be at least 1, got {max_steps}")
-        self.task = task if isinstance(task, Task) else load_task(task, _path(tasks_dir))
+        self.task = (
+            task
+            if isinstance(task, TaskFolder)
+            else load_task(task, _path(tasks_dir), runner=execute)
+        )
         self.max_steps = max_steps
         self.limits = limits or task_limits(self.task)
         self.isolation = isolation
+        self.spares = Spares()  # its solutions' sandboxes, started ahead; closed with the env
         self.render_mode = render_mode
         self._tmp = None if workdir else tempfile.TemporaryDirectory(prefix="research_env_")
         self.workdir = Path(workdir or self._tmp.name)  # type: ignore[union-attr]
@@ -129,6 +135,7 @@ class ResearchEnv(gym.Env[dict[str, str], str]):
         return f"step {self.steps}, best {self.best}\n{self.output}\n"
 
     def close(self) -> None:
+        self.spares.close()
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
@@ -144,7 +151,14 @@ class ResearchEnv(gym.Env[dict[str, str], str]):
     def _validate(self) -> float:
         self.validations += 1
         node = self.workdir / f"step{self.steps:04d}-validation{self.validations}"
-        result = execute(self.task, self.code, node, self.limits, None, self.isolation)
+        result = execute(
+            self.task,
+            self.code,
+            node,
+            limits=self.limits,
+            isolation=self.isolation,
+            spares=self.spares,
+        )
         self.last = result
         if result.score is None:
             self.output = f"validation failed: {result.error}\n{result.stderr[-2000:]}"

@@ -32,9 +32,9 @@ from rich.table import Table
 
 import research_agent.config  # noqa: F401  (registers the leaderboard schema)
 from gametheory.voting import elo, sco_ratings
-from research_agent.aup import BASELINE, aup, profiles
 from research_agent.journal import node_records, parse_records
-from research_agent.workspace_files import WorkspaceFileError, read_bytes
+from research_agent.reporting.aup import BASELINE, aup, profiles
+from research_agent.solutions.workspace_files import WorkspaceFileError, read_bytes
 from runkit import hydra_entry_point, start_run
 
 log = logging.getLogger(__name__)

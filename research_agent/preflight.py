@@ -19,27 +19,27 @@ from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 
 from research_agent.resume import CONFIG_FILE, group_choices, resume_config
 from research_agent.search import JOURNAL_FILE, STATE_FILE
-from research_agent.speedrun.tasks import is_speedrun, parse_id
-from research_agent.tasks import RECIPES
-from research_agent.tasks.layouts import LAYOUTS, is_external
+from research_agent.tasks import SOURCES, find_source
 from runkit import Preflight, UsageError
 
 
 def check_task(task: str) -> None:
-    """Raise :class:`UsageError`, listing the tasks there are, unless ``task`` names one."""
-    if task in RECIPES or is_external(task) or (Path(task) / "task.yaml").is_file():
-        return
-    if is_speedrun(task):
+    """Raise :class:`UsageError`, listing the tasks there are, unless ``task`` names one (of
+    a task source, :mod:`research_agent.tasks.sources`, or a folder holding task.yaml)."""
+    found = find_source(task)
+    if found is not None:
+        source, name = found
         try:
-            parse_id(task)
+            source.check(name)
         except KeyError as error:
             raise UsageError(f"task={task}: {error.args[0]}") from None
         return
-    layouts = ", ".join(f"{layout}:<path>" for layout in LAYOUTS)
+    if (Path(task) / "task.yaml").is_file():
+        return
+    usages = "; ".join(source.usage for source in SOURCES.values())
     raise UsageError(
-        f"task={task} is not a task: not a built-in task and not a folder holding task.yaml. "
-        f"Built-in tasks: {', '.join(sorted(RECIPES))}; also speedrun_<i> (e.g. speedrun_0), "
-        f"another benchmark's layout ({layouts}) or the path of a task folder"
+        f"task={task} is not a task: no task source names it and it is not a folder holding "
+        f"task.yaml. {usages}; or the path of a task folder"
     )
 
 

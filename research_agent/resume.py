@@ -45,9 +45,12 @@ def saved_config(run_dir: Path) -> DictConfig:
         )
     try:
         saved = OmegaConf.load(path)
-        return OmegaConf.merge(OmegaConf.structured(ResearchConfig), saved)
+        merged = OmegaConf.merge(OmegaConf.structured(ResearchConfig), saved)
     except OmegaConfBaseException as error:
         raise UsageError(f"resume=true: {path} is not a research run's config: {error}") from None
+    if OmegaConf.select(merged, "search.name") is None and "search" in saved_choices(run_dir):
+        merged.search.name = saved_choices(run_dir)["search"]  # saved before search.name was
+    return merged
 
 
 def saved_choices(run_dir: Path) -> dict[str, str]:

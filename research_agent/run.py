@@ -7,7 +7,7 @@ best solution's test score (graded outside the sandbox on held-out labels) and m
 Continue a killed run with ``resume=true hydra.run.dir=<its run folder>``: it goes on with the
 config the run was started with (:mod:`research_agent.resume`). ``workers=N`` runs N
 solutions at a time (it sets the policy's ``parallel``), on threads or, with ``executor=ray``,
-as Ray tasks (``ray.address=auto`` on a cluster; see research_agent/distributed.py).
+as Ray tasks (``ray.address=auto`` on a cluster; see research_agent/execution/distributed.py).
 A SIGTERM stops the search after the solution in flight and still writes the report and
 metrics of the nodes done (the solution is then chosen by validation score); a second one kills.
 """
@@ -29,41 +29,52 @@ from omegaconf import DictConfig, OmegaConf
 import research_agent.config  # noqa: F401  (registers the schemas)
 from planning.ray_executor import RaySettings
 from planning.tree import Node, SearchTree
-from research_agent.distributed import make_executor
-from research_agent.domain import GpuPool, ResearchDomain, run_time
-from research_agent.execution import task_limits
+from research_agent.execution.distributed import make_executor
+from research_agent.execution.execute import execute, task_limits
+from research_agent.execution.gpus import GpuPool
+from research_agent.execution.sandbox import isolation_backend
+from research_agent.execution.spares import Spares
 from research_agent.journal import Journal
 from research_agent.operators import OperatorContext, make_operators
 from research_agent.preflight import check_new_run_folder, check_task
-from research_agent.report import plot_curve, score_curve, write_report
+from research_agent.reporting.report import plot_curve, score_curve, write_report
+from research_agent.research_domain import ResearchDomain, run_time
 from research_agent.resume import group_choices, record_resume, resume_config, with_run_groups
-from research_agent.sandbox import isolation_backend
 from research_agent.search import (
     JOURNAL_FILE,
     SearchOutcome,
     make_policy,
-    policy_name,
     run_search,
 )
-from research_agent.selection import Selection, held_out_scores, search_time, select_solution
-from research_agent.spares import SPARES
-from research_agent.speedrun.tasks import is_speedrun, task_fsr
-from research_agent.tasks import Task, gain_over_baseline, load_task
+from research_agent.selection.cross_validation import (
+    Selection,
+    held_out_scores,
+    search_time,
+    select_solution,
+)
+from research_agent.tasks import TaskFolder, gain_over_baseline, load_task
+from research_agent.tasks.speedrun.tasks import is_speedrun, task_fsr
 from runkit import UsageError, exit_with_usage_error, hydra_entry_point, progress_bar, start_run
 from runkit.run import output_folder
 
 log = logging.getLogger(__name__)
 
 
-def build_domain(cfg: DictConfig, task: Task, run_dir: Path) -> ResearchDomain:
-    """The search domain of ``cfg`` (operators, sandbox limits, GPUs) on ``task``; sets how
-    many spare sandboxes wait (``sandbox.spares``)."""
+def make_spares(cfg: DictConfig) -> Spares:
+    """The run's spare sandboxes: ``sandbox.spares`` of them wait for the next solutions."""
+    if cfg.sandbox.spares < 0:
+        raise ValueError(f"sandbox.spares must be >= 0 (0: no spares), got {cfg.sandbox.spares}")
+    return Spares(capacity=cfg.sandbox.spares)
+
+
+def build_domain(
+    cfg: DictConfig, task: TaskFolder, run_dir: Path, spares: Spares | None = None
+) -> ResearchDomain:
+    """The search domain of ``cfg`` (operators, sandbox limits, GPUs) on ``task``, running its
+    solutions in the sandboxes of ``spares`` (the run's, see :func:`make_spares`)."""
     options = OmegaConf.to_container(cfg.operators, resolve=True)
     assert isinstance(options, dict)
     sandbox = cfg.sandbox
-    if sandbox.spares < 0:
-        raise ValueError(f"sandbox.spares must be >= 0 (0: no spares), got {sandbox.spares}")
-    SPARES.capacity = sandbox.spares
     limits = task_limits(
         task,
         wall_s=sandbox.time_limit_s,
@@ -85,6 +96,7 @@ def build_domain(cfg: DictConfig, task: Task, run_dir: Path) -> ResearchDomain:
         gpus=GpuPool(gpus),
         isolation=None if sandbox.isolation == "auto" else sandbox.isolation,
         novelty_tries=cfg.novelty_tries,
+        spares=spares,
     )
 
 
@@ -106,7 +118,7 @@ def stop_on_sigterm() -> threading.Event:
     return stop
 
 
-def _progress_fields(tree: SearchTree, task: Task) -> dict[str, Any]:
+def _progress_fields(tree: SearchTree, task: TaskFolder) -> dict[str, Any]:
     best = tree.best_node()
     buggy = len(tree.buggy_nodes()) / max(1, len(tree))
     shown = best.info["val_score"] if best is not None else float("nan")
@@ -139,15 +151,18 @@ def research(cfg: DictConfig, output_dir: str | Path | None = None) -> dict[str,
         check_task(cfg.task)
         check_new_run_folder(run_dir)
     ctx = start_run(cfg, run_dir, write_config=not cfg.resume)
-    task = load_task(cfg.task, Path(cfg.tasks_dir) if cfg.tasks_dir else None)
+    task = load_task(cfg.task, Path(cfg.tasks_dir) if cfg.tasks_dir else None, runner=execute)
     settings = OmegaConf.to_container(cfg.search, resolve=True)
     assert isinstance(settings, dict)
-    name = policy_name(settings)
+    name = settings["name"]
     policy = make_policy(name, settings, cfg.workers)
-    domain = build_domain(cfg, task, ctx.output_dir)
+    spares = make_spares(cfg)  # closed once the solution is chosen (else when the process ends)
+    domain = build_domain(cfg, task, ctx.output_dir, spares)
     log.info("task %s, %s search, sandbox %s", task.spec.id, name, isolation_backend())
     ray_settings = RaySettings(**cfg.ray)
-    executor = make_executor(cfg.executor, cfg.workers, domain, ray_settings, cfg.sandbox.cpus)
+    executor = make_executor(
+        cfg.executor, cfg.workers, domain, settings=ray_settings, cpus=cfg.sandbox.cpus
+    )
     choice = cfg.selection
     seconds = search_time(task, cfg.budget.time, choice.folds, choice.time_fraction)
     stop, started = stop_on_sigterm(), time.perf_counter()
@@ -163,13 +178,13 @@ def research(cfg: DictConfig, output_dir: str | Path | None = None) -> dict[str,
                 policy,
                 domain,
                 ctx.output_dir,
-                cfg.budget.steps,
-                seconds,
-                cfg.workers,
-                cfg.resume,
-                on_step,
-                executor,
-                cfg.start_from_baseline,
+                budget_steps=cfg.budget.steps,
+                budget_seconds=seconds,
+                workers=cfg.workers,
+                resume=cfg.resume,
+                on_step=on_step,
+                executor=executor,
+                start_from_baseline=cfg.start_from_baseline,
             )
         except Terminated:
             executed = sum(run_time(node.info) for node in policy.tree)
@@ -181,13 +196,15 @@ def research(cfg: DictConfig, output_dir: str | Path | None = None) -> dict[str,
         task,
         outcome.tree,
         ctx.output_dir,
-        choice.folds,
-        choice.candidates,
-        domain.limits,
-        domain.isolation,
-        left,
-        choice.ensemble,
+        folds=choice.folds,
+        size=choice.candidates,
+        limits=domain.limits,
+        isolation=domain.isolation,
+        seconds=left,
+        ensemble=choice.ensemble,
+        spares=spares,
     )
+    spares.close()
     about = {
         "policy": name,
         "search_seed": settings["seed"],
@@ -203,7 +220,7 @@ def research(cfg: DictConfig, output_dir: str | Path | None = None) -> dict[str,
 
 
 def finish(
-    task: Task,
+    task: TaskFolder,
     tree: SearchTree,
     selection: Selection,
     run_dir: Path,

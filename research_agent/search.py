@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +26,9 @@ from planning.greedy import Greedy, GreedyConfig
 from planning.mcts import MCTS, MCTSConfig
 from planning.search_policy import SearchPolicy
 from planning.tree import Node, SearchTree
-from research_agent.distributed import JournalledExecutor
-from research_agent.domain import ResearchDomain, run_time
+from research_agent.execution.distributed import JournalledExecutor
 from research_agent.journal import Journal
+from research_agent.research_domain import ResearchDomain, run_time
 
 POLICIES: dict[str, tuple[type[SearchPolicy], type]] = {
     "greedy": (Greedy, GreedyConfig),
@@ -41,19 +41,15 @@ StepCallback = Callable[[SearchTree, list[Node]], None]
 
 
 def make_policy(name: str, settings: Mapping[str, Any], workers: int = 1) -> SearchPolicy:
-    """The policy ``name`` (greedy, mcts, evolutionary) with ``settings``; one job per worker."""
+    """The policy ``name`` (greedy, mcts, evolutionary) with ``settings`` (a ``search``
+    group's: the ``name`` they hold, if any, must be ``name``); one job per worker."""
     if name not in POLICIES:
         raise ValueError(f"unknown search policy {name!r}; known: {sorted(POLICIES)}")
+    if settings.get("name", name) != name:
+        raise ValueError(f"the search settings of {settings['name']!r} given for policy {name!r}")
     policy_cls, config_cls = POLICIES[name]
-    return policy_cls(config_cls(**{**dict(settings), "parallel": workers}))
-
-
-def policy_name(settings: Mapping[str, Any]) -> str:
-    """The policy whose config has exactly the fields of ``settings`` (a ``search`` group)."""
-    for name, (_, config_cls) in POLICIES.items():
-        if {f.name for f in fields(config_cls)} == set(settings):
-            return name
-    raise ValueError(f"no search policy has the settings {sorted(settings)}")
+    options = {key: value for key, value in settings.items() if key != "name"}
+    return policy_cls(config_cls(**{**options, "parallel": workers}))
 
 
 @dataclass

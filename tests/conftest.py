@@ -29,6 +29,8 @@ def tasks_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def wine(tasks_dir: Path):
     """The smallest built-in task (178 samples), baseline scored in the sandbox."""
-    from research_agent.tasks import prepare  # only the tests that ask for it import the agent
+    # only the tests that ask for it import the agent
+    from research_agent.execution.execute import execute
+    from research_agent.tasks import load_task
 
-    return prepare("wine", tasks_dir)
+    return load_task("wine", tasks_dir, runner=execute)

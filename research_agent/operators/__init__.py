@@ -14,14 +14,14 @@ from typing import Any
 from omegaconf import DictConfig
 
 from research_agent.journal import Journal
-from research_agent.operators.base import Candidate, Operators
+from research_agent.operators.base import Operators, ProposedSolution
 from research_agent.operators.call_log import CALLS_FILE, LoggedModel
 from research_agent.operators.config_edit import ConfigEditOperators
 from research_agent.operators.diagnosis import diagnose
 from research_agent.operators.llm import LLMOperators
 from research_agent.operators.memory import SearchMemory
 from research_agent.operators.programmatic import ProgrammaticOperators
-from research_agent.space import FAMILIES
+from research_agent.solutions.space import FAMILIES
 
 
 @dataclass(frozen=True)
@@ -83,12 +83,12 @@ def make_operators(
 __all__ = [
     "BACKENDS",
     "CALLS_FILE",
-    "Candidate",
     "ConfigEditOperators",
     "LLMOperators",
     "OperatorContext",
     "Operators",
     "ProgrammaticOperators",
+    "ProposedSolution",
     "diagnose",
     "make_operators",
 ]

@@ -25,14 +25,14 @@ import jsonschema
 import numpy as np
 
 from planning.domain import Parent
-from research_agent.operators.base import Candidate
+from research_agent.operators.base import ProposedSolution
 from research_agent.operators.call_log import labelled
 from research_agent.operators.diagnosis import diagnose
 from research_agent.operators.llm import prompt_environment
 from research_agent.operators.memory import SearchMemory, val_score
 from research_agent.operators.programmatic import ProgrammaticOperators, program_of
-from research_agent.solution import ConfigBlockError, read_config, write_config
-from research_agent.space import (
+from research_agent.solutions.program import ConfigBlockError, read_config, write_config
+from research_agent.solutions.space import (
     FEATURE_ORDER,
     Config,
     Family,
@@ -41,7 +41,7 @@ from research_agent.space import (
     families_for,
     family,
 )
-from research_agent.tasks.spec import Task
+from research_agent.tasks.spec import TaskFolder
 from worldmodels.language.base import LanguageModel
 from worldmodels.language.structured import extract_json, schema_violation
 from worldmodels.language.types import LanguageModelError
@@ -73,7 +73,7 @@ def _family_schema(fam: Family) -> dict[str, Any]:
     }
 
 
-def config_schema(task: Task) -> dict[str, Any]:
+def config_schema(task: TaskFolder) -> dict[str, Any]:
     """The JSON schema of the configs of ``task``: one branch per family that fits it."""
     branches = [_family_schema(f) for f in families_for(task.spec.kind, task.spec.image)]
     return branches[0] if len(branches) == 1 else {"anyOf": branches}
@@ -123,11 +123,13 @@ class ConfigEditOperators:
         self._prompts = prompt_environment()
         self._programmatic = ProgrammaticOperators(recall=self.recall)
 
-    def draft(self, task: Task, rng: np.random.Generator) -> Candidate:
+    def draft(self, task: TaskFolder, rng: np.random.Generator) -> ProposedSolution:
         ask = "Propose a configuration that differs from the ones tried."
         return self._propose("draft", task, rng, ask, [], None)
 
-    def improve(self, task: Task, parent: Parent, rng: np.random.Generator) -> Candidate:
+    def improve(
+        self, task: TaskFolder, parent: Parent, rng: np.random.Generator
+    ) -> ProposedSolution:
         config = _readable(parent.payload["code"])
         if config is None:
             return self.draft(task, rng)
@@ -139,7 +141,7 @@ class ConfigEditOperators:
         )
         return self._propose("improve", task, rng, ask, [parent], parent.payload["code"])
 
-    def debug(self, task: Task, parent: Parent, rng: np.random.Generator) -> Candidate:
+    def debug(self, task: TaskFolder, parent: Parent, rng: np.random.Generator) -> ProposedSolution:
         config = _readable(parent.payload["code"])
         if config is None:
             return self.draft(task, rng)
@@ -152,8 +154,8 @@ class ConfigEditOperators:
         return self._propose("debug", task, rng, ask, [parent], None)
 
     def crossover(
-        self, task: Task, first: Parent, second: Parent, rng: np.random.Generator
-    ) -> Candidate:
+        self, task: TaskFolder, first: Parent, second: Parent, rng: np.random.Generator
+    ) -> ProposedSolution:
         a, b = _readable(first.payload["code"]), _readable(second.payload["code"])
         if a is None or b is None:
             return self.improve(task, first, rng)
@@ -164,10 +166,10 @@ class ConfigEditOperators:
         )
         return self._propose("crossover", task, rng, ask, [first, second], None)
 
-    def analyze(self, task: Task, code: str, execution: dict[str, Any]) -> str:
+    def analyze(self, task: TaskFolder, code: str, execution: dict[str, Any]) -> str:
         return self._programmatic.analyze(task, code, execution)
 
-    def messages(self, task: Task, ask: str) -> list[dict[str, str]]:
+    def messages(self, task: TaskFolder, ask: str) -> list[dict[str, str]]:
         """The chat messages asking for one config of ``task`` (``ask``: the operator's part)."""
         scored = sorted(
             ((task.spec.signed(val_score(r)), r) for r in self.recall.scored()),
@@ -232,18 +234,18 @@ class ConfigEditOperators:
     def _propose(
         self,
         operator: str,
-        task: Task,
+        task: TaskFolder,
         rng: np.random.Generator,
         ask: str,
         parents: list[Parent],
         base_code: str | None,
-    ) -> Candidate:
+    ) -> ProposedSolution:
         seed = int(rng.integers(2**31))
         with labelled(self.model, operator):
             value, problem = self._ask(self.messages(task, ask), config_schema(task), seed)
         if value is None:
             fallback = getattr(self._programmatic, operator)(task, *parents, rng)
-            return Candidate(
+            return ProposedSolution(
                 fallback.code,
                 f"{operator}: no config from the model ({problem}); programmatic {fallback.plan}",
             )
@@ -259,7 +261,7 @@ class ConfigEditOperators:
         code = self._programmatic._untried(task, config, code_of, rng, 0.15, changes)
         where = " of node " + ", ".join(str(p.id) for p in parents) if parents else ""
         extra = f" (tried already; then {'; '.join(changes)})" if changes else ""
-        return Candidate(code, f"{operator}{where}: the model chose {chosen}{extra}")
+        return ProposedSolution(code, f"{operator}{where}: the model chose {chosen}{extra}")
 
 
 __all__ = ["ConfigEditOperators", "config_of", "config_schema"]

@@ -20,11 +20,11 @@ import numpy as np
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from planning.domain import Parent
-from research_agent.operators.base import Candidate
+from research_agent.operators.base import ProposedSolution
 from research_agent.operators.call_log import labelled
 from research_agent.operators.code_extraction import CodeExtractionError, extract_code, plan_of
 from research_agent.operators.memory import SearchMemory, check_variant, summarise
-from research_agent.tasks.spec import Task
+from research_agent.tasks.spec import TaskFolder
 from worldmodels.language.base import LanguageModel
 
 PROMPTS = Path(__file__).parent / "prompts"
@@ -79,21 +79,23 @@ class LLMOperators:
             raise ValueError(f"attempts must be at least 1, got {self.attempts}")
         self._prompts = prompt_environment()
 
-    def draft(self, task: Task, rng: np.random.Generator) -> Candidate:
+    def draft(self, task: TaskFolder, rng: np.random.Generator) -> ProposedSolution:
         return self._write("draft", task, rng, self.memory)
 
-    def improve(self, task: Task, parent: Parent, rng: np.random.Generator) -> Candidate:
+    def improve(
+        self, task: TaskFolder, parent: Parent, rng: np.random.Generator
+    ) -> ProposedSolution:
         return self._write("improve", task, rng, self.memory, parent)
 
-    def debug(self, task: Task, parent: Parent, rng: np.random.Generator) -> Candidate:
+    def debug(self, task: TaskFolder, parent: Parent, rng: np.random.Generator) -> ProposedSolution:
         return self._write("debug", task, rng, "ancestral", parent)
 
     def crossover(
-        self, task: Task, first: Parent, second: Parent, rng: np.random.Generator
-    ) -> Candidate:
+        self, task: TaskFolder, first: Parent, second: Parent, rng: np.random.Generator
+    ) -> ProposedSolution:
         return self._write("crossover", task, rng, "none", first, second)
 
-    def analyze(self, task: Task, code: str, execution: dict[str, Any]) -> str:
+    def analyze(self, task: TaskFolder, code: str, execution: dict[str, Any]) -> str:
         failed = execution.get("error") is not None
         prompt = self._prompts.get_template("analyze.j2").render(
             task=task.spec,
@@ -110,7 +112,7 @@ class LLMOperators:
         return answer.text.strip()
 
     def render(
-        self, operator: str, task: Task, memory: str, *parents: Parent
+        self, operator: str, task: TaskFolder, memory: str, *parents: Parent
     ) -> list[dict[str, str]]:
         """The chat messages (system, user) asking for ``operator`` on ``parents``."""
         recalled = self.recall.recall(memory, parents[0].id if len(parents) == 1 else None)
@@ -128,8 +130,13 @@ class LLMOperators:
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
     def _write(
-        self, operator: str, task: Task, rng: np.random.Generator, memory: str, *parents: Parent
-    ) -> Candidate:
+        self,
+        operator: str,
+        task: TaskFolder,
+        rng: np.random.Generator,
+        memory: str,
+        *parents: Parent,
+    ) -> ProposedSolution:
         messages = self.render(operator, task, memory, *parents)
         seed = int(rng.integers(2**31))
         answer = ""
@@ -151,12 +158,12 @@ class LLMOperators:
                     {"role": "user", "content": retry},
                 ]
                 continue
-            return Candidate(code, f"{operator}: {plan_of(answer)}")
+            return ProposedSolution(code, f"{operator}: {plan_of(answer)}")
         plan = f"{operator}: no valid program after {self.attempts} attempts"
-        return Candidate(answer, plan)
+        return ProposedSolution(answer, plan)
 
 
-def _baseline(task: Task) -> str:
+def _baseline(task: TaskFolder) -> str:
     if not task.starter.is_file():
         return ""
     code = task.starter.read_text()

@@ -33,11 +33,11 @@ from typing import Any
 import numpy as np
 
 from planning.domain import Parent
-from research_agent.operators.base import Candidate
+from research_agent.operators.base import ProposedSolution
 from research_agent.operators.diagnosis import diagnose
 from research_agent.operators.memory import SearchMemory, val_score
-from research_agent.solution import ConfigBlockError, read_config, render, write_config
-from research_agent.space import (
+from research_agent.solutions.program import ConfigBlockError, read_config, render, write_config
+from research_agent.solutions.space import (
     FEATURE_ORDER,
     Config,
     canonical_features,
@@ -46,7 +46,7 @@ from research_agent.space import (
     family,
     random_config,
 )
-from research_agent.tasks.spec import Task
+from research_agent.tasks.spec import TaskFolder
 
 CHEAPER = ("epochs", "n_estimators", "max_iter", "channels")
 SMALLER = ("batch_size", "n_estimators", "channels")
@@ -68,19 +68,21 @@ class ProgrammaticOperators:
         default_factory=dict, init=False, repr=False
     )
 
-    def draft(self, task: Task, rng: np.random.Generator) -> Candidate:
+    def draft(self, task: TaskFolder, rng: np.random.Generator) -> ProposedSolution:
         tried = self._tried_families()
         config = random_config(task.spec.kind, task.spec.image, rng, tried)
         config["features"] = default_config(config["model"])["features"]
         code = self._untried(task, config, self._render(task), rng, self.family_prob, [])
-        return Candidate(code, f"draft: {_describe(config)}")
+        return ProposedSolution(code, f"draft: {_describe(config)}")
 
     def _tried_families(self) -> frozenset[str]:
         """The model families of the run's solutions so far (unreadable ones skipped)."""
         configs = (self._recalled_config(r["code"]) for r in self.recall.tried())
         return frozenset(config["model"] for config in configs if config is not None)
 
-    def improve(self, task: Task, parent: Parent, rng: np.random.Generator) -> Candidate:
+    def improve(
+        self, task: TaskFolder, parent: Parent, rng: np.random.Generator
+    ) -> ProposedSolution:
         try:
             config = read_config(parent.payload["code"])
         except ConfigBlockError as exc:
@@ -91,9 +93,9 @@ class ProgrammaticOperators:
         code_of = partial(write_config, parent.payload["code"])
         code = self._untried(task, config, code_of, rng, family_prob, changes)
         plan = f"improve node {parent.id}{' (stalled)' if stalled else ''}: " + "; ".join(changes)
-        return Candidate(code, plan)
+        return ProposedSolution(code, plan)
 
-    def debug(self, task: Task, parent: Parent, rng: np.random.Generator) -> Candidate:
+    def debug(self, task: TaskFolder, parent: Parent, rng: np.random.Generator) -> ProposedSolution:
         kind = diagnose(parent.info) or "error"
         try:
             config = read_config(parent.payload["code"])
@@ -101,16 +103,16 @@ class ProgrammaticOperators:
         except (ConfigBlockError, KeyError, TypeError):
             fallback = default_config(families_for(task.spec.kind)[0].name)
             plan = f"debug {kind}: unreadable config, baseline"
-            return Candidate(self._render(task)(fallback), plan)
+            return ProposedSolution(self._render(task)(fallback), plan)
         rules = {"timeout": _cheaper, "oom": _smaller, "nan": _impute}
         changes = [rules.get(kind, _no_change)(config)]
         code = self._untried(task, config, self._render(task), rng, self.family_prob, changes)
         plan = f"debug node {parent.id} ({kind}): {'; '.join(changes)}, template re-rendered"
-        return Candidate(code, plan)
+        return ProposedSolution(code, plan)
 
     def crossover(
-        self, task: Task, first: Parent, second: Parent, rng: np.random.Generator
-    ) -> Candidate:
+        self, task: TaskFolder, first: Parent, second: Parent, rng: np.random.Generator
+    ) -> ProposedSolution:
         try:
             a, b = read_config(first.payload["code"]), read_config(second.payload["code"])
         except ConfigBlockError:
@@ -128,9 +130,11 @@ class ProgrammaticOperators:
         if family(child["model"]).template != "tabular":
             child["features"] = []
         code = self._untried(task, child, self._render(task), rng, self.family_prob, [])
-        return Candidate(code, f"crossover of nodes {first.id} and {second.id}: {_describe(child)}")
+        return ProposedSolution(
+            code, f"crossover of nodes {first.id} and {second.id}: {_describe(child)}"
+        )
 
-    def analyze(self, task: Task, code: str, execution: dict[str, Any]) -> str:
+    def analyze(self, task: TaskFolder, code: str, execution: dict[str, Any]) -> str:
         kind = diagnose(execution)
         seconds = execution.get("exec_time", 0.0)
         if kind is None:
@@ -138,13 +142,13 @@ class ProgrammaticOperators:
             return f"ran in {seconds:.1f} s; validation {task.spec.metric} {score:.4g}"
         return f"failed ({kind}) after {seconds:.1f} s: {execution.get('error')}"
 
-    def _render(self, task: Task) -> Callable[[Config], str]:
+    def _render(self, task: TaskFolder) -> Callable[[Config], str]:
         """The program of a config of ``task``."""
         return partial(program_of, task)
 
     def _untried(
         self,
-        task: Task,
+        task: TaskFolder,
         config: Config,
         code_of: Callable[[Config], str],
         rng: np.random.Generator,
@@ -162,7 +166,7 @@ class ProgrammaticOperators:
             code = code_of(config)
         return code
 
-    def _stalled(self, task: Task, parent: Parent) -> bool:
+    def _stalled(self, task: TaskFolder, parent: Parent) -> bool:
         """Whether the memory recalls ``stall_after`` children of ``parent``, none better."""
         children = self.recall.recall("sibling", parent.id)
         if len(children) < self.stall_after or parent.info.get("val_score") is None:
@@ -171,7 +175,7 @@ class ProgrammaticOperators:
         scores = [val_score(c) for c in children]
         return not any(s is not None and task.spec.signed(s) > bar for s in scores)
 
-    def _best_of_families(self, task: Task) -> dict[str, tuple[float, int, Config]]:
+    def _best_of_families(self, task: TaskFolder) -> dict[str, tuple[float, int, Config]]:
         """Per model family, the (signed score, node id, config) of its best solution so far."""
         best: dict[str, tuple[float, int, Config]] = {}
         for record in self.recall.scored():
@@ -195,7 +199,9 @@ class ProgrammaticOperators:
             self._recalled_configs[code] = config
         return self._recalled_configs[code]
 
-    def _switch_family(self, task: Task, config: Config, rng: np.random.Generator) -> str | None:
+    def _switch_family(
+        self, task: TaskFolder, config: Config, rng: np.random.Generator
+    ) -> str | None:
         """Move ``config`` to another family of its template; None when there is none.
 
         Families are drawn with weight 1/rank of their best score so far (the untried ones
@@ -225,7 +231,7 @@ class ProgrammaticOperators:
         return f"model {fam.name} -> {new.name} (node {node}'s config), {_step(config, rng)}"
 
     def _edit(
-        self, task: Task, config: Config, rng: np.random.Generator, family_prob: float
+        self, task: TaskFolder, config: Config, rng: np.random.Generator, family_prob: float
     ) -> str:
         roll = rng.random()
         if roll < family_prob and (switched := self._switch_family(task, config, rng)):
@@ -238,7 +244,7 @@ class ProgrammaticOperators:
         return _step(config, rng)
 
 
-def program_of(task: Task, config: Config) -> str:
+def program_of(task: TaskFolder, config: Config) -> str:
     """The program of ``config``, a config of ``task``, rendered from its family's template."""
     if family(config["model"]).template == "gpt" and task.starter.is_file():
         # a speedrun task's own record is the template: keep its code and other settings
@@ -311,5 +317,5 @@ def _describe(config: Config) -> str:
     return f"{config['model']}({params}) features={config['features']}"
 
 
-def _with_plan(candidate: Candidate, prefix: str) -> Candidate:
-    return Candidate(candidate.code, prefix + candidate.plan)
+def _with_plan(candidate: ProposedSolution, prefix: str) -> ProposedSolution:
+    return ProposedSolution(candidate.code, prefix + candidate.plan)

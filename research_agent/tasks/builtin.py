@@ -3,12 +3,12 @@
 A task is written into ``<cache>/<id>/`` at first use: a fixed 60/20/20 train/validation/test
 split, validation and test labels kept in ``private/``, the baseline solution in ``starter/``
 and its validation score in ``task.yaml``. Other task families (e.g. embodied tasks) plug in by
-adding a :class:`TaskRecipe` to ``RECIPES`` (or by shipping a ready task folder).
+adding a :class:`TaskRecipe` to ``RECIPES`` (or by shipping a ready task folder). The source
+``builtin`` (``task=wine`` or ``task=builtin:wine``).
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -17,13 +17,14 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from research_agent.solution import render
-from research_agent.space import default_config
+from research_agent.solutions.program import render
+from research_agent.solutions.space import default_config
 from research_agent.tasks.simulated import dynamics_windows, write_control_task
-from research_agent.tasks.spec import Task, TaskSpec, publish, staging_folder
+from research_agent.tasks.sources import SolutionRunner, register_task_source, starter_score
+from research_agent.tasks.spec import TaskFolder, TaskSpec, publish, staging_folder
 
 Arrays = tuple[np.ndarray, np.ndarray]
-BaselineScorer = Callable[[Task], float]
+BaselineScorer = Callable[[TaskFolder], float]
 
 
 def _sklearn(name: str, images: bool = False) -> Callable[[], Arrays]:
@@ -157,12 +158,6 @@ RECIPES: dict[str, TaskRecipe] = {
 }
 
 
-def default_cache() -> Path:
-    """``$RESEARCH_TASKS_DIR`` or ``~/.cache/embodied-platform/research_tasks``."""
-    env = os.environ.get("RESEARCH_TASKS_DIR")
-    return Path(env) if env else Path.home() / ".cache" / "embodied-platform" / "research_tasks"
-
-
 def _write_split(recipe: TaskRecipe, root: Path) -> None:
     assert recipe.load is not None, f"{recipe.spec.id} has neither load nor write_data"
     x, y = recipe.load()
@@ -179,19 +174,20 @@ def _write_split(recipe: TaskRecipe, root: Path) -> None:
         np.save(root / labels_dir / f"{split}{'_y' if split == 'train' else '_labels'}.npy", y[idx])
 
 
-def prepare(
-    task_id: str, cache: Path | None = None, score_baseline: BaselineScorer | None = None
-) -> Task:
-    """The task folder of built-in ``task_id``, written on first use.
+def prepare(task_id: str, cache: Path, score_baseline: BaselineScorer | None = None) -> TaskFolder:
+    """The task folder of built-in ``task_id`` under ``cache``, written on first use.
 
-    ``score_baseline(task)`` gives the baseline's validation score (by default: run the starter
-    solution in the sandbox); it is stored in ``task.yaml``.
+    ``score_baseline(task)`` gives the baseline's validation score, stored in ``task.yaml``
+    (:func:`sandbox_baseline` runs the starter solution in the sandbox); it is needed only
+    when the folder is written.
     """
     if task_id not in RECIPES:
         raise KeyError(f"unknown built-in task {task_id!r}; known: {sorted(RECIPES)}")
-    root = (cache or default_cache()) / task_id
+    root = cache / task_id
     if (root / "task.yaml").is_file():
-        return Task.load(root)
+        return TaskFolder.load(root)
+    if score_baseline is None:
+        raise ValueError(f"preparing task {task_id} scores its baseline: pass score_baseline")
     recipe = RECIPES[task_id]
     tmp = staging_folder(root)
     for sub in ("public", "private", "starter"):
@@ -211,35 +207,37 @@ def prepare(
         path.chmod(
             (0o700 if private else 0o755) if path.is_dir() else (0o600 if private else 0o644)
         )
-    task = Task(tmp, recipe.spec)
-    scorer = score_baseline or _sandbox_baseline
-    spec = replace(recipe.spec, baseline_score=scorer(task))
+    task = TaskFolder(tmp, recipe.spec)
+    spec = replace(recipe.spec, baseline_score=score_baseline(task))
     (tmp / "task.yaml").write_text(yaml.safe_dump(asdict(spec), sort_keys=False))
     return publish(tmp, root)
 
 
-def _sandbox_baseline(task: Task) -> float:
-    from research_agent.execution import execute
+def sandbox_baseline(runner: SolutionRunner) -> BaselineScorer:
+    """A baseline scorer that runs the task's starter solution with ``runner`` (the sandbox)."""
 
-    result = execute(task, task.starter.read_text(), task.baseline_run)
-    if result.score is None:
-        raise RuntimeError(f"the baseline of {task.spec.id} failed: {result.error}")
-    return result.score
+    def score(task: TaskFolder) -> float:
+        result = starter_score(runner, task)
+        if result.score is None:
+            raise RuntimeError(f"the baseline of {task.spec.id} failed: {result.error}")
+        return result.score
+
+    return score
 
 
-def load_task(task_id_or_path: str, cache: Path | None = None) -> Task:
-    """A built-in task by id (prepared on first use; ``speedrun_*`` ids are the speedrun
-    tasks), a task in another benchmark's layout (``mlgym:<task config yaml>``,
-    ``mlebench:<competition folder>``: see :mod:`research_agent.tasks.external`), or a task
-    folder by path."""
-    if task_id_or_path in RECIPES:
-        return prepare(task_id_or_path, cache)
-    from research_agent.tasks.layouts import is_external, load_external
+@register_task_source
+class BuiltinTasks:
+    """The built-in suite (:data:`RECIPES`), by id."""
 
-    if is_external(task_id_or_path):
-        return load_external(task_id_or_path, cache or default_cache())
-    from research_agent.speedrun.tasks import is_speedrun, prepare_speedrun
+    prefix = "builtin"
+    usage = f"Built-in tasks: {', '.join(sorted(RECIPES))}"
 
-    if is_speedrun(task_id_or_path) and not Path(task_id_or_path).exists():
-        return prepare_speedrun(task_id_or_path, cache or default_cache())
-    return Task.load(task_id_or_path)
+    def claims(self, name: str) -> bool:
+        return name in RECIPES
+
+    def check(self, name: str) -> None:
+        if name not in RECIPES:
+            raise KeyError(f"unknown built-in task {name!r}; known: {sorted(RECIPES)}")
+
+    def load(self, name: str, cache: Path, runner: SolutionRunner) -> TaskFolder:
+        return prepare(name, cache, sandbox_baseline(runner))

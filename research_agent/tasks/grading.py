@@ -12,8 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from research_agent.tasks.spec import Task
-from research_agent.workspace_files import WorkspaceFileError, check, load_array, read_bytes
+from research_agent.solutions.workspace_files import (
+    WorkspaceFileError,
+    check,
+    load_array,
+    read_bytes,
+)
+from research_agent.tasks.spec import TaskFolder
 
 MAX_PREDICTION_BYTES = 64 * 2**20
 PREDICTIONS = ("val_predictions.npy", "test_predictions.npy")
@@ -31,9 +36,9 @@ def _evaluator(path: Path) -> ModuleType:
 
 def check_outputs(workspace: Path, names: tuple[str, ...] = PREDICTIONS) -> str | None:
     """Why one of the output files ``names`` in ``workspace`` will not be read back (a link, a
-    FIFO, over the size cap: see :mod:`research_agent.workspace_files`), or None. A node is
-    graded on its validation output, but its test output is read after the search: checking
-    it now makes a node that planted a link there buggy instead of chosen."""
+    FIFO, over the size cap: see :mod:`research_agent.solutions.workspace_files`), or None. A
+    node is graded on its validation output, but its test output is read after the search:
+    checking it now makes a node that planted a link there buggy instead of chosen."""
     for name in names:
         try:
             check(workspace, name, MAX_PREDICTION_BYTES)
@@ -43,7 +48,7 @@ def check_outputs(workspace: Path, names: tuple[str, ...] = PREDICTIONS) -> str 
 
 
 def grade(
-    task: Task, predictions: Path, split: str, exec_time: float | None = None
+    task: TaskFolder, predictions: Path, split: str, exec_time: float | None = None
 ) -> dict[str, Any]:
     """The evaluation JSON of ``predictions`` on ``split`` ("val" or "test"), with "error" set
     instead of "score" when the predictions are missing or invalid. ``exec_time`` (the run's
@@ -79,7 +84,7 @@ def grade(
 
 
 def gain_over_baseline(
-    task: Task, workspace: Path, split: str = "val", resamples: int = 1000, seed: int = 0
+    task: TaskFolder, workspace: Path, split: str = "val", resamples: int = 1000, seed: int = 0
 ) -> dict[str, Any] | None:
     """How much better the predictions in ``workspace`` score on ``split`` than the task's
     baseline run (positive is better, in the metric's units), with a paired bootstrap 95%

@@ -71,7 +71,7 @@ class TaskGrader(Protocol):
 
 
 @dataclass(frozen=True)
-class Task:
+class TaskFolder:
     """A task folder and its spec; ``grader`` replaces ``evaluate.py`` on the held-out labels
     for tasks that bring their own grader (MLGym, MLE-bench)."""
 
@@ -102,7 +102,7 @@ class Task:
         return self.root / "baseline_run"
 
     @classmethod
-    def load(cls, root: str | Path) -> Task:
+    def load(cls, root: str | Path) -> TaskFolder:
         """Read ``root/task.yaml``."""
         root = Path(root)
         raw = yaml.safe_load((root / "task.yaml").read_text())
@@ -116,11 +116,11 @@ def staging_folder(root: Path) -> Path:
     return tmp
 
 
-def publish(staged: Path, root: Path) -> Task:
+def publish(staged: Path, root: Path) -> TaskFolder:
     """Move the written task folder ``staged`` to ``root`` in one step (or drop it when another
     process published ``root`` meanwhile) and load it."""
     if root.exists():
         shutil.rmtree(staged)
     else:
         staged.rename(root)
-    return Task.load(root)
+    return TaskFolder.load(root)

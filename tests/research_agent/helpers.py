@@ -7,8 +7,8 @@ from pathlib import Path
 
 from omegaconf import DictConfig, OmegaConf
 
+from research_agent.execution.sandbox import Limits
 from research_agent.journal import Journal
-from research_agent.sandbox import Limits
 from tests.hydra_compose import compose_config
 
 FAST = Limits(wall_s=20.0, memory_mb=2048, nproc=32)

@@ -12,11 +12,17 @@ import numpy as np
 import pytest
 import yaml
 
-from research_agent.execution import execute
+from research_agent.execution.execute import execute
 from research_agent.run import research
-from research_agent.tasks import Task, grade, load_task
-from research_agent.tasks.external import ExternalTaskError, carve, grader_python
-from research_agent.tasks.mlebench import LeaderboardSpec, medal_thresholds, read_leaderboard
+from research_agent.tasks import TaskFolder, grade, load_task
+from research_agent.tasks.external.grading import grader_python
+from research_agent.tasks.external.mlebench import (
+    LeaderboardSpec,
+    medal_thresholds,
+    read_leaderboard,
+)
+from research_agent.tasks.external.task_config import ExternalTaskError
+from research_agent.tasks.external.validation_split import carve
 from tests.research_agent.helpers import FAST, research_cfg
 
 PATIENT = replace(FAST, wall_s=120.0)  # the template's sklearn import on a loaded machine
@@ -127,7 +133,7 @@ def make_competition(root: Path, leaderboard: list[float] | None = None) -> tupl
     return comp, data
 
 
-Loaded = tuple[Task, Path]
+Loaded = tuple[TaskFolder, Path]
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +143,7 @@ def tiny_comp(tmp_path_factory: pytest.TempPathFactory) -> Loaded:
     comp, data = make_competition(root)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MLEBENCH_DATA_DIR", str(data))
-        return load_task(f"mlebench:{comp}", root / "cache"), root
+        return load_task(f"mlebench:{comp}", root / "cache", runner=execute), root
 
 
 @pytest.fixture
@@ -195,7 +201,7 @@ def test_an_mle_bench_competition_loads_with_its_leaderboard(tiny_comp: Loaded):
     comp = root / "mle-bench" / "mlebench" / "competitions" / "tiny-comp"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MLEBENCH_DATA_DIR", str(root / "mle-data"))
-        again = load_task(f"mlebench:{comp}", root / "cache")
+        again = load_task(f"mlebench:{comp}", root / "cache", runner=execute)
     assert again.spec == task.spec  # the view folder is reused
 
 
@@ -311,31 +317,31 @@ def test_malformed_mle_bench_competitions_name_the_file_and_key(tmp_path: Path, 
     config = yaml.safe_load((comp / "config.yaml").read_text())
     cache = tmp_path / "cache"
     with pytest.raises(FileNotFoundError, match=r"nowhere.*MLE-bench competition folder"):
-        load_task(f"mlebench:{tmp_path / 'nowhere'}", cache)
+        load_task(f"mlebench:{tmp_path / 'nowhere'}", cache, runner=execute)
     (comp / "config.yaml").write_text(yaml.safe_dump({k: v for k, v in config.items()
                                                       if k != "grader"}))  # fmt: skip
     with pytest.raises(ExternalTaskError, match=r"config\.yaml: missing required key 'grader'"):
-        load_task(f"mlebench:{comp}", cache)
+        load_task(f"mlebench:{comp}", cache, runner=execute)
     broken = {**config, "grader": {"name": "accuracy", "grade_fn": "no_function_here"}}
     (comp / "config.yaml").write_text(yaml.safe_dump(broken))
     with pytest.raises(ExternalTaskError, match="grade_fn must be 'module:function'"):
-        load_task(f"mlebench:{comp}", cache)
+        load_task(f"mlebench:{comp}", cache, runner=execute)
     (comp / "config.yaml").write_text(yaml.safe_dump(config))
     (comp / "leaderboard.csv").write_text("teamId,points\n1,3\n")
     with pytest.raises(
         ExternalTaskError, match=r"leaderboard\.csv: the leaderboard has no 'score'"
     ):
-        load_task(f"mlebench:{comp}", cache)
+        load_task(f"mlebench:{comp}", cache, runner=execute)
     monkeypatch.setenv("MLEBENCH_DATA_DIR", str(tmp_path / "unprepared"))
     with pytest.raises(ExternalTaskError, match="mlebench prepare -c tiny-comp"):
-        load_task(f"mlebench:{comp}", cache)
+        load_task(f"mlebench:{comp}", cache, runner=execute)
 
 
 def test_a_lower_is_better_leaderboard_minimizes(tmp_path: Path, monkeypatch):
     comp, data = make_competition(tmp_path, leaderboard=[0.1, 0.2, 0.3, 0.4, 0.5])
     monkeypatch.setenv("MLEBENCH_DATA_DIR", str(data))
     assert read_leaderboard(comp / "leaderboard.csv") == [0.1, 0.2, 0.3, 0.4, 0.5]
-    spec = load_task(f"mlebench:{comp}", tmp_path / "cache").spec
+    spec = load_task(f"mlebench:{comp}", tmp_path / "cache", runner=execute).spec
     assert spec.direction == "minimize"
     assert spec.medals == {"gold": 0.1, "silver": 0.1, "bronze": 0.2, "median": 0.3}
 
@@ -431,7 +437,7 @@ def make_mlgym(root: Path, **overrides: object) -> Path:
 
 
 def test_an_mlgym_task_loads_without_its_answers(tmp_path: Path):
-    task = load_task(f"mlgym:{make_mlgym(tmp_path)}", tmp_path / "cache")
+    task = load_task(f"mlgym:{make_mlgym(tmp_path)}", tmp_path / "cache", runner=execute)
     spec = task.spec
     assert (spec.id, spec.metric, spec.direction) == ("tinyTask", "accuracy", "maximize")
     assert spec.time_limit_s == 60 and "TINY:\ntrain.csv and test.csv" in spec.description
@@ -444,7 +450,7 @@ def test_an_mlgym_task_loads_without_its_answers(tmp_path: Path):
 
 
 def test_mlgym_grading_runs_the_tasks_evaluation_script(tmp_path: Path):
-    task = load_task(f"mlgym:{make_mlgym(tmp_path)}", tmp_path / "cache")
+    task = load_task(f"mlgym:{make_mlgym(tmp_path)}", tmp_path / "cache", runner=execute)
     _, test = _split("id")
     answers = val_answers(task)
     workspace = tmp_path / "workspace"
@@ -465,7 +471,7 @@ def test_mlgym_grading_runs_the_tasks_evaluation_script(tmp_path: Path):
 
 
 def test_the_mlgym_baseline_runs_in_the_sandbox_on_both_splits(tmp_path: Path):
-    task = load_task(f"mlgym:{make_mlgym(tmp_path)}", tmp_path / "cache")
+    task = load_task(f"mlgym:{make_mlgym(tmp_path)}", tmp_path / "cache", runner=execute)
     result = execute(task, task.starter.read_text(), tmp_path / "node", PATIENT)
     assert result.error is None, result.stderr
     labels = [r["label"] for r in _read(task.public_dir / "train.csv")]
@@ -483,7 +489,7 @@ def test_an_mlgym_tasks_own_validation_data_is_the_split(tmp_path: Path):
     for i, row in enumerate(own):
         row["id"] = 5000 + i
     _write_csv(data / "validation.csv", own, ["id", "x1", "x2", "color", "label"])
-    task = load_task(f"mlgym:{config}", tmp_path / "cache")
+    task = load_task(f"mlgym:{config}", tmp_path / "cache", runner=execute)
     assert [r["id"] for r in val_answers(task)] == [str(r["id"]) for r in own]
     assert len(_read(task.public_dir / "train.csv")) == 60  # nothing carved out of train.csv
     assert "validation.csv" not in {p.name for p in task.public_dir.iterdir()}  # its answers
@@ -492,12 +498,16 @@ def test_an_mlgym_tasks_own_validation_data_is_the_split(tmp_path: Path):
 
 def test_a_validation_split_too_small_or_ungradable_is_an_error(tmp_path: Path):
     with pytest.raises(ExternalTaskError, match="validation_fraction must be between 0 and 1"):
-        load_task(f"mlgym:{make_mlgym(tmp_path / 'a', validation_fraction=1.5)}", tmp_path / "c")
+        load_task(
+            f"mlgym:{make_mlgym(tmp_path / 'a', validation_fraction=1.5)}",
+            tmp_path / "c",
+            runner=execute,
+        )
     config = make_mlgym(tmp_path / "b")
     truth = config.parents[2] / "data" / "tinyTask" / "data" / "ground_truth.csv"
     truth.write_text("id,answer\n1060,no\n")
     with pytest.raises(ExternalTaskError, match="cannot grade a validation split"):
-        load_task(f"mlgym:{config}", tmp_path / "c")
+        load_task(f"mlgym:{config}", tmp_path / "c", runner=execute)
 
 
 @pytest.mark.parametrize(
@@ -515,12 +525,12 @@ def test_a_validation_split_too_small_or_ungradable_is_an_error(tmp_path: Path):
 def test_malformed_mlgym_configs_name_the_key(overrides: dict, problem: str, tmp_path: Path):
     config = make_mlgym(tmp_path, **overrides)
     with pytest.raises(ExternalTaskError, match=problem):
-        load_task(f"mlgym:{config}", tmp_path / "cache")
+        load_task(f"mlgym:{config}", tmp_path / "cache", runner=execute)
 
 
 def test_a_wrong_mlgym_path_names_it_and_what_is_expected(tmp_path: Path):
     with pytest.raises(FileNotFoundError, match=r"nope\.yaml.*MLGym task config"):
-        load_task(f"mlgym:{tmp_path / 'nope.yaml'}", tmp_path / "cache")
+        load_task(f"mlgym:{tmp_path / 'nope.yaml'}", tmp_path / "cache", runner=execute)
 
 
 def test_a_research_run_searches_an_mlgym_task(tmp_path: Path):

@@ -10,19 +10,19 @@ from gymnasium.utils.env_checker import check_env
 from planning.domain import Parent
 from research_agent.gym_env import ENV_ID, ResearchEnv
 from research_agent.operators import ProgrammaticOperators
-from research_agent.solution import read_config
-from research_agent.tasks import Task
+from research_agent.solutions.program import read_config
+from research_agent.tasks import TaskFolder
 from tests.research_agent.helpers import FAST
 
 
 @pytest.fixture
-def env(wine: Task, tmp_path):
+def env(wine: TaskFolder, tmp_path):
     env = ResearchEnv(wine, max_steps=6, workdir=str(tmp_path), limits=FAST)
     yield env
     env.close()
 
 
-def test_registered_env_passes_gymnasium_checker(wine: Task, tasks_dir):
+def test_registered_env_passes_gymnasium_checker(wine: TaskFolder, tasks_dir):
     env = gymnasium.make(ENV_ID, task="wine", tasks_dir=str(tasks_dir), max_steps=4)
     assert isinstance(env.unwrapped, ResearchEnv)
     check_env(env.unwrapped, skip_render_check=False)
@@ -71,7 +71,7 @@ def test_programmatic_operators_drive_the_env_and_rewards_add_up(env: ResearchEn
     assert total == pytest.approx(info["best_val_score"] - baseline)
 
 
-def test_bad_arguments_are_named(wine: Task):
+def test_bad_arguments_are_named(wine: TaskFolder):
     with pytest.raises(ValueError, match="max_steps"):
         ResearchEnv(wine, max_steps=0)
     with pytest.raises(ValueError, match="render_mode"):

@@ -13,11 +13,11 @@ import numpy as np
 import pytest
 import yaml
 
-from research_agent.aup import aup
 from research_agent.leaderboard import RUN_FILES, leaderboard, load_runs, task_votes
-from research_agent.operators import BACKENDS, Candidate, ProgrammaticOperators
+from research_agent.operators import BACKENDS, ProgrammaticOperators, ProposedSolution
+from research_agent.reporting.aup import aup
 from research_agent.run import research
-from research_agent.tasks import Task
+from research_agent.tasks import TaskFolder
 from tests.research_agent.helpers import research_cfg
 
 FIXTURES = Path(__file__).parent / "data" / "leaderboard"
@@ -119,13 +119,13 @@ for folder in (".", "deep/run"):
 class FakeRunOperators(ProgrammaticOperators):
     """Programmatic operators whose drafts also write a fake research run into the workspace."""
 
-    def draft(self, task: Task, rng: np.random.Generator) -> Candidate:
+    def draft(self, task: TaskFolder, rng: np.random.Generator) -> ProposedSolution:
         real = super().draft(task, rng)
-        return Candidate(real.code + FAKE_RUN, real.plan + " (and writes a fake run)")
+        return ProposedSolution(real.code + FAKE_RUN, real.plan + " (and writes a fake run)")
 
 
 def test_a_run_written_by_a_solution_into_its_workspace_is_never_ranked(
-    wine: Task, tasks_dir: Path, tmp_path: Path, monkeypatch
+    wine: TaskFolder, tasks_dir: Path, tmp_path: Path, monkeypatch
 ):
     monkeypatch.setitem(BACKENDS, "fake_run", lambda context, **kw: FakeRunOperators(**kw))
     overrides = ["task=wine", "budget.steps=1", "start_from_baseline=false", "selection.folds=1",

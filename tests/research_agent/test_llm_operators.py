@@ -16,7 +16,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from planning.domain import Parent
-from research_agent.execution import execute
+from research_agent.execution.execute import execute
 from research_agent.journal import Journal
 from research_agent.operators import (
     CALLS_FILE,
@@ -30,9 +30,9 @@ from research_agent.operators.code_extraction import CodeExtractionError, extrac
 from research_agent.operators.config_edit import config_of, config_schema
 from research_agent.operators.memory import SearchMemory
 from research_agent.run import research
-from research_agent.solution import read_config
-from research_agent.space import families_for, random_config
-from research_agent.tasks import Task
+from research_agent.solutions.program import read_config
+from research_agent.solutions.space import families_for, random_config
+from research_agent.tasks import TaskFolder
 from tests.research_agent.helpers import executions_per_key, research_cfg
 from worldmodels.language.config import (
     BF16_CPU_FLAGS,
@@ -114,7 +114,7 @@ def _parent(node: int, code: str, **info) -> Parent:
 
 
 def test_prompts_show_the_task_the_parent_and_the_memory(
-    wine: Task, journal: Journal, model: EmbeddedModel
+    wine: TaskFolder, journal: Journal, model: EmbeddedModel
 ):
     ops = LLMOperators(model, memory="ancestral", recall=SearchMemory(journal))
     parent = _parent(4, "print('parent code')", val_score=0.9, analysis="good")
@@ -132,7 +132,7 @@ def test_prompts_show_the_task_the_parent_and_the_memory(
 
 
 def test_a_model_that_writes_no_program_is_asked_again_then_recorded_as_written(
-    wine: Task, model: EmbeddedModel
+    wine: TaskFolder, model: EmbeddedModel
 ):
     ops = LLMOperators(model, attempts=2, max_tokens=4, temperature=0.0)
     calls = model.usage.calls
@@ -151,7 +151,7 @@ def test_the_llm_backend_needs_a_language_model():
 
 @pytest.mark.slow  # about 30 s alone on 2 cores: loading the model and writing 160 tokens
 def test_a_research_run_with_the_embedded_model_writes_and_runs_its_programs(
-    tasks_dir: Path, wine: Task, tmp_path: Path
+    tasks_dir: Path, wine: TaskFolder, tmp_path: Path
 ):
     overrides = ["task=wine", "budget.steps=1", "operators=llm", "llm=embedded",
                  "llm.capability=program", "start_from_baseline=false",
@@ -174,7 +174,7 @@ def _shown(config: dict) -> dict:
     return {"model": config["model"], "params": params, "features": config["features"]}
 
 
-def test_the_config_schema_admits_the_configs_of_the_space_and_nothing_else(wine: Task):
+def test_the_config_schema_admits_the_configs_of_the_space_and_nothing_else(wine: TaskFolder):
     validator = jsonschema.Draft202012Validator(config_schema(wine))
     rng = np.random.default_rng(0)
     for _ in range(100):
@@ -226,7 +226,7 @@ def test_a_failed_call_is_logged_with_its_error(tmp_path: Path):
 
 
 def test_the_config_mode_chooses_configs_that_validate_render_and_run(
-    wine: Task, model: EmbeddedModel, tmp_path: Path
+    wine: TaskFolder, model: EmbeddedModel, tmp_path: Path
 ):
     """The real embedded model, guided by the schema: a draft and an improve of the baseline
     are configs of the space, their programs run in the sandbox, each call is in the log."""
@@ -258,7 +258,7 @@ def test_the_config_mode_chooses_configs_that_validate_render_and_run(
 
 
 def test_a_sigterm_stops_the_entry_point_with_its_report_and_metrics(
-    wine: Task, tasks_dir: Path, tmp_path: Path
+    wine: TaskFolder, tasks_dir: Path, tmp_path: Path
 ):
     """A run told to stop (SIGTERM) after a few nodes finishes the report and metrics.json of
     the nodes done and exits 0."""

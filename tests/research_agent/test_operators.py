@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from planning.domain import ExpansionJob, Parent
-from research_agent.domain import ResearchDomain
 from research_agent.journal import Journal
 from research_agent.operators import (
     OperatorContext,
@@ -16,9 +15,10 @@ from research_agent.operators import (
     make_operators,
 )
 from research_agent.operators.programmatic import _describe as describe
-from research_agent.solution import ConfigBlockError, read_config, render, write_config
-from research_agent.space import default_config, families_for
-from research_agent.tasks import Task
+from research_agent.research_domain import ResearchDomain
+from research_agent.solutions.program import ConfigBlockError, read_config, render, write_config
+from research_agent.solutions.space import default_config, families_for
+from research_agent.tasks import TaskFolder
 from tests.research_agent.helpers import FAST
 
 OPS = ProgrammaticOperators()
@@ -49,7 +49,7 @@ def test_config_block_round_trips_and_leaves_the_body_alone():
 
 
 def test_drafts_with_a_memory_go_through_the_families_the_earlier_drafts_missed(
-    wine: Task, tmp_path
+    wine: TaskFolder, tmp_path
 ):
     journal = Journal(tmp_path / "journal.jsonl")
     ops = make_operators("programmatic", OperatorContext(journal))
@@ -66,7 +66,7 @@ def test_drafts_with_a_memory_go_through_the_families_the_earlier_drafts_missed(
     assert len({read_config(code)["model"] for code in memoryless}) < len(tabular)
 
 
-def test_a_family_any_solution_tried_is_no_longer_forced_on_drafts(wine: Task, tmp_path):
+def test_a_family_any_solution_tried_is_no_longer_forced_on_drafts(wine: TaskFolder, tmp_path):
     """Greedy stops drafting before every family has a draft; the family left out then took
     every later draft (an improve's fallback too) until its ten settings were all tried and
     each draft repeated one: 99 of 135 solutions of a 120 s greedy run on breast_cancer."""
@@ -87,7 +87,7 @@ def test_a_family_any_solution_tried_is_no_longer_forced_on_drafts(wine: Task, t
     assert set(drafts) == set(families)
 
 
-def test_once_every_standard_draft_was_tried_drafts_edit_further(wine: Task, tmp_path):
+def test_once_every_standard_draft_was_tried_drafts_edit_further(wine: TaskFolder, tmp_path):
     """A draft of a tried config is edited further (in the domain, drawn again): the 90
     standard drafts of a classification task were all tried within 120 s on breast_cancer."""
     journal = Journal(tmp_path / "journal.jsonl")
@@ -108,7 +108,7 @@ def test_once_every_standard_draft_was_tried_drafts_edit_further(wine: Task, tmp
     assert all(d.plan.startswith(f"draft: {describe(read_config(d.code))}") for d in drafts)
 
 
-def test_an_improve_that_lands_on_a_tried_solution_takes_another_step(wine: Task, tmp_path):
+def test_an_improve_that_lands_on_a_tried_solution_takes_another_step(wine: TaskFolder, tmp_path):
     journal = Journal(tmp_path / "journal.jsonl")
     ops = make_operators("programmatic", OperatorContext(journal))
     base = parent(default_config("svm"), node_id=0)
@@ -123,7 +123,7 @@ def test_an_improve_that_lands_on_a_tried_solution_takes_another_step(wine: Task
     assert memoryless.code == first.code  # without a memory nothing counts as tried
 
 
-def test_draft_and_improve_stay_in_the_config_space(wine: Task):
+def test_draft_and_improve_stay_in_the_config_space(wine: TaskFolder):
     rng = np.random.default_rng(0)
     drafts = [OPS.draft(wine, rng) for _ in range(10)]
     assert len({d.code for d in drafts}) > 5
@@ -132,7 +132,7 @@ def test_draft_and_improve_stay_in_the_config_space(wine: Task):
     assert before != after and child.plan.startswith("improve node 0")
 
 
-def test_drafts_come_with_the_templates_preprocessing(wine: Task):
+def test_drafts_come_with_the_templates_preprocessing(wine: TaskFolder):
     """Drafts of every tabular family impute and standardize (an SVM on raw features scores
     near chance on breast_cancer); the feature steps are left to the improves."""
     rng = np.random.default_rng(0)
@@ -149,13 +149,13 @@ def test_drafts_come_with_the_templates_preprocessing(wine: Task):
         ({"error": "exit -9", "exit_code": -9}, lambda c: c["params"]["batch_size"] == 32),
     ],
 )
-def test_debug_rules_make_costly_solutions_cheaper(wine: Task, info, check):
+def test_debug_rules_make_costly_solutions_cheaper(wine: TaskFolder, info, check):
     cnn = {"model": "cnn", "params": {"channels": 16, "epochs": 12, "batch_size": 64, "lr": 0.003}}
     child = OPS.debug(wine, parent({**cnn, "features": []}, **info), np.random.default_rng(0))
     assert check(read_config(child.code))
 
 
-def test_debug_adds_imputation_for_nan_and_repairs_broken_code(wine: Task):
+def test_debug_adds_imputation_for_nan_and_repairs_broken_code(wine: TaskFolder):
     rng = np.random.default_rng(0)
     config = default_config("svm", features=["standardize"])
     nan = parent(config, error="exit 1", stderr="ValueError: Input X contains NaN.")
@@ -165,7 +165,7 @@ def test_debug_adds_imputation_for_nan_and_repairs_broken_code(wine: Task):
     assert read_config(OPS.debug(wine, broken, rng).code)["model"] == "linear"
 
 
-def test_crossover_merges_the_parents_config_blocks(wine: Task):
+def test_crossover_merges_the_parents_config_blocks(wine: TaskFolder):
     a = default_config("random_forest", ["impute"])
     b = {**default_config("random_forest", ["impute", "pca"]), "params": {"n_estimators": 200}}
     children = [
@@ -187,7 +187,7 @@ def record(journal: Journal, node: int, config: dict, score: float, parents: lis
 
 
 def test_improves_of_a_stalled_node_switch_family_from_that_familys_best_solution(
-    wine: Task, tmp_path
+    wine: TaskFolder, tmp_path
 ):
     journal = Journal(tmp_path / "journal.jsonl")
     ops = make_operators("programmatic", OperatorContext(journal))

@@ -20,11 +20,11 @@ import yaml
 from omegaconf import DictConfig, OmegaConf
 
 from research_agent.journal import Journal
-from research_agent.operators import BACKENDS, Candidate, ProgrammaticOperators
+from research_agent.operators import BACKENDS, ProgrammaticOperators, ProposedSolution
 from research_agent.preflight import check_task
-from research_agent.resume import group_choices, resume_config, with_run_groups
+from research_agent.resume import group_choices, resume_config, saved_config, with_run_groups
 from research_agent.run import research
-from research_agent.tasks import Task
+from research_agent.tasks import TaskFolder
 from runkit import UsageError
 from tests.hydra_compose import compose_config
 from tests.research_agent.helpers import executions_per_key, research_cfg
@@ -54,7 +54,7 @@ def searched(run_dir: Path) -> list[tuple]:
 
 
 def test_a_killed_run_resumes_with_the_readme_command_as_if_never_killed(
-    wine: Task, tasks_dir: Path, tmp_path: Path
+    wine: TaskFolder, tasks_dir: Path, tmp_path: Path
 ):
     run_dir = tmp_path / "killed"
     cmd = [sys.executable, "-m", "research_agent.run", *STEPS, f"tasks_dir={tasks_dir}",
@@ -153,6 +153,18 @@ def test_resume_takes_the_saved_config_and_refuses_changes_naming_the_key(tasks_
         research(research_cfg(tasks_dir, STEPS), tmp_path / "run")
 
 
+def test_a_run_saved_without_search_name_resumes_with_the_policy_it_started_with(tmp_path):
+    """Runs started before the search group named its policy: hydra's record of the run's
+    start names it."""
+    saved = OmegaConf.to_container(research_cfg(tmp_path, ["task=wine", "search=mcts"]))
+    del saved["search"]["name"]
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(saved))
+    (tmp_path / ".hydra").mkdir()
+    choices = {"hydra": {"runtime": {"choices": {"search": "mcts", "operators": "programmatic"}}}}
+    (tmp_path / ".hydra" / "hydra.yaml").write_text(yaml.safe_dump(choices))
+    assert saved_config(tmp_path).search.name == "mcts"
+
+
 def test_an_unknown_task_is_an_error_listing_the_tasks_and_leaves_no_folder(tmp_path: Path):
     cwd = tmp_path / "cwd"
     cwd.mkdir()
@@ -177,19 +189,19 @@ class HostileOperators(ProgrammaticOperators):
     _queue: itertools.count = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def draft(self, task: Task, rng: np.random.Generator) -> Candidate:
+    def draft(self, task: TaskFolder, rng: np.random.Generator) -> ProposedSolution:
         with self._lock:
             index = next(self._queue)
         names = sorted(HOSTILE)
         if index < len(names):
-            return Candidate(
+            return ProposedSolution(
                 HOSTILE[names[index]].format(**self.targets), f"hostile {names[index]}"
             )
         return super().draft(task, rng)
 
 
 def test_hostile_solutions_are_recorded_buggy_and_the_run_goes_on(
-    wine: Task, tasks_dir: Path, tmp_path: Path, monkeypatch
+    wine: TaskFolder, tasks_dir: Path, tmp_path: Path, monkeypatch
 ):
     targets = {
         "labels": str(wine.private_dir / "test_labels.npy"),

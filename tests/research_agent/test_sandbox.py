@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from research_agent import cgroup, sandbox
-from research_agent.execution import execute
-from research_agent.sandbox import drops_privileges, isolation_backend, visible_device
-from research_agent.spares import SPARES, imports_of
-from research_agent.tasks import Task
+from research_agent.execution import cgroup, sandbox
+from research_agent.execution.execute import execute
+from research_agent.execution.sandbox import drops_privileges, isolation_backend, visible_device
+from research_agent.execution.spares import Spares, imports_of
+from research_agent.tasks import TaskFolder
 from tests.research_agent.helpers import FAST
 from tests.research_agent.hostile import HOSTILE
 
@@ -38,7 +38,7 @@ needs_bwrap = pytest.mark.skipif(
 )
 
 
-def hostile_code(name: str, task: Task, tmp_path: Path) -> str:
+def hostile_code(name: str, task: TaskFolder, tmp_path: Path) -> str:
     paths = {
         "labels": task.private_dir / "val_labels.npy",
         "journal": tmp_path / "journal.jsonl",
@@ -55,19 +55,17 @@ def processes_of(uid: int) -> int:
 @pytest.mark.parametrize("started", ["new", "spare"])
 @pytest.mark.parametrize("name", sorted(HOSTILE))
 def test_hostile_solution_is_contained_and_buggy(
-    name: str, started: str, wine: Task, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    name: str, started: str, wine: TaskFolder, tmp_path: Path
 ):
     """In a sandbox started for it, or in a spare started before it was known."""
     (tmp_path / "journal.jsonl").write_text("{}\n")
     limits, code = LIMITS.get(name, FAST), hostile_code(name, wine, tmp_path)
-    if started == "new":
-        monkeypatch.setattr(SPARES, "capacity", 0)
-    else:  # a harmless solution with the same imports leaves a spare for it
-        imports = "".join(f"import {module}\n" for module in sorted(imports_of(code)))
-        execute(wine, imports, tmp_path / "before", limits)
-    used = SPARES.used
-    result = execute(wine, code, tmp_path / "node", limits)
-    assert SPARES.used == used + (started == "spare")
+    with Spares(capacity=0 if started == "new" else 2) as spares:
+        if started == "spare":  # a harmless solution with the same imports leaves a spare for it
+            imports = "".join(f"import {module}\n" for module in sorted(imports_of(code)))
+            execute(wine, imports, tmp_path / "before", limits, spares=spares)
+        result = execute(wine, code, tmp_path / "node", limits, spares=spares)
+        assert spares.used == (started == "spare")
     assert result.is_buggy, result
     assert "PWNED" not in result.stdout
     assert not (tmp_path / "outside.txt").exists()
@@ -78,7 +76,7 @@ def test_hostile_solution_is_contained_and_buggy(
         assert result.uid is not None and processes_of(result.uid) == 0
 
 
-def test_limits_name_the_failure(wine: Task, tmp_path: Path):
+def test_limits_name_the_failure(wine: TaskFolder, tmp_path: Path):
     loop = execute(wine, HOSTILE["infinite_loop"], tmp_path / "a", LIMITS["infinite_loop"])
     assert loop.timed_out and loop.error.startswith("timeout")
     bomb = execute(wine, HOSTILE["memory_bomb"], tmp_path / "b", LIMITS["memory_bomb"])
@@ -88,7 +86,7 @@ def test_limits_name_the_failure(wine: Task, tmp_path: Path):
         assert bomb.error.startswith("memory: ") and "512 MB" in bomb.error
 
 
-def test_good_solution_runs_with_the_strongest_isolation_here(wine: Task, tmp_path: Path):
+def test_good_solution_runs_with_the_strongest_isolation_here(wine: TaskFolder, tmp_path: Path):
     result = execute(wine, wine.starter.read_text(), tmp_path, FAST)
     assert result.score == pytest.approx(wine.spec.baseline_score)
     assert result.isolation == isolation_backend()
@@ -96,7 +94,9 @@ def test_good_solution_runs_with_the_strongest_isolation_here(wine: Task, tmp_pa
 
 
 @pytest.mark.parametrize("isolation", ["unshare", "none"])
-def test_fallback_isolation_still_protects_labels_and_host(isolation, wine: Task, tmp_path: Path):
+def test_fallback_isolation_still_protects_labels_and_host(
+    isolation, wine: TaskFolder, tmp_path: Path
+):
     if isolation == "unshare" and isolation_backend() == "none":
         pytest.skip("unshare does not work here")
     good = execute(wine, wine.starter.read_text(), tmp_path / "good", FAST, isolation=isolation)
@@ -122,12 +122,9 @@ def anonymous_mb(marker: str) -> float:
 
 
 @needs_cgroup
-def test_the_memory_limit_holds_for_the_whole_process_tree(
-    wine: Task, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
+def test_the_memory_limit_holds_for_the_whole_process_tree(wine: TaskFolder, tmp_path: Path):
     """Three children of 60 MB each under a 128 MB limit: killed, buggy with the reason, and
     the tree never holds more than the limit (it held 3 x 700 MB under 1024 MB before)."""
-    monkeypatch.setattr(SPARES, "capacity", 0)  # no spare (same imports) beside it
     peak, done = [0.0], threading.Event()
 
     def sample() -> None:
@@ -152,7 +149,7 @@ def test_the_memory_limit_holds_for_the_whole_process_tree(
 
 @needs_bwrap
 @pytest.mark.parametrize("folder", ["/dev/shm", "/tmp"])
-def test_shared_memory_and_tmp_are_capped(folder: str, wine: Task, tmp_path: Path):
+def test_shared_memory_and_tmp_are_capped(folder: str, wine: TaskFolder, tmp_path: Path):
     """1.4 GB went into /dev/shm under a 1024 MB limit: now a write over the cap fails."""
     code = (
         "chunk, written = b'x' * 2**20, 0\n"
@@ -171,7 +168,7 @@ def test_shared_memory_and_tmp_are_capped(folder: str, wine: Task, tmp_path: Pat
     assert "stopped 28" in result.stdout and 28 <= written <= 32, result.stdout  # ENOSPC
 
 
-def test_disk_over_the_cap_makes_the_node_buggy_with_the_reason(wine: Task, tmp_path: Path):
+def test_disk_over_the_cap_makes_the_node_buggy_with_the_reason(wine: TaskFolder, tmp_path: Path):
     """A solution that scores but wrote 48 MB next to its predictions, with a 16 MB cap."""
     code = wine.starter.read_text() + "\n" + hostile_code("disk_flood", wine, tmp_path)
     result = execute(wine, code, tmp_path, LIMITS["disk_flood"])
@@ -181,7 +178,7 @@ def test_disk_over_the_cap_makes_the_node_buggy_with_the_reason(wine: Task, tmp_
 
 
 @needs_cgroup
-def test_two_busy_processes_get_at_most_the_cpus_given(wine: Task, tmp_path: Path):
+def test_two_busy_processes_get_at_most_the_cpus_given(wine: TaskFolder, tmp_path: Path):
     """A busy solution used 1.82 cores with cpus=1; measured by the solution's own rusage."""
     code = (
         "import os, resource, time\n"
@@ -201,7 +198,7 @@ def test_two_busy_processes_get_at_most_the_cpus_given(wine: Task, tmp_path: Pat
     assert result.cpu_time is not None and result.cpu_time <= 1.1 * result.exec_time + 0.2
 
 
-def test_the_log_kept_is_capped_with_a_marker(wine: Task, tmp_path: Path):
+def test_the_log_kept_is_capped_with_a_marker(wine: TaskFolder, tmp_path: Path):
     """A 256 MB log was kept for a node; now each stream keeps its head and tail."""
     code = (
         "import sys\nfor i in range(100_000):\n    print('line', i, 'x' * 40)\nprint('THE END')\n"
@@ -214,7 +211,7 @@ def test_the_log_kept_is_capped_with_a_marker(wine: Task, tmp_path: Path):
 
 
 @needs_cgroup
-def test_no_address_space_limit_where_the_cgroup_limits_memory(wine: Task, tmp_path: Path):
+def test_no_address_space_limit_where_the_cgroup_limits_memory(wine: TaskFolder, tmp_path: Path):
     """CUDA reserves far more address space than it uses: RLIMIT_AS would kill it."""
     code = "import resource\nprint('as', resource.getrlimit(resource.RLIMIT_AS)[0])\n"
     result = execute(wine, code, tmp_path, replace(FAST, memory_mb=256))
@@ -222,7 +219,7 @@ def test_no_address_space_limit_where_the_cgroup_limits_memory(wine: Task, tmp_p
 
 
 def test_gpu_slots_map_through_the_parents_visible_devices(
-    wine: Task, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    wine: TaskFolder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     assert visible_device(0, "2,3") == "2" and visible_device(1, "2, 3") == "3"
     assert visible_device(0, "GPU-5a1b") == "GPU-5a1b"
@@ -237,7 +234,7 @@ def test_gpu_slots_map_through_the_parents_visible_devices(
 
 
 @needs_bwrap
-def test_the_sandbox_names_no_host_path_of_the_task_or_run(wine: Task, tmp_path: Path):
+def test_the_sandbox_names_no_host_path_of_the_task_or_run(wine: TaskFolder, tmp_path: Path):
     code = (
         "import glob, os\n"
         "print(open('/proc/self/mountinfo').read(), open('/proc/1/cmdline').read())\n"
@@ -251,13 +248,15 @@ def test_the_sandbox_names_no_host_path_of_the_task_or_run(wine: Task, tmp_path:
 
 
 def test_without_a_writable_cgroup_rlimits_hold_and_the_run_log_says_so(
-    wine: Task, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    wine: TaskFolder,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ):
     monkeypatch.setattr(cgroup, "hierarchies", list)  # none writable
-    monkeypatch.setattr(SPARES, "capacity", 0)
     sandbox._warn_without_cgroup.cache_clear()
     code = "import resource\nprint('as', resource.getrlimit(resource.RLIMIT_AS)[0])\n"
-    with caplog.at_level(logging.WARNING, logger="research_agent.sandbox"):
+    with caplog.at_level(logging.WARNING, logger="research_agent.execution.sandbox"):
         result = execute(wine, code, tmp_path, replace(FAST, memory_mb=256))
     assert result.limited_by == "rlimits" and f"as {256 * 2**20}\n" in result.stdout
     assert "no writable cgroup limits cpu, memory, pids here" in caplog.text

@@ -8,14 +8,14 @@ import pytest
 from omegaconf import OmegaConf
 
 from planning.domain import ExpansionJob, Parent
-from research_agent.domain import ResearchDomain, run_time
 from research_agent.journal import Journal
 from research_agent.operators import ProgrammaticOperators
+from research_agent.research_domain import ResearchDomain, run_time
 from research_agent.run import build_domain, research
-from research_agent.search import STATE_FILE, make_policy, policy_name, run_search
-from research_agent.solution import read_config, render
-from research_agent.space import default_config, families_for
-from research_agent.tasks import Task
+from research_agent.search import STATE_FILE, make_policy, run_search
+from research_agent.solutions.program import read_config, render
+from research_agent.solutions.space import default_config, families_for
+from research_agent.tasks import TaskFolder
 from tests.research_agent.helpers import FAST, executions_per_key, research_cfg
 
 POLICY_SETTINGS = {
@@ -29,7 +29,7 @@ POLICY_SETTINGS = {
 
 
 @pytest.mark.parametrize("policy", sorted(POLICY_SETTINGS))
-def test_search_runs_end_to_end(policy: str, wine: Task, tasks_dir: Path, tmp_path: Path):
+def test_search_runs_end_to_end(policy: str, wine: TaskFolder, tasks_dir: Path, tmp_path: Path):
     overrides = [f"search={policy}", *POLICY_SETTINGS[policy], "task=wine", "budget.steps=6"]
     overrides.append("selection.candidates=2")
     workers = 2 if policy == "mcts" else 1
@@ -59,7 +59,9 @@ def test_search_runs_end_to_end(policy: str, wine: Task, tasks_dir: Path, tmp_pa
     assert json.loads((tmp_path / "metrics.json").read_text())["nodes"] == 6
 
 
-def test_journal_nodes_missing_from_the_checkpoint_are_replayed(wine: Task, tasks_dir, tmp_path):
+def test_journal_nodes_missing_from_the_checkpoint_are_replayed(
+    wine: TaskFolder, tasks_dir, tmp_path
+):
     cfg = research_cfg(tasks_dir, ["task=wine", "search.num_drafts=2"])
     settings = OmegaConf.to_container(cfg.search, resolve=True)
     snapshot = tmp_path / "after_step_3.pt"
@@ -69,14 +71,23 @@ def test_journal_nodes_missing_from_the_checkpoint_are_replayed(wine: Task, task
             shutil.copy(tmp_path / STATE_FILE, snapshot)
 
     first = run_search(
-        make_policy("greedy", settings), build_domain(cfg, wine, tmp_path), tmp_path, 5, None,
-        on_step=keep_third, checkpoint_seconds=0,
-    )  # fmt: skip
+        make_policy("greedy", settings),
+        build_domain(cfg, wine, tmp_path),
+        tmp_path,
+        budget_steps=5,
+        budget_seconds=None,
+        on_step=keep_third,
+        checkpoint_seconds=0,
+    )
     shutil.copy(snapshot, tmp_path / STATE_FILE)  # as if killed before the last checkpoints
     resumed = run_search(
-        make_policy(policy_name(settings), settings), build_domain(cfg, wine, tmp_path), tmp_path,
-        5, None, resume=True,
-    )  # fmt: skip
+        make_policy(settings["name"], settings),
+        build_domain(cfg, wine, tmp_path),
+        tmp_path,
+        budget_steps=5,
+        budget_seconds=None,
+        resume=True,
+    )
     assert resumed.replayed == 2
     executed_before = sum(run_time(n.info) for n in first.tree.nodes[:3])
     assert resumed.executed_seconds == pytest.approx(executed_before)
@@ -88,7 +99,7 @@ def test_journal_nodes_missing_from_the_checkpoint_are_replayed(wine: Task, task
         )
 
 
-def test_the_baseline_first_draft_is_replayed_on_resume(wine: Task, tasks_dir, tmp_path):
+def test_the_baseline_first_draft_is_replayed_on_resume(wine: TaskFolder, tasks_dir, tmp_path):
     cfg = research_cfg(tasks_dir, ["task=wine", "search.num_drafts=2"])
     settings = OmegaConf.to_container(cfg.search, resolve=True)
 
@@ -108,7 +119,7 @@ def test_the_baseline_first_draft_is_replayed_on_resume(wine: Task, tasks_dir, t
     assert set(executions_per_key(tmp_path).values()) == {1}
 
 
-def test_run_seed_seeds_the_search(wine: Task, tasks_dir, tmp_path):
+def test_run_seed_seeds_the_search(wine: TaskFolder, tasks_dir, tmp_path):
     def search(overrides: list[str], folder: str) -> tuple[int, list[str]]:
         cfg = research_cfg(tasks_dir, ["task=wine", "search.num_drafts=2", *overrides])
         settings = OmegaConf.to_container(cfg.search, resolve=True)
@@ -154,7 +165,9 @@ def test_journal_reads_see_appends_from_other_writers_but_not_a_line_being_writt
     assert [r["id"] for r in reader.records()] == [5]
 
 
-def test_a_repeated_proposal_is_drawn_again_and_a_resume_counts_the_journal(wine: Task, tmp_path):
+def test_a_repeated_proposal_is_drawn_again_and_a_resume_counts_the_journal(
+    wine: TaskFolder, tmp_path
+):
 
     def domain(tries: int) -> ResearchDomain:
         journal = Journal(tmp_path / f"journal_{tries}.jsonl")
@@ -177,7 +190,9 @@ def test_a_repeated_proposal_is_drawn_again_and_a_resume_counts_the_journal(wine
         domain(0)
 
 
-def test_a_crossover_that_repeats_a_tried_solution_mutates_its_first_parent(wine: Task, tmp_path):
+def test_a_crossover_that_repeats_a_tried_solution_mutates_its_first_parent(
+    wine: TaskFolder, tmp_path
+):
     code = render(default_config("linear", ["impute"]), "classification")
     twins = tuple(Parent(i, {"code": code, "plan": ""}, 0.9, False, {}) for i in range(2))
     job = ExpansionJob("crossover", twins, seed=3)

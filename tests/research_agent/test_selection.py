@@ -10,11 +10,10 @@ import pytest
 
 from planning.domain import Expansion
 from planning.tree import SearchTree
-from research_agent.ensemble import combine, ensemble_code
-from research_agent.execution import execute
-from research_agent.report import selection_lines, split_lines
-from research_agent.selection import (
-    Candidate,
+from research_agent.execution.execute import execute
+from research_agent.reporting.report import selection_lines, split_lines
+from research_agent.selection.cross_validation import (
+    Entrant,
     Selection,
     family_of,
     held_out_scores,
@@ -25,9 +24,10 @@ from research_agent.selection import (
     supports_cross_validation,
     write_folds,
 )
-from research_agent.solution import render
-from research_agent.space import default_config
-from research_agent.tasks import Task
+from research_agent.selection.ensemble import combine, ensemble_code
+from research_agent.solutions.program import render
+from research_agent.solutions.space import default_config
+from research_agent.tasks import TaskFolder
 from research_agent.tasks.grading import grade
 from tests.research_agent.helpers import FAST
 
@@ -64,7 +64,17 @@ for split in ("val", "test"):
 RAW_CENTROID = CENTROID.replace("x.std(0) + 1e-9", "1.0")  # unscaled: worse, but not by much
 
 
-def tree_of(task: Task, codes: dict[str, str], run_dir: Path) -> SearchTree:
+Built = tuple[SearchTree, Path]  # a search tree and the run folder its nodes ran in
+
+
+def copied(built: Built, tmp_path: Path) -> Built:
+    """``built``'s tree with its nodes' folders copied into the run folder ``tmp_path``."""
+    tree, run_dir = built
+    shutil.copytree(run_dir / "nodes", tmp_path / "nodes")
+    return tree, tmp_path
+
+
+def tree_of(task: TaskFolder, codes: dict[str, str], run_dir: Path) -> SearchTree:
     """A search tree of ``codes`` (by key), each run in ``run_dir/nodes/<key>`` as a search
     would run it."""
     tree = SearchTree()
@@ -77,7 +87,7 @@ def tree_of(task: Task, codes: dict[str, str], run_dir: Path) -> SearchTree:
     return tree
 
 
-def test_folds_partition_the_training_and_validation_rows(wine: Task, tmp_path: Path):
+def test_folds_partition_the_training_and_validation_rows(wine: TaskFolder, tmp_path: Path):
     public = wine.public_dir
     inputs = np.concatenate([np.load(public / "train_X.npy"), np.load(public / "val_X.npy")])
     labels = np.concatenate(
@@ -104,7 +114,9 @@ def test_folds_partition_the_training_and_validation_rows(wine: Task, tmp_path: 
         write_folds(wine, 1, tmp_path)
 
 
-def test_the_shortlist_is_cross_validated_and_the_best_mean_chosen(wine: Task, tmp_path: Path):
+def test_the_shortlist_is_cross_validated_and_the_best_mean_chosen(
+    wine: TaskFolder, tmp_path: Path
+):
     tree = tree_of(wine, {"majority": MAJORITY, "centroid": CENTROID}, tmp_path)
     selection = select_solution(wine, tree, tmp_path, 3, 5, FAST)
     assert selection.rule == "cross_validation" and selection.chosen.payload["key"] == "centroid"
@@ -124,42 +136,65 @@ def test_the_shortlist_is_cross_validated_and_the_best_mean_chosen(wine: Task, t
     assert (tmp_path / "selection" / "centroid" / "fold_2" / "workspace").is_dir()
 
 
-def test_the_best_by_validation_is_kept_when_nothing_can_be_compared(wine: Task, tmp_path: Path):
-    tree = tree_of(wine, {"majority": MAJORITY, "centroid": CENTROID, "again": CENTROID}, tmp_path)
-    best = tree.best_node()
-    assert best.payload["key"] == "centroid"
-    # equal validation predictions are one candidate
-    assert [n.payload["key"] for n in shortlist(tree, tmp_path / "nodes", 5)] == [
-        "centroid",
-        "majority",
-    ]
-    with_baseline = tree_of(
-        wine, {"centroid": CENTROID, "raw": RAW_CENTROID, "baseline": MAJORITY}, tmp_path / "b"
-    )
-    scores = [n.score for n in with_baseline.nodes]
-    assert scores[0] > scores[1] > scores[2]  # the baseline is last by validation score
-    picked = shortlist(with_baseline, tmp_path / "b" / "nodes", 2)
-    assert [n.payload["key"] for n in picked] == ["centroid", "baseline"]  # but shortlisted
-    no_time = select_solution(wine, tree, tmp_path, 3, 5, FAST, seconds=0.0)
-    assert no_time.rule == "validation" and no_time.chosen is best
+@pytest.fixture(scope="module")
+def two_solutions(wine: TaskFolder, tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """Majority and centroid, and the centroid again (its validation predictions equal)."""
+    run_dir = tmp_path_factory.mktemp("two_solutions")
+    codes = {"majority": MAJORITY, "centroid": CENTROID, "again": CENTROID}
+    return tree_of(wine, codes, run_dir), run_dir
+
+
+def test_equal_validation_predictions_are_one_candidate(two_solutions: Built):
+    tree, run_dir = two_solutions
+    assert tree.best_node().payload["key"] == "centroid"
+    picked = shortlist(tree, run_dir / "nodes", 5)
+    assert [n.payload["key"] for n in picked] == ["centroid", "majority"]
+
+
+def test_the_baseline_is_shortlisted_though_last_by_validation(wine: TaskFolder, tmp_path: Path):
+    codes = {"centroid": CENTROID, "raw": RAW_CENTROID, "baseline": MAJORITY}
+    tree = tree_of(wine, codes, tmp_path)
+    scores = [n.score for n in tree.nodes]
+    assert scores[0] > scores[1] > scores[2]
+    picked = shortlist(tree, tmp_path / "nodes", 2)
+    assert [n.payload["key"] for n in picked] == ["centroid", "baseline"]
+
+
+def test_without_time_left_the_best_by_validation_is_kept(
+    wine: TaskFolder, two_solutions: Built, tmp_path: Path
+):
+    tree, run_dir = copied(two_solutions, tmp_path)
+    no_time = select_solution(wine, tree, run_dir, folds=3, size=5, limits=FAST, seconds=0.0)
+    assert no_time.rule == "validation" and no_time.chosen is tree.best_node()
     assert all(c.fold_scores is None for c in no_time.candidates)
-    assert select_solution(wine, tree, tmp_path, 0, 5, FAST).rule == "validation"
-    too_many = select_solution(wine, tree, tmp_path, 10_000, 5, FAST)  # more folds than rows
-    assert too_many.rule == "validation" and too_many.chosen is best
-    assert select_solution(wine, SearchTree(), tmp_path, 3, 5, FAST).chosen is None
 
 
-def test_tasks_without_array_data_keep_the_whole_time_budget(wine: Task, tmp_path: Path):
+@pytest.mark.parametrize("folds", [0, 10_000], ids=["no folds", "more folds than rows"])
+def test_without_folds_to_compare_on_the_best_by_validation_is_kept(
+    wine: TaskFolder, two_solutions: Built, tmp_path: Path, folds: int
+):
+    tree, run_dir = copied(two_solutions, tmp_path)
+    selection = select_solution(wine, tree, run_dir, folds=folds, size=5, limits=FAST)
+    assert selection.rule == "validation" and selection.chosen is tree.best_node()
+
+
+def test_an_empty_search_has_no_solution(wine: TaskFolder, tmp_path: Path):
+    assert (
+        select_solution(wine, SearchTree(), tmp_path, folds=3, size=5, limits=FAST).chosen is None
+    )
+
+
+def test_tasks_without_array_data_keep_the_whole_time_budget(wine: TaskFolder, tmp_path: Path):
     assert supports_cross_validation(wine)
     assert search_time(wine, 100.0, 3, 0.25) == pytest.approx(75.0)
     assert search_time(wine, None, 3, 0.25) is None and search_time(wine, 100.0, 1, 0.25) == 100
-    bare = Task(tmp_path / "bare", wine.spec)
+    bare = TaskFolder(tmp_path / "bare", wine.spec)
     shutil.copytree(wine.root, bare.root)
     (bare.public_dir / "val_X.npy").unlink()
     assert not supports_cross_validation(bare) and search_time(bare, 100.0, 3, 0.25) == 100
 
 
-def test_the_shortlist_takes_the_best_of_each_family_and_races_it(wine: Task, tmp_path: Path):
+def test_the_shortlist_takes_the_best_of_each_family_and_races_it(wine: TaskFolder, tmp_path: Path):
     def linear(c: float, features: list[str]) -> str:
         config = {"model": "linear", "params": {"C": c}, "features": features}
         return render(config, "classification")
@@ -192,12 +227,12 @@ def test_the_shortlist_takes_the_best_of_each_family_and_races_it(wine: Task, tm
 
 
 def test_the_race_takes_as_many_candidates_as_the_time_left_allows():
-    def shortlisted(*times: float, waits: tuple[float, ...] = ()) -> list[Candidate]:
+    def shortlisted(*times: float, waits: tuple[float, ...] = ()) -> list[Entrant]:
         tree = SearchTree()
         for i, t in enumerate(times):
             info = {"exec_time": t, "startup_time": waits[i] if waits else 0.0}
             tree.add(Expansion({"key": str(i)}, 0.0, info=info), "draft", (), len(tree))
-        return [Candidate(node, 3) for node in tree.nodes]
+        return [Entrant(node, 3) for node in tree.nodes]
 
     four = shortlisted(1.0, 1.0, 1.0, 1.0)
     assert race_size(four, 3, None) == 4
@@ -233,48 +268,85 @@ def confused(label: int) -> str:
     )
 
 
-def test_an_ensemble_better_than_its_members_is_run_and_chosen(wine: Task, tmp_path: Path):
-    # three solutions that each get one class wrong, and agree on the right one by majority
+@pytest.fixture(scope="module")
+def confused_trio(wine: TaskFolder, tmp_path_factory: pytest.TempPathFactory) -> Built:
+    """Three solutions that each get one class wrong and agree on the right one by majority."""
+    run_dir = tmp_path_factory.mktemp("confused_trio")
     codes = {f"confuses_{label}": confused(label) for label in range(3)}
-    tree = tree_of(wine, codes, tmp_path)
+    return tree_of(wine, codes, run_dir), run_dir
+
+
+@pytest.fixture(scope="module")
+def ensemble_choice(wine: TaskFolder, confused_trio: Built) -> Selection:
+    tree, run_dir = confused_trio
+    return select_solution(wine, tree, run_dir, folds=3, size=5, limits=FAST)
+
+
+def ranked(selection: Selection) -> list[Entrant]:
+    return sorted(selection.candidates, key=lambda c: -c.cv_score)
+
+
+def test_an_ensemble_better_than_its_members_is_chosen(
+    confused_trio: Built, ensemble_choice: Selection
+):
+    tree, _ = confused_trio
     assert all(n.score < 0.8 for n in tree.nodes)
-    selection = select_solution(wine, tree, tmp_path, 3, 5, FAST)
-    assert selection.rule == "ensemble", selection.ensemble
-    node, ensemble = selection.chosen, selection.ensemble
-    ranked = sorted(selection.candidates, key=lambda c: -c.cv_score)
-    assert ensemble["members"] == [c.node.id for c in ranked] and node.parents == tuple(
-        ensemble["members"]
-    )
-    assert ensemble["cv_score"] > ranked[0].cv_score + 0.2 and node.info["val_score"] > 0.9
-    # its predictions combine its members' own, and its program, run in the sandbox on the
-    # task and on each fold, makes the same predictions and fold scores
-    workspace = tmp_path / "nodes" / node.payload["key"] / "workspace"
-    members = [tmp_path / "nodes" / c.node.payload["key"] / "workspace" for c in ranked]
-    code = ensemble_code([c.node.payload["code"] for c in ranked], "classification")
+    assert ensemble_choice.rule == "ensemble", ensemble_choice.ensemble
+    node, ensemble = ensemble_choice.chosen, ensemble_choice.ensemble
+    members = [c.node.id for c in ranked(ensemble_choice)]
+    assert ensemble["members"] == members and node.parents == tuple(members)
+    assert ensemble["cv_score"] > ranked(ensemble_choice)[0].cv_score + 0.2
+    assert node.info["val_score"] > 0.9
+
+
+def test_the_ensembles_program_makes_its_members_combined_predictions(
+    wine: TaskFolder, confused_trio: Built, ensemble_choice: Selection, tmp_path: Path
+):
+    _, run_dir = confused_trio
+    node, entrants = ensemble_choice.chosen, ranked(ensemble_choice)
+    workspace = run_dir / "nodes" / node.payload["key"] / "workspace"
+    code = ensemble_code([c.node.payload["code"] for c in entrants], "classification")
     assert code == node.payload["code"] == (workspace / "solution.py").read_text()
     rerun = execute(wine, code, tmp_path / "rerun", FAST)
     assert rerun.score == node.info["val_score"]
+    members = [run_dir / "nodes" / c.node.payload["key"] / "workspace" for c in entrants]
     for split in ("val", "test"):
         name = f"{split}_predictions.npy"
         expected = combine([np.load(m / name) for m in members], "classification")
         assert np.array_equal(np.load(workspace / name), expected)
         assert np.array_equal(np.load(tmp_path / "rerun" / "workspace" / name), expected)
     assert grade(wine, workspace / "val_predictions.npy", "val")["score"] == node.info["val_score"]
-    folds = write_folds(wine, 3, tmp_path / "again")
-    ran = [execute(f, code, tmp_path / "again" / f"run_{i}", FAST) for i, f in enumerate(folds)]
-    assert [r.score for r in ran] == pytest.approx(ensemble["fold_scores"])
-    # two candidates are too few to vote
-    pair = select_solution(wine, tree_of(wine, dict(list(codes.items())[:2]), tmp_path / "p"),
-                           tmp_path / "p", 3, 5, FAST)  # fmt: skip
-    assert pair.rule == "cross_validation" and "too few" in pair.ensemble["reason"]
-    report = "\n".join(selection_lines(selection.to_dict()))
-    members = ", ".join(str(m) for m in ensemble["members"])
+
+
+def test_the_ensembles_fold_scores_are_its_programs_on_the_folds(
+    wine: TaskFolder, ensemble_choice: Selection, tmp_path: Path
+):
+    code, folds = ensemble_choice.chosen.payload["code"], write_folds(wine, 3, tmp_path)
+    ran = [execute(f, code, tmp_path / f"run_{i}", FAST) for i, f in enumerate(folds)]
+    assert [r.score for r in ran] == pytest.approx(ensemble_choice.ensemble["fold_scores"])
+
+
+def test_two_candidates_are_too_few_for_an_ensemble(wine: TaskFolder, tmp_path: Path):
+    pair = tree_of(wine, {f"confuses_{label}": confused(label) for label in range(2)}, tmp_path)
+    selection = select_solution(wine, pair, tmp_path, folds=3, size=5, limits=FAST)
+    assert selection.rule == "cross_validation" and "too few" in selection.ensemble["reason"]
+
+
+def test_the_report_marks_the_chosen_ensemble(ensemble_choice: Selection):
+    report = "\n".join(selection_lines(ensemble_choice.to_dict()))
+    members = ", ".join(str(m) for m in ensemble_choice.ensemble["members"])
     assert f"| ensemble of {members} |" in report and report.count("| yes |") == 1
-    off = select_solution(wine, tree, tmp_path, 3, 5, FAST, ensemble=False)
+
+
+def test_no_ensemble_is_tried_when_switched_off(
+    wine: TaskFolder, confused_trio: Built, tmp_path: Path
+):
+    tree, run_dir = copied(confused_trio, tmp_path)
+    off = select_solution(wine, tree, run_dir, folds=3, size=5, limits=FAST, ensemble=False)
     assert off.rule == "cross_validation" and off.ensemble is None
 
 
-def test_the_held_out_answers_are_graded_once_after_the_choice(wine: Task, tmp_path: Path):
+def test_the_held_out_answers_are_graded_once_after_the_choice(wine: TaskFolder, tmp_path: Path):
     """The chosen solution's test score, and for the report the best node by validation
     score's, named apart from the validation scores."""
     labels = np.load(wine.private_dir / "test_labels.npy")
@@ -290,8 +362,12 @@ def test_the_held_out_answers_are_graded_once_after_the_choice(wine: Task, tmp_p
     choice = Selection(chosen, "cross_validation", 3, [], 0.0, None, by_val)
     scores = held_out_scores(wine, choice, tmp_path)
     zeros = float(np.mean(labels == 0))
-    assert scores == {"test_score": 1.0, "test_error": None, "best_val_node": by_val.id,
-                      "best_val_node_test_score": zeros}  # fmt: skip
+    assert scores == {
+        "test_score": 1.0,
+        "test_error": None,
+        "best_val_node": by_val.id,
+        "best_val_node_test_score": zeros,
+    }
     assert choice.to_dict()["best_by_validation"] == by_val.id
     text = " ".join(split_lines({**scores, "best_node": chosen.id}))
     assert "held-out answers, graded once" in text and f"node {by_val.id}, scores" in text

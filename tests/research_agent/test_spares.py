@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from research_agent import cgroup
-from research_agent.sandbox import Limits
-from research_agent.spares import Spares, imports_of
-from research_agent.tasks import Task
+from research_agent.execution import cgroup
+from research_agent.execution.sandbox import Limits
+from research_agent.execution.spares import Spares, imports_of
+from research_agent.tasks import TaskFolder
 from tests.research_agent.helpers import FAST
 
 REPORT_MODULES = """\
@@ -25,7 +25,7 @@ json.dump(sorted(sys.modules), open("modules.json", "w"))
 """
 
 
-def run(spares: Spares, code: str, wine: Task, node: Path, limits: Limits = FAST):
+def run(spares: Spares, code: str, wine: TaskFolder, node: Path, limits: Limits = FAST):
     """Run ``code`` in ``node/workspace`` with ``spares``, as execute does."""
     workspace = node / "workspace"
     workspace.mkdir(parents=True)
@@ -45,7 +45,7 @@ def test_imports_of_reads_import_statements_and_dotted_class_paths():
     assert imports_of("def broken(:\n") == frozenset()
 
 
-def test_the_next_solution_runs_in_a_spare_with_its_imports_done(wine: Task, tmp_path: Path):
+def test_the_next_solution_runs_in_a_spare_with_its_imports_done(wine: TaskFolder, tmp_path: Path):
     spares = Spares(1, tmp_path / "spares")
     code = "import sklearn.pipeline\n" + REPORT_MODULES + "print('ran')\n"
     try:
@@ -68,7 +68,7 @@ def test_the_next_solution_runs_in_a_spare_with_its_imports_done(wine: Task, tmp
     assert not (tmp_path / "spares").exists()
 
 
-def test_a_spare_is_used_only_for_the_same_imports(wine: Task, tmp_path: Path):
+def test_a_spare_is_used_only_for_the_same_imports(wine: TaskFolder, tmp_path: Path):
     spares = Spares(1, tmp_path / "spares")
     try:
         run(spares, "import sklearn.pipeline\n", wine, tmp_path / "a")
@@ -82,7 +82,7 @@ def test_a_spare_is_used_only_for_the_same_imports(wine: Task, tmp_path: Path):
         spares.close()
 
 
-def test_limits_count_from_the_solutions_own_start(wine: Task, tmp_path: Path):
+def test_limits_count_from_the_solutions_own_start(wine: TaskFolder, tmp_path: Path):
     """The imports done ahead (scikit-learn: about 1.5 CPU seconds) are not the solution's: one
     that spins 0.6 CPU seconds fits a 1 s CPU limit, one that spins on is stopped by it."""
     spares = Spares(1, tmp_path / "spares")
@@ -103,13 +103,13 @@ def test_limits_count_from_the_solutions_own_start(wine: Task, tmp_path: Path):
         spares.close()
 
 
-def test_imports_longer_than_the_wall_time_limit_time_out(wine: Task, tmp_path: Path):
+def test_imports_longer_than_the_wall_time_limit_time_out(wine: TaskFolder, tmp_path: Path):
     spares = Spares(0)
     result = run(spares, "import sklearn.pipeline\n", wine, tmp_path, replace(FAST, wall_s=0.2))
     assert result.timed_out and result.seconds == 0.2
 
 
-def test_a_spare_that_died_is_replaced(wine: Task, tmp_path: Path):
+def test_a_spare_that_died_is_replaced(wine: TaskFolder, tmp_path: Path):
     spares = Spares(1, tmp_path / "spares")
     try:
         run(spares, "pass\n", wine, tmp_path / "a")
@@ -121,7 +121,7 @@ def test_a_spare_that_died_is_replaced(wine: Task, tmp_path: Path):
 
 
 @pytest.mark.parametrize("capacity", [0, 2])
-def test_capacity_bounds_the_waiting_spares(capacity: int, wine: Task, tmp_path: Path):
+def test_capacity_bounds_the_waiting_spares(capacity: int, wine: TaskFolder, tmp_path: Path):
     spares = Spares(capacity, tmp_path / "spares")
     try:
         for index, limit in enumerate((10.0, 11.0, 12.0, 13.0)):  # a new key each time
@@ -136,14 +136,14 @@ def test_capacity_bounds_the_waiting_spares(capacity: int, wine: Task, tmp_path:
 KILLED_RUN = """\
 import sys
 from pathlib import Path
-from research_agent.sandbox import Limits
-from research_agent.spares import SPARES, imports_of
+from research_agent.execution.sandbox import Limits
+from research_agent.execution.spares import Spares, imports_of
 data, node = Path(sys.argv[1]), Path(sys.argv[2])
 code = "MARK = 'zzkilledrun.Mark'\\nopen('running', 'w').close()\\nimport time\\ntime.sleep(120)\\n"
 (node / "workspace").mkdir(parents=True)
 (node / "workspace" / "solution.py").write_text(code)
-SPARES.run("solution.py", node / "workspace", data, node / "logs", Limits(wall_s=120),
-           imports=imports_of(code))
+Spares().run("solution.py", node / "workspace", data, node / "logs", Limits(wall_s=120),
+             imports=imports_of(code))
 """
 
 
@@ -166,7 +166,7 @@ def wait_for(condition, timeout_s: float = 60.0) -> bool:
 
 
 def test_a_killed_run_leaves_nothing_running_and_its_folders_go_at_the_next_start(
-    wine: Task, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    wine: TaskFolder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):
     temp = tmp_path / "tmp"
     temp.mkdir()

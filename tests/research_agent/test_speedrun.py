@@ -10,17 +10,17 @@ import pytest
 import yaml
 
 from planning.domain import Parent
-from research_agent.execution import execute
+from research_agent.execution.execute import execute
 from research_agent.operators import ProgrammaticOperators
 from research_agent.run import research
-from research_agent.solution import read_config, write_config
-from research_agent.speedrun import CHAIN, fsr, num_records, parse_id, record_code, task_fsr
-from research_agent.speedrun.corpus import VOCAB, build, window_starts
-from research_agent.speedrun.corpus import queries as make_queries
-from research_agent.speedrun.presets import preset
-from research_agent.speedrun.records import Improvement, record_config
-from research_agent.speedrun.tasks import LAYOUT, prepare_speedrun, task_spec, write_folder
-from research_agent.tasks import Task, grade, load_task
+from research_agent.solutions.program import read_config, write_config
+from research_agent.tasks import TaskFolder, grade, load_task
+from research_agent.tasks.speedrun import CHAIN, fsr, num_records, parse_id, record_code, task_fsr
+from research_agent.tasks.speedrun.corpus import VOCAB, build, window_starts
+from research_agent.tasks.speedrun.corpus import queries as make_queries
+from research_agent.tasks.speedrun.presets import preset
+from research_agent.tasks.speedrun.records import Improvement, record_config
+from research_agent.tasks.speedrun.tasks import LAYOUT, prepare_speedrun, task_spec, write_folder
 from tests.research_agent.helpers import research_cfg
 
 
@@ -95,12 +95,12 @@ def test_query_labels_occur_in_no_input():
 
 
 @pytest.fixture(scope="module")
-def smoke_task(tasks_dir: Path) -> Task:
+def smoke_task(tasks_dir: Path) -> TaskFolder:
     """Task speedrun_smoke_0 with both records timed by a real sandboxed run."""
-    return load_task("speedrun_smoke_0_description", tasks_dir)
+    return load_task("speedrun_smoke_0_description", tasks_dir, runner=execute)
 
 
-def test_task_folder_holds_records_hints_and_measured_times(smoke_task: Task):
+def test_task_folder_holds_records_hints_and_measured_times(smoke_task: TaskFolder):
     root = smoke_task.root
     info = json.loads((root / "speedrun.json").read_text())
     assert info["record"] == 0 and info["improvement"] == CHAIN[0].name
@@ -228,7 +228,7 @@ def test_research_run_on_a_speedrun_task_end_to_end(smoke_task, tasks_dir, tmp_p
 
 
 @pytest.mark.parametrize("failure", ["timeout", "oom", "error"])
-def test_programmatic_operators_edit_and_debug_a_record(smoke_task: Task, failure: str):
+def test_programmatic_operators_edit_and_debug_a_record(smoke_task: TaskFolder, failure: str):
     """Improve moves the record's optimiser settings; debug keeps the GPT script whatever failed."""
     operators, rng = ProgrammaticOperators(edits=3), np.random.default_rng(0)
     code = record_code(2)
@@ -248,11 +248,11 @@ def test_programmatic_operators_edit_and_debug_a_record(smoke_task: Task, failur
 
 
 @pytest.fixture(scope="module")
-def cpu_task(tmp_path_factory: pytest.TempPathFactory) -> Task:
+def cpu_task(tmp_path_factory: pytest.TempPathFactory) -> TaskFolder:
     """A task folder of the cpu preset (records not timed: the baseline score is a stand-in)."""
     root = tmp_path_factory.mktemp("speedrun_cpu") / "task"
     write_folder(root, preset("cpu"), 2, "none")
-    return Task(root, task_spec("speedrun_2", preset("cpu"), 2, 2.0, 1.0))
+    return TaskFolder(root, task_spec("speedrun_2", preset("cpu"), 2, 2.0, 1.0))
 
 
 @pytest.mark.slow

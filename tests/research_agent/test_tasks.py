@@ -1,18 +1,41 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from research_agent.tasks import RECIPES, Task, gain_over_baseline, grade, prepare
+from research_agent.tasks import (
+    RECIPES,
+    SOURCES,
+    TaskFolder,
+    find_source,
+    gain_over_baseline,
+    grade,
+    load_task,
+    prepare,
+    register_task_source,
+)
 
 
-def test_prepared_task_keeps_held_out_labels_private(wine: Task):
+@dataclass
+class Ran:
+    score: float | None
+    error: str | None = None
+
+
+def never_runs(task: TaskFolder, code: str, node_dir: Path) -> Ran:
+    raise AssertionError("a prepared task runs nothing")
+
+
+def test_prepared_task_keeps_held_out_labels_private(wine: TaskFolder):
     public = {p.name for p in wine.public_dir.iterdir()}
     assert {"train_X.npy", "train_y.npy", "val_X.npy", "test_X.npy"} <= public
     assert not any("labels" in name for name in public)
     assert (wine.private_dir / "test_labels.npy").is_file()
     assert wine.private_dir.stat().st_mode & 0o077 == 0
-    assert Task.load(wine.root).spec == wine.spec
+    assert TaskFolder.load(wine.root).spec == wine.spec
     assert 0.5 < wine.spec.baseline_score < 1.0
 
 
@@ -25,6 +48,59 @@ def test_tasks_are_prepared_offline_with_a_given_baseline_scorer(tmp_path):
         prepare("nope", tmp_path)
 
 
+def test_a_task_is_named_by_its_sources_prefix_or_a_bare_name_the_source_claims(
+    wine: TaskFolder, tasks_dir: Path
+):
+    for name in ("wine", "builtin:wine", str(wine.root)):
+        assert load_task(name, tasks_dir, runner=never_runs).root == wine.root
+    named = {name: find_source(name) for name in ("speedrun_1", "mlgym:x.yaml", "mlebench:c")}
+    assert {name: found[0].prefix for name, found in named.items()} == {
+        "speedrun_1": "speedrun",
+        "mlgym:x.yaml": "mlgym",
+        "mlebench:c": "mlebench",
+    }
+    assert find_source("some/task_folder") is None and find_source("nowhere:x") is None
+
+
+def test_preparing_a_task_runs_its_starter_with_the_runner_passed_in(tmp_path: Path):
+    ran = []
+
+    def runner(task: TaskFolder, code: str, node_dir: Path) -> Ran:
+        ran.append((task.spec.id, code == task.starter.read_text(), node_dir.name))
+        return Ran(61.5)
+
+    task = load_task("diabetes", tmp_path, runner=runner)
+    assert ran == [("diabetes", True, "baseline_run")]  # the starter, once
+    assert task.spec.baseline_score == 61.5
+    with pytest.raises(RuntimeError, match="the baseline of wine failed: it broke"):
+        load_task("wine", tmp_path, runner=lambda task, code, node_dir: Ran(None, "it broke"))
+
+
+def test_a_registered_task_source_answers_for_its_prefix(tmp_path: Path, wine: TaskFolder):
+    @register_task_source
+    class Copies:
+        """Tasks named copy:<id>: the wine task (a stand-in for a new benchmark's tasks)."""
+
+        prefix = "copy"
+        usage = "copy:<id>"
+
+        def claims(self, name: str) -> bool:
+            return False
+
+        def check(self, name: str) -> None:
+            return None
+
+        def load(self, name: str, cache: Path, runner) -> TaskFolder:
+            return wine
+
+    try:
+        assert load_task("copy:anything", tmp_path, runner=never_runs) is wine
+        with pytest.raises(ValueError, match="registered for 'copy' already"):
+            register_task_source(Copies)
+    finally:
+        del SOURCES["copy"]
+
+
 def test_medals_respect_the_metric_direction(tmp_path):
     spec = prepare("diabetes", tmp_path, score_baseline=lambda task: 55.0).spec
     assert spec.medal(55.0) == "gold" and spec.medal(60.5) == "above_median"
@@ -32,7 +108,7 @@ def test_medals_respect_the_metric_direction(tmp_path):
     assert RECIPES["wine"].spec.medal(1.0) == "gold"
 
 
-def test_grading_scores_valid_predictions_and_rejects_tricks(wine: Task, tmp_path):
+def test_grading_scores_valid_predictions_and_rejects_tricks(wine: TaskFolder, tmp_path):
     labels = np.load(wine.private_dir / "val_labels.npy")
     good = tmp_path / "good.npy"
     np.save(good, labels)
@@ -44,7 +120,7 @@ def test_grading_scores_valid_predictions_and_rejects_tricks(wine: Task, tmp_pat
     assert "error" in grade(wine, tmp_path / "missing.npy", "val")
 
 
-def test_gain_over_baseline_is_paired_and_says_when_it_is_noise(wine: Task, tmp_path):
+def test_gain_over_baseline_is_paired_and_says_when_it_is_noise(wine: TaskFolder, tmp_path):
     labels = np.load(wine.private_dir / "val_labels.npy")
     baseline = np.load(wine.baseline_run / "workspace" / "val_predictions.npy")
     workspace = tmp_path / "workspace"

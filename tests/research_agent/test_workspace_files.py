@@ -11,10 +11,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from research_agent.selection import _combine_predictions
-from research_agent.tasks import Task
-from research_agent.tasks.grading import gain_over_baseline, grade
-from research_agent.workspace_files import (
+from research_agent.selection.cross_validation import _combine_predictions
+from research_agent.solutions.workspace_files import (
     MissingWorkspaceFile,
     WorkspaceFileError,
     check,
@@ -22,6 +20,8 @@ from research_agent.workspace_files import (
     load_array,
     read_bytes,
 )
+from research_agent.tasks import TaskFolder
+from research_agent.tasks.grading import gain_over_baseline, grade
 
 
 @pytest.fixture
@@ -134,7 +134,7 @@ def test_pickles_and_archives_are_not_arrays(workspace: Path):
 # --- the readers that use it ----------------------------------------------------------------
 
 
-def solved(task: Task, folder: Path, split: str = "val") -> Path:
+def solved(task: TaskFolder, folder: Path, split: str = "val") -> Path:
     """A workspace whose ``split`` predictions are the task's labels (a perfect score)."""
     folder.mkdir(parents=True)
     labels = np.load(task.private_dir / f"{split}_labels.npy")
@@ -142,7 +142,9 @@ def solved(task: Task, folder: Path, split: str = "val") -> Path:
     return folder
 
 
-def test_grading_refuses_a_test_output_linked_to_the_private_labels(wine: Task, tmp_path: Path):
+def test_grading_refuses_a_test_output_linked_to_the_private_labels(
+    wine: TaskFolder, tmp_path: Path
+):
     """The attack: valid validation predictions, and the test predictions a link to the host's
     private test labels. The node is buggy when graded, and the test grade refuses the link."""
     workspace = solved(wine, tmp_path / "workspace")
@@ -152,14 +154,14 @@ def test_grading_refuses_a_test_output_linked_to_the_private_labels(wine: Task, 
     assert "score" not in grade(wine, workspace / "test_predictions.npy", "test")
 
 
-def test_grading_never_blocks_on_a_fifo(wine: Task, tmp_path: Path):
+def test_grading_never_blocks_on_a_fifo(wine: TaskFolder, tmp_path: Path):
     workspace = solved(wine, tmp_path / "workspace")
     os.mkfifo(workspace / "test_predictions.npy")
     result = within(10, lambda: grade(wine, workspace / "test_predictions.npy", "test"))
     assert "not a regular file" in result["error"]
 
 
-def test_the_ensemble_never_combines_linked_predictions(wine: Task, tmp_path: Path):
+def test_the_ensemble_never_combines_linked_predictions(wine: TaskFolder, tmp_path: Path):
     """The ensemble read its members' test predictions through np.load, links and all: a
     member linked to the private test labels made the ensemble's test predictions perfect."""
     members = [solved(wine, tmp_path / f"m{i}" / "workspace") for i in range(3)]
@@ -179,7 +181,7 @@ def test_the_ensemble_never_combines_linked_predictions(wine: Task, tmp_path: Pa
     assert isinstance(refused, str) and "not a regular file" in refused
 
 
-def test_the_reported_gain_never_reads_a_link(wine: Task, tmp_path: Path):
+def test_the_reported_gain_never_reads_a_link(wine: TaskFolder, tmp_path: Path):
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     (workspace / "val_predictions.npy").symlink_to(wine.private_dir / "val_labels.npy")

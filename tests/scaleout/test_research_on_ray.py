@@ -16,11 +16,11 @@ from typing import Any
 import pytest
 
 from planning.ray_executor import RaySettings, ray_map, task_options
-from research_agent.distributed import RayGpus
+from research_agent.execution.distributed import RayGpus
+from research_agent.execution.sandbox import run_script
 from research_agent.journal import Journal
 from research_agent.run import research
-from research_agent.sandbox import run_script
-from research_agent.tasks import Task
+from research_agent.tasks import TaskFolder
 from tests.research_agent.helpers import FAST, executions_per_key, research_cfg
 
 # search.seed=0: under run.seed=4 (which now seeds the search too) the local and Ray runs
@@ -52,7 +52,7 @@ def journal_view(run_dir: Path) -> tuple[list[tuple[int, str]], dict[str, dict[s
 
 
 @pytest.fixture(scope="module")
-def local_run(wine: Task, tasks_dir: Path, tmp_path_factory) -> Path:
+def local_run(wine: TaskFolder, tasks_dir: Path, tmp_path_factory) -> Path:
     run_dir = tmp_path_factory.mktemp("local_run")
     research(research_cfg(tasks_dir, [*STEPS, "executor=local"]), run_dir)
     return run_dir
@@ -149,7 +149,9 @@ def _show_gpu(workspace: Path, data_dir: Path, _: object) -> tuple[int | None, s
     return gpu, result.stdout.strip()
 
 
-def test_sandboxed_solution_gets_the_gpu_its_ray_task_asked_for(ray_local, wine: Task, tmp_path):
+def test_sandboxed_solution_gets_the_gpu_its_ray_task_asked_for(
+    ray_local, wine: TaskFolder, tmp_path
+):
     workspace = tmp_path / "workspace"
     workspace.mkdir()
     (workspace / "show.py").write_text("import os; print(os.environ['CUDA_VISIBLE_DEVICES'])")

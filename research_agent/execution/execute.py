@@ -1,17 +1,22 @@
-"""Execute one solution: write it into a fresh workspace, run it sandboxed, grade its output."""
+"""Execute one solution: write it into a fresh workspace, run it sandboxed, grade its output.
+
+Solutions run in the sandboxes of a :class:`~research_agent.execution.spares.Spares` passed in
+by the caller (a research run owns one, sized by ``sandbox.spares``); without one, a solution
+starts a sandbox of its own, with no spare started for the next."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from research_agent.sandbox import Limits, SandboxResult
-from research_agent.spares import SPARES, imports_of
+from research_agent.execution.sandbox import Limits, SandboxResult
+from research_agent.execution.spares import Spares, imports_of
 from research_agent.tasks.grading import grade
-from research_agent.tasks.spec import Task
+from research_agent.tasks.spec import TaskFolder
 
 SCRIPT = "solution.py"
 
@@ -45,7 +50,7 @@ class ExecutionResult:
         return asdict(self)
 
 
-def task_limits(task: Task, **overrides: Any) -> Limits:
+def task_limits(task: TaskFolder, **overrides: Any) -> Limits:
     """The sandbox limits of ``task`` (time and memory from task.yaml), with ``overrides``."""
     base = {"wall_s": task.spec.time_limit_s, "memory_mb": task.spec.memory_mb}
     return Limits(**{**base, **{k: v for k, v in overrides.items() if v is not None}})
@@ -63,21 +68,34 @@ def _failure(run: SandboxResult, limits: Limits) -> str | None:
 
 
 def execute(
-    task: Task,
+    task: TaskFolder,
     code: str,
     node_dir: Path,
     limits: Limits | None = None,
     gpu: int | None = None,
     isolation: str | None = None,
+    spares: Spares | None = None,
 ) -> ExecutionResult:
-    """Run ``code`` in ``node_dir/workspace`` and grade its validation predictions."""
+    """Run ``code`` in ``node_dir/workspace`` (in a sandbox of ``spares`` when given) and grade
+    its validation predictions."""
     limits = limits or task_limits(task)
     workspace = node_dir / "workspace"
     shutil.rmtree(workspace, ignore_errors=True)
     workspace.mkdir(parents=True)
     (workspace / SCRIPT).write_text(code)
     data, logs = task.public_dir, node_dir / "logs"
-    run = SPARES.run(SCRIPT, workspace, data, logs, limits, gpu, isolation, imports_of(code))
+    with contextlib.ExitStack() as own:
+        sandboxes = spares if spares is not None else own.enter_context(Spares(capacity=0))
+        run = sandboxes.run(
+            SCRIPT,
+            workspace,
+            data,
+            logs,
+            limits,
+            gpu=gpu,
+            isolation=isolation,
+            imports=imports_of(code),
+        )
     error = _failure(run, limits)
     evaluation: dict[str, Any] = {}
     grading_started = time.perf_counter()

@@ -14,15 +14,16 @@ Without bwrap the public data is hard-linked into a read-only ``data`` folder of
 Always: run as an unprivileged uid when started as root (so RLIMIT_NPROC binds; without bwrap
 only if that uid can reach the Python installation, see :func:`drops_privileges`); memory, CPU
 and processes limited for the whole process tree by a cgroup of its own nested under this
-process's (:mod:`research_agent.cgroup`; where none is writable, rlimits per process instead:
-address space and processes, and the run log says so); rlimits on CPU seconds and file size; a
-disk cap on the workspace, checked while it runs; stdout and stderr kept up to ``log_kb`` each
-(head and tail, with a marker of what was cut); a wall-time limit; and afterwards every process
-it started is killed (its process group, its cgroup, its pid namespace and its uid).
+process's (:mod:`research_agent.execution.cgroup`; where none is writable, rlimits per
+process instead: address space and processes, and the run log says so); rlimits on CPU
+seconds and file size; a disk cap on the workspace, checked while it runs; stdout and stderr
+kept up to ``log_kb`` each (head and tail, with a marker of what was cut); a wall-time limit;
+and afterwards every process it started is killed (its process group, its cgroup, its pid
+namespace and its uid).
 
 A :class:`Sandbox` is started before its script is known: its Python may import modules
 (``preload``) and then waits for the script's name; the script's wall-time and CPU limits count
-from its own start (:mod:`research_agent.spares` keeps such sandboxes ready).
+from its own start (:mod:`research_agent.execution.spares` keeps such sandboxes ready).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from research_agent.cgroup import LIMITED, SandboxCgroup
+from research_agent.execution.cgroup import LIMITED, SandboxCgroup
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ grader sees them). The data dir is ``$MLEBENCH_DATA_DIR`` or mle-bench's default
 leaderboard's top score is below its bottom one; medals follow MLE-bench's rule
 (:func:`medal_thresholds`). The search is scored on a validation split held out of
 ``train.csv`` (``validation_fraction`` of config.yaml, default 0.2; see
-:func:`~research_agent.tasks.external.write_validation_split`); the baseline score is the
+:mod:`~research_agent.tasks.external.validation_split`); the baseline score is the
 starter's score on it.
 """
 
@@ -31,33 +31,35 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from research_agent.solution import render
-from research_agent.space import default_config
-from research_agent.tasks.external import (
-    SAMPLE_STARTER,
-    SUBMISSION,
-    VALIDATION_FRACTION,
-    ExternalTaskError,
+from research_agent.solutions.program import render
+from research_agent.solutions.space import default_config
+from research_agent.tasks.external.grading import (
     SubmissionGrader,
+    grader_python,
+    run_grader,
+    score_of,
+)
+from research_agent.tasks.external.layout import ExternalLayout
+from research_agent.tasks.external.submission_files import SUBMISSION
+from research_agent.tasks.external.tabular import (
     TabularAdapter,
     adapter_note,
-    build_view,
-    grader_python,
+    write_tabular_arrays,
+)
+from research_agent.tasks.external.task_config import (
+    ExternalTaskError,
     guess_direction,
-    link_or_copy,
     read_yaml,
     require,
-    run_grader,
-    sandbox_baseline,
-    score_of,
-    signature,
+)
+from research_agent.tasks.external.validation_split import (
+    VALIDATION_FRACTION,
     split_note,
-    view_folder,
-    write_starter,
-    write_tabular_arrays,
     write_validation_split,
 )
-from research_agent.tasks.spec import Task, TaskSpec
+from research_agent.tasks.external.view import SAMPLE_STARTER, link_or_copy, write_starter
+from research_agent.tasks.sources import register_task_source
+from research_agent.tasks.spec import TaskSpec
 
 log = logging.getLogger(__name__)
 RUNNER = Path(__file__).with_name("mlebench_grade.py")
@@ -264,8 +266,14 @@ class MLEBenchGrader(SubmissionGrader):
 
     def run(self, submission: Path, folder: Path, answers: Path | None) -> dict[str, Any]:
         answers = answers or self.answers
-        argv = [grader_python(), str(RUNNER), str(self.grade_file), self.function,
-                str(submission), str(answers)]  # fmt: skip
+        argv = [
+            grader_python(),
+            str(RUNNER),
+            str(self.grade_file),
+            self.function,
+            str(submission),
+            str(answers),
+        ]
         if self.import_root is not None:
             argv.append(str(self.import_root))
         metrics = run_grader(argv, folder)
@@ -283,29 +291,42 @@ CONTRACT = (
 )
 
 
-def load_mlebench(folder: Path, cache: Path, data_dir: Path | None = None) -> Task:
-    """The competition in ``folder`` as a task; its view folder goes under ``cache``."""
-    comp = read_competition(folder, data_dir)
-    scores = read_leaderboard(comp.leaderboard) if comp.leaderboard else []
-    if scores:
-        direction = "minimize" if lower_is_better(scores) else "maximize"
-    else:
-        direction = guess_direction(comp.metric)
-    root = view_folder(cache, "mlebench", comp.id, comp.folder)
+@dataclass(frozen=True)
+class RankedCompetition:
+    """A competition with its leaderboard's scores (best team first; empty: no leaderboard)
+    and the direction they say is better."""
 
-    def grader(tabular: TabularAdapter | None, view: Path) -> MLEBenchGrader:
-        return MLEBenchGrader(
-            metric=comp.metric,
-            adapter=tabular,
-            root=view,
-            grade_file=comp.grade_file,
-            function=comp.grade_function,
-            answers=comp.answers,
-            import_root=comp.import_root,
-        )
+    competition: Competition
+    scores: list[float]
+    direction: str
 
-    def write(staged: Path) -> TaskSpec:
-        public = staged / "public"
+
+@register_task_source
+class MLEBenchLayout(ExternalLayout):
+    """``task=mlebench:<competition folder>`` (its data under ``$MLEBENCH_DATA_DIR``)."""
+
+    prefix = "mlebench"
+    usage = "mlebench:<MLE-bench competition folder>"
+    spec_type = LeaderboardSpec
+
+    def read(self, path: Path) -> RankedCompetition:
+        comp = read_competition(path)
+        scores = read_leaderboard(comp.leaderboard) if comp.leaderboard else []
+        if scores:
+            direction = "minimize" if lower_is_better(scores) else "maximize"
+        else:
+            direction = guess_direction(comp.metric)
+        return RankedCompetition(comp, scores, direction)
+
+    def identity(self, task: RankedCompetition) -> tuple[str, Path]:
+        return task.competition.id, task.competition.folder
+
+    def sources(self, task: RankedCompetition) -> list[Path]:
+        comp = task.competition
+        return [comp.folder, comp.public_dir, comp.sample_submission, comp.grade_file]
+
+    def write_view(self, task: RankedCompetition, staged: Path) -> TaskSpec:
+        comp, public = task.competition, staged / "public"
         for path in sorted(comp.public_dir.rglob("*")):
             if path.is_file():
                 link_or_copy(path, public / path.relative_to(comp.public_dir))
@@ -329,18 +350,29 @@ def load_mlebench(folder: Path, cache: Path, data_dir: Path | None = None) -> Ta
             description=description,
             kind="submission" if tabular is None else tabular.kind,
             metric=comp.metric,
-            direction=direction,
+            direction=task.direction,
             time_limit_s=TIME_LIMIT_S,
             memory_mb=MEMORY_MB,
-            medals=medal_thresholds(scores) if scores else {},
+            medals=medal_thresholds(task.scores) if task.scores else {},
         )
 
-    def baseline(staged: Path, spec: TaskSpec) -> float | None:
-        return sandbox_baseline(Task(staged, spec, grader(TabularAdapter.load(staged), staged)))
+    def grader(self, task: RankedCompetition, view: Path) -> MLEBenchGrader:
+        comp = task.competition
+        return MLEBenchGrader(
+            metric=comp.metric,
+            adapter=TabularAdapter.load(view),
+            root=view,
+            grade_file=comp.grade_file,
+            function=comp.grade_function,
+            answers=comp.answers,
+            import_root=comp.import_root,
+        )
 
-    stamp = signature([comp.folder, comp.public_dir, comp.sample_submission, comp.grade_file])
-    raw = build_view(root, stamp, write, baseline)
-    return Task(root, LeaderboardSpec(**raw), grader(TabularAdapter.load(root), root))
 
-
-__all__ = ["LeaderboardSpec", "load_mlebench", "medal_thresholds", "read_leaderboard"]
+__all__ = [
+    "LeaderboardSpec",
+    "MLEBenchLayout",
+    "medal_thresholds",
+    "read_competition",
+    "read_leaderboard",
+]

@@ -11,7 +11,6 @@ came up.
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,11 +20,13 @@ from typing import Any
 import numpy as np
 
 from planning.domain import Expansion, ExpansionJob
-from research_agent.execution import ExecutionResult, execute
+from research_agent.execution.execute import ExecutionResult, execute
+from research_agent.execution.gpus import GpuPool
+from research_agent.execution.sandbox import Limits
+from research_agent.execution.spares import Spares
 from research_agent.journal import Journal, Record
-from research_agent.operators.base import Candidate, Operators
-from research_agent.sandbox import Limits
-from research_agent.tasks.spec import Task
+from research_agent.operators.base import Operators, ProposedSolution
+from research_agent.tasks.spec import TaskFolder
 
 BASELINE_KEY = "baseline"
 FALLBACKS: dict[str, list[str]] = {"crossover": ["improve", "draft"], "improve": ["draft"]}
@@ -44,29 +45,12 @@ def job_key(job: ExpansionJob) -> str:
     return f"{job.operator}{parents}-{job.seed:016x}"
 
 
-class GpuPool:
-    """Hands each running solution one GPU (CUDA_VISIBLE_DEVICES), or None without GPUs."""
-
-    def __init__(self, count: int) -> None:
-        self._free: queue.Queue[int] | None = None
-        if count > 0:
-            self._free = queue.Queue()
-            for index in range(count):
-                self._free.put(index)
-
-    def acquire(self) -> int | None:
-        return None if self._free is None else self._free.get()
-
-    def release(self, gpu: int | None) -> None:
-        if self._free is not None and gpu is not None:
-            self._free.put(gpu)
-
-
 @dataclass
 class ResearchDomain:
-    """Searches solutions of ``task``; node folders go under ``nodes_dir``."""
+    """Searches solutions of ``task``; node folders go under ``nodes_dir``; solutions run in
+    sandboxes of ``spares`` (the run's; None: each starts its own)."""
 
-    task: Task
+    task: TaskFolder
     operators: Operators
     nodes_dir: Path
     journal: Journal
@@ -75,6 +59,7 @@ class ResearchDomain:
     isolation: str | None = None
     replay: dict[str, Record] = field(default_factory=dict)
     novelty_tries: int = 8
+    spares: Spares | None = None
     _seen: set[str] = field(default_factory=set, init=False, repr=False)
     _seen_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
@@ -126,7 +111,7 @@ class ResearchDomain:
             self._seen.add(code)
             return novel
 
-    def _propose_novel(self, job: ExpansionJob) -> Candidate:
+    def _propose_novel(self, job: ExpansionJob) -> ProposedSolution:
         """The job's candidate, or a later draw of its operator when that code was proposed
         before (a deterministic operator, same code twice running, is not asked again); when
         no draw is novel, the operator's fallbacks in :data:`FALLBACKS` are asked the same way
@@ -143,13 +128,13 @@ class ResearchDomain:
                 if operator == job.operator:
                     return candidate
                 note = f" (instead of {job.operator}, whose draws repeated tried solutions)"
-                return Candidate(candidate.code, candidate.plan + note)
+                return ProposedSolution(candidate.code, candidate.plan + note)
             repeat = repeat or candidate
-        return Candidate(repeat.code, f"{repeat.plan} (a repeat of a tried solution)")
+        return ProposedSolution(repeat.code, f"{repeat.plan} (a repeat of a tried solution)")
 
     def _draw_novel(
         self, job: ExpansionJob, operator: str, rng: np.random.Generator
-    ) -> tuple[Candidate, bool]:
+    ) -> tuple[ProposedSolution, bool]:
         """Up to ``novelty_tries`` draws of ``operator`` on the job's parents: the first novel
         candidate and True, or the last repeat and False."""
         previous = None
@@ -157,7 +142,9 @@ class ResearchDomain:
             candidate = self._operate(job, rng, operator)
             if self.remember(candidate.code):
                 note = f" (draw {attempt + 1}: the earlier ones repeated tried solutions)"
-                return Candidate(candidate.code, candidate.plan + (note if attempt else "")), True
+                return ProposedSolution(
+                    candidate.code, candidate.plan + (note if attempt else "")
+                ), True
             if candidate.code == previous:
                 break
             previous = candidate.code
@@ -165,7 +152,7 @@ class ResearchDomain:
 
     def _operate(
         self, job: ExpansionJob, rng: np.random.Generator, operator: str | None = None
-    ) -> Candidate:
+    ) -> ProposedSolution:
         """``operator`` (default: the job's) applied to the job's parents."""
         operator = operator or job.operator
         if operator == "draft":
@@ -189,7 +176,7 @@ class ResearchDomain:
         key :data:`BASELINE_KEY` (replayed from the journal on resume)."""
         if not self.task.starter.is_file():
             raise FileNotFoundError(f"task {self.task.spec.id} has no baseline solution")
-        candidate = Candidate(self.task.starter.read_text(), "the task's baseline solution")
+        candidate = ProposedSolution(self.task.starter.read_text(), "the task's baseline solution")
         self.remember(candidate.code)
         record = self.replay.get(BASELINE_KEY) or self._execute(
             BASELINE_KEY, "draft", (), candidate
@@ -201,12 +188,18 @@ class ResearchDomain:
         return self._execute(key, job.operator, parents, self._propose_novel(job))
 
     def _execute(
-        self, key: str, operator: str, parents: tuple[int, ...], candidate: Candidate
+        self, key: str, operator: str, parents: tuple[int, ...], candidate: ProposedSolution
     ) -> Record:
         gpu = self.gpus.acquire()
         try:
             result = execute(
-                self.task, candidate.code, self.nodes_dir / key, self.limits, gpu, self.isolation
+                self.task,
+                candidate.code,
+                self.nodes_dir / key,
+                limits=self.limits,
+                gpu=gpu,
+                isolation=self.isolation,
+                spares=self.spares,
             )
         finally:
             self.gpus.release(gpu)
@@ -219,7 +212,7 @@ class ResearchDomain:
         key: str,
         operator: str,
         parents: tuple[int, ...],
-        candidate: Candidate,
+        candidate: ProposedSolution,
         result: ExecutionResult,
     ) -> Record:
         execution: dict[str, Any] = result.to_dict()

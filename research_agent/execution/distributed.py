@@ -10,11 +10,15 @@ to the run's journal themselves, so the run folder must be on a file system ever
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from planning.domain import Expansion, ExpansionJob
 from planning.executors import Executor, ExpandFn, InlineExecutor, ThreadExecutor
 from planning.ray_executor import RayExecutor, RaySettings, check_executor, ensure_ray, import_ray
-from research_agent.domain import GpuPool, ResearchDomain
+from research_agent.execution.gpus import GpuPool
+
+if TYPE_CHECKING:  # the domain is the layer above: it is handed in, never imported
+    from research_agent.research_domain import ResearchDomain
 
 
 class RayGpus(GpuPool):

@@ -34,14 +34,15 @@ from typing import Any
 import numpy as np
 
 from planning.tree import Node, SearchTree
-from research_agent.domain import BASELINE_KEY, run_time
-from research_agent.ensemble import combine, ensemble_code, min_members
-from research_agent.execution import SCRIPT, execute
-from research_agent.sandbox import Limits
-from research_agent.solution import read_config
+from research_agent.execution.execute import SCRIPT, execute
+from research_agent.execution.sandbox import Limits
+from research_agent.execution.spares import Spares
+from research_agent.research_domain import BASELINE_KEY, run_time
+from research_agent.selection.ensemble import combine, ensemble_code, min_members
+from research_agent.solutions.program import read_config
+from research_agent.solutions.workspace_files import WorkspaceFileError, load_array, read_bytes
 from research_agent.tasks.grading import MAX_PREDICTION_BYTES, grade
-from research_agent.tasks.spec import Task
-from research_agent.workspace_files import WorkspaceFileError, load_array, read_bytes
+from research_agent.tasks.spec import TaskFolder
 
 FOLD_INPUTS = ("train_X.npy", "train_y.npy", "val_X.npy")
 ENSEMBLE_SIZE = 3
@@ -49,7 +50,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Candidate:
+class Entrant:
     """A shortlisted node and its scores on the folds it ran, out of ``folds`` (None: not
     cross-validated, because time ran out or a fold failed; fewer than ``folds``: raced out
     after the first fold)."""
@@ -83,7 +84,7 @@ class Selection:
     chosen: Node | None
     rule: str
     folds: int
-    candidates: list[Candidate]
+    candidates: list[Entrant]
     seconds: float
     ensemble: dict[str, Any] | None = None
     by_validation: Node | None = None
@@ -100,7 +101,7 @@ class Selection:
         }
 
 
-def supports_cross_validation(task: Task) -> bool:
+def supports_cross_validation(task: TaskFolder) -> bool:
     """Whether ``task`` has the array layout that folds can be cut from."""
     return (
         task.grader is None
@@ -110,7 +111,7 @@ def supports_cross_validation(task: Task) -> bool:
     )
 
 
-def search_time(task: Task, total: float | None, folds: int, fraction: float) -> float | None:
+def search_time(task: TaskFolder, total: float | None, folds: int, fraction: float) -> float | None:
     """The part of a time budget ``total`` the search gets: all of it, unless the run's
     solution will be cross-validated, which keeps ``fraction`` of it."""
     if total is None or folds < 2 or not supports_cross_validation(task):
@@ -118,7 +119,7 @@ def search_time(task: Task, total: float | None, folds: int, fraction: float) ->
     return total * (1.0 - fraction)
 
 
-def write_folds(task: Task, folds: int, root: Path) -> list[Task]:
+def write_folds(task: TaskFolder, folds: int, root: Path) -> list[TaskFolder]:
     """``folds`` task folders under ``root``: each validates on one contiguous block of the
     training + validation rows and trains on the rest; the other public files are copied."""
     public, private = task.public_dir, task.private_dir
@@ -140,7 +141,7 @@ def write_folds(task: Task, folds: int, root: Path) -> list[Task]:
         np.save(fold / "public" / "val_X.npy", inputs[held])
         np.save(fold / "private" / "val_labels.npy", labels[held])
         shutil.copy2(task.evaluator, fold / "evaluate.py")
-        tasks.append(Task(fold, task.spec))
+        tasks.append(TaskFolder(fold, task.spec))
     return tasks
 
 
@@ -190,7 +191,7 @@ def survivors(entrants: int) -> int:
     return min(entrants, max(ENSEMBLE_SIZE, -(-entrants // 2)))
 
 
-def race_size(candidates: list[Candidate], folds: int, seconds: float | None) -> int:
+def race_size(candidates: list[Entrant], folds: int, seconds: float | None) -> int:
     """How many of the shortlist (in order) can be raced in ``seconds``: each runs the first
     fold, and the slowest survivors' other folds must still fit (their execution and grading
     times, and the candidates' median wait for a sandbox: one that waited long for a sandbox
@@ -209,23 +210,28 @@ def race_size(candidates: list[Candidate], folds: int, seconds: float | None) ->
 
 
 def race(
-    candidates: list[Candidate],
-    folds: list[Task],
+    candidates: list[Entrant],
+    folds: list[TaskFolder],
     root: Path,
     limits: Limits,
     isolation: str | None,
     signed: Callable[[float], float],
+    spares: Spares | None = None,
 ) -> None:
     """Cross-validate ``candidates`` in two rounds (their ``fold_scores``): every candidate on
     the first fold, then the better half of them (at least ``ENSEMBLE_SIZE``) on the other
     folds. A failed fold drops a candidate (``fold_scores`` None)."""
 
-    def run(candidate: Candidate, fold: int) -> None:
+    def run(candidate: Entrant, fold: int) -> None:
         key = candidate.node.payload["key"]
         result = execute(
-            folds[fold], candidate.node.payload["code"], root / key / f"fold_{fold}", limits,
-            None, isolation,
-        )  # fmt: skip
+            folds[fold],
+            candidate.node.payload["code"],
+            root / key / f"fold_{fold}",
+            limits=limits,
+            isolation=isolation,
+            spares=spares,
+        )
         if result.score is None:
             candidate.fold_scores = None
         else:
@@ -243,7 +249,7 @@ def race(
 
 
 def select_solution(
-    task: Task,
+    task: TaskFolder,
     tree: SearchTree,
     run_dir: Path,
     folds: int,
@@ -252,6 +258,7 @@ def select_solution(
     isolation: str | None = None,
     seconds: float | None = None,
     ensemble: bool = True,
+    spares: Spares | None = None,
 ) -> Selection:
     """Choose the run's solution: the shortlisted node with the best mean score over
     ``folds`` folds (ties and uncross-validated candidates: the best validation score), the
@@ -261,7 +268,8 @@ def select_solution(
     times, once per fold they would run (:func:`race_size`), fit it; the others are not run
     (with fewer than two, the best by validation score is the fallback). Solutions run under
     ``limits`` in ``run_dir/selection/<key>/fold_<i>``. With ``ensemble``, the ensemble of the
-    best cross-validated candidates is chosen when it is better (:func:`try_ensemble`)."""
+    best cross-validated candidates is chosen when it is better (:func:`try_ensemble`). The
+    reruns start their sandboxes from ``spares`` (the run's) when given."""
     started = time.perf_counter()
     best = tree.best_node()
     if best is None or folds < 2 or size < 2 or not supports_cross_validation(task):
@@ -272,11 +280,11 @@ def select_solution(
     except ValueError as exc:  # too few rows, or arrays that do not stack: keep the run's best
         log.warning("no cross-validation: %s", exc)
         return Selection(best, "validation", 0, [], time.perf_counter() - started, None, best)
-    candidates = [Candidate(node, folds) for node in shortlist(tree, run_dir / "nodes", size)]
+    candidates = [Entrant(node, folds) for node in shortlist(tree, run_dir / "nodes", size)]
     log.info("choosing among %d solutions by %d-fold cross-validation", len(candidates), folds)
     left = None if seconds is None else seconds - (time.perf_counter() - started)
     entrants = candidates[: race_size(candidates, folds, left)]
-    race(entrants, fold_tasks, root, limits, isolation, task.spec.signed)
+    race(entrants, fold_tasks, root, limits, isolation, task.spec.signed, spares)
     scored = [c for c in candidates if c.cv_score is not None]
     if len(scored) < 2:  # nothing to compare: keep the best by validation score
         seconds_taken = time.perf_counter() - started
@@ -308,12 +316,22 @@ class Ensemble:
         node, val = (
             (None, None) if self.node is None else (self.node.id, self.node.info["val_score"])
         )
-        return {"members": self.members, "fold_scores": self.fold_scores, "cv_score": cv,
-                "node": node, "val_score": val, "reason": self.reason}  # fmt: skip
+        return {
+            "members": self.members,
+            "fold_scores": self.fold_scores,
+            "cv_score": cv,
+            "node": node,
+            "val_score": val,
+            "reason": self.reason,
+        }
 
 
 def try_ensemble(
-    task: Task, tree: SearchTree, ranked: list[Candidate], folds: list[Task], run_dir: Path
+    task: TaskFolder,
+    tree: SearchTree,
+    ranked: list[Entrant],
+    folds: list[TaskFolder],
+    run_dir: Path,
 ) -> Ensemble:
     """Cross-validate the ensemble of the ``ENSEMBLE_SIZE`` best of ``ranked`` (sorted best
     first by cross-validation score) from the predictions their folds left, and when its mean
@@ -382,7 +400,7 @@ def _combine_predictions(
 ) -> str | None:
     """Combine the ``splits``' prediction files of ``workspaces`` into ``out``; why not when
     one is missing, refused (a link, a FIFO, too large: read only as a regular file inside its
-    workspace, see :mod:`research_agent.workspace_files`) or they do not stack."""
+    workspace, see :mod:`research_agent.solutions.workspace_files`) or they do not stack."""
     out.mkdir(parents=True, exist_ok=True)
     for split in splits:
         name = f"{split}_predictions.npy"
@@ -400,7 +418,7 @@ def _combine_predictions(
     return None
 
 
-def held_out_scores(task: Task, selection: Selection, run_dir: Path) -> dict[str, Any]:
+def held_out_scores(task: TaskFolder, selection: Selection, run_dir: Path) -> dict[str, Any]:
     """Grade the held-out answers once, after the search and the choice: the chosen
     solution's ``test_score`` (or ``test_error``), and for the report the test score of the
     best node by validation score (``best_val_node``, ``best_val_node_test_score``; the same

@@ -10,7 +10,7 @@ import ast
 import pprint
 from pathlib import Path
 
-from research_agent.space import FEATURE_STEPS, Config, TaskKind, families_for, family
+from research_agent.solutions.space import FEATURE_STEPS, Config, TaskKind, families_for, family
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

@@ -14,7 +14,12 @@ temporary root, with the task's public data linked into that root, so that no pa
 can see (its mount table included) names the task, the run or their private data; the
 solution's workspace is moved there before it runs and back afterwards. A root holds a lock while
 its process lives: the roots of a killed run are removed at the next start (with the cgroups it
-left, see :func:`research_agent.cgroup.remove_stale`).
+left, see :func:`research_agent.execution.cgroup.remove_stale`).
+
+A :class:`Spares` is an object its owner passes to
+:func:`~research_agent.execution.execute.execute`: a research run owns one, sized by
+``sandbox.spares``, and closes it when its solution is chosen (its root is removed when the
+process ends in any case).
 """
 
 from __future__ import annotations
@@ -33,8 +38,8 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
-from research_agent import cgroup
-from research_agent.sandbox import Limits, Sandbox, SandboxResult, isolation_backend
+from research_agent.execution import cgroup
+from research_agent.execution.sandbox import Limits, Sandbox, SandboxResult, isolation_backend
 
 log = logging.getLogger(__name__)
 
@@ -102,7 +107,7 @@ class Spares:
         isolation: str | None = None,
         imports: frozenset[str] = frozenset(),
     ) -> SandboxResult:
-        """Run ``script`` of ``workspace`` as :func:`~research_agent.sandbox.run_script`
+        """Run ``script`` of ``workspace`` as :func:`~research_agent.execution.sandbox.run_script`
         does, in a spare sandbox when one fits (``imports``: the solution's, see
         :func:`imports_of`), and start a spare for the next solution like it."""
         isolation = isolation or isolation_backend()
@@ -178,9 +183,14 @@ class Spares:
         (folder / "workspace").mkdir()
         data = self._stage(spec.data_dir, root)
         return Sandbox(
-            folder / "workspace", data, folder, spec.limits, spec.gpu, spec.isolation,
-            spec.imports,
-        )  # fmt: skip
+            folder / "workspace",
+            data,
+            folder,
+            limits=spec.limits,
+            gpu=spec.gpu,
+            isolation=spec.isolation,
+            preload=spec.imports,
+        )
 
     def _stage(self, data_dir: Path, root: Path) -> Path:
         """``data_dir`` linked (or copied) into ``root`` once: the sandbox mounts it from
@@ -202,6 +212,7 @@ class Spares:
                 parent = Path(tempfile.gettempdir())
                 remove_stale_roots(parent)
                 self._root, self._lock_fd = _locked_root(parent)
+                atexit.register(self.close)  # a root of its own is removed when the process ends
             self._root.mkdir(parents=True, exist_ok=True)
             return self._root
 
@@ -221,6 +232,17 @@ class Spares:
         sandbox.stop()
         shutil.rmtree(sandbox.out_dir, ignore_errors=True)
 
+    def __reduce__(self) -> tuple[object, tuple[int]]:
+        """A copy shipped to another process (a Ray worker's copy of the research domain) is
+        that process's own spares of the same capacity (see :func:`process_spares`)."""
+        return process_spares, (self.capacity,)
+
+    def __enter__(self) -> Spares:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def close(self) -> None:
         """Stop every waiting spare and remove its folder."""
         self.settle()
@@ -239,6 +261,7 @@ class Spares:
             os.close(self._lock_fd)
             self._lock_fd = -1
             self._root = None
+            atexit.unregister(self.close)
         elif self._root is not None:
             with contextlib.suppress(OSError):
                 self._root.rmdir()  # only when empty: another process may share a given root
@@ -284,6 +307,15 @@ def remove_stale_roots(parent: Path) -> list[Path]:
     return removed
 
 
-SPARES = Spares()
-"""The process's spares, which :func:`research_agent.execution.execute` runs solutions in."""
-atexit.register(SPARES.close)
+_PROCESS_SPARES: dict[int, Spares] = {}
+_PROCESS_LOCK = threading.Lock()
+
+
+def process_spares(capacity: int) -> Spares:
+    """The spares of this process for solutions of runs shipped to it (one per capacity): a
+    worker process runs the solutions of many shipped copies of a run, and its spares outlive
+    each copy, closed when the process ends."""
+    with _PROCESS_LOCK:
+        if capacity not in _PROCESS_SPARES:
+            _PROCESS_SPARES[capacity] = Spares(capacity)
+        return _PROCESS_SPARES[capacity]

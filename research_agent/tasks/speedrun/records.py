@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from research_agent.solution import render
-from research_agent.space import default_config
+from research_agent.solutions.program import render
+from research_agent.solutions.space import default_config
 
 KIND = "language_modeling"
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from research_agent.baselines import tpe_proposer
-from research_agent.execution import ExecutionResult
-from research_agent.space import Config, default_config
+from research_agent.execution.execute import ExecutionResult
+from research_agent.solutions.space import Config, default_config
 from research_agent.tasks import RECIPES
+from research_agent.tuners import tpe_proposer
 
 SCORES = {"linear": 0.97, "svm": 0.96, "gradient_boosting": 0.95}
 

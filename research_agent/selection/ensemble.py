@@ -8,8 +8,8 @@ import inspect
 
 import numpy as np
 
-from research_agent.solution import fill_template, literal
-from research_agent.space import TaskKind
+from research_agent.solutions.program import fill_template, literal
+from research_agent.solutions.space import TaskKind
 
 
 def combine(predictions: list[np.ndarray], kind: str) -> np.ndarray:

@@ -8,9 +8,9 @@ both records' measured times. The score is the wall time of a run that reaches t
 :func:`fsr` turns it into the fraction of the speedup recovered.
 
 Grading is causal by construction: the graded splits are next-token queries whose labels occur
-in no input (see :mod:`research_agent.speedrun.corpus`), so a script that reads ahead in its
+in no input (see :mod:`research_agent.tasks.speedrun.corpus`), so a script that reads ahead in its
 inputs has nothing to read. ``val.npy`` (full sequences) is the script's own validation text,
-never graded.
+never graded. The source ``speedrun`` (``task=speedrun_1`` or ``task=speedrun:speedrun_1``).
 """
 
 from __future__ import annotations
@@ -26,16 +26,17 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from research_agent.speedrun.corpus import VOCAB, build
-from research_agent.speedrun.presets import Preset, preset
-from research_agent.speedrun.records import CHAIN, num_records, record_code, record_name
-from research_agent.tasks.spec import Task, TaskSpec, publish, staging_folder
+from research_agent.tasks.sources import SolutionRunner, register_task_source
+from research_agent.tasks.spec import TaskFolder, TaskSpec, publish, staging_folder
+from research_agent.tasks.speedrun.corpus import VOCAB, build
+from research_agent.tasks.speedrun.presets import Preset, preset
+from research_agent.tasks.speedrun.records import CHAIN, num_records, record_code, record_name
 
 HINTS = ("none", "pseudocode", "description")
 ID_PATTERN = re.compile(r"^speedrun(?:_(cpu|gpu|smoke))?_(\d+)(?:_(none|pseudocode|description))?$")
 INFO_FILE = "speedrun.json"
 LAYOUT = 2  # folders of an older layout (graded on full sequences) are written anew
-RecordTimer = Callable[[Task, str], float]
+RecordTimer = Callable[[TaskFolder, str], float]
 
 
 def is_speedrun(task_id: str) -> bool:
@@ -137,34 +138,39 @@ def task_spec(task_id: str, spec: Preset, index: int, t_record: float, t_next: f
     )
 
 
-def sandbox_time(task: Task, code: str) -> float:
-    """The graded wall time of ``code`` run in the sandbox on ``task`` (raises if it fails)."""
-    from research_agent.execution import execute
+def sandbox_timer(runner: SolutionRunner) -> RecordTimer:
+    """A record timer that runs the record with ``runner`` (the sandbox): its graded wall
+    time (raises if it fails)."""
 
-    scratch = task.root / "timing_run"
-    result = execute(task, code, scratch)
-    shutil.rmtree(scratch, ignore_errors=True)
-    if result.score is None:
-        raise RuntimeError(f"a speedrun record failed on {task.spec.id}: {result.error}")
-    return result.score
+    def time_record(task: TaskFolder, code: str) -> float:
+        scratch = task.root / "timing_run"
+        result = runner(task, code, scratch)
+        shutil.rmtree(scratch, ignore_errors=True)
+        if result.score is None:
+            raise RuntimeError(f"a speedrun record failed on {task.spec.id}: {result.error}")
+        return result.score
+
+    return time_record
 
 
-def prepare_speedrun(task_id: str, cache: Path, timer: RecordTimer | None = None) -> Task:
+def prepare_speedrun(task_id: str, cache: Path, timer: RecordTimer | None = None) -> TaskFolder:
     """The folder of speedrun task ``task_id`` under ``cache``, written and timed on first use.
 
-    ``timer(task, code)`` measures a record (default: one sandboxed run each of records ``i``
-    and ``i+1``); their times become the baseline score, the medals and ``speedrun.json``.
+    ``timer(task, code)`` measures a record (:func:`sandbox_timer`: one sandboxed run each of
+    records ``i`` and ``i+1``); their times become the baseline score, the medals and
+    ``speedrun.json``. It is needed only when the folder is written.
     """
     spec, index, hint = parse_id(task_id)
     root = cache / task_id
     if (root / "task.yaml").is_file():
         if layout_of(root) == LAYOUT:
-            return Task.load(root)
+            return TaskFolder.load(root)
         retire(root)
+    if timer is None:
+        raise ValueError(f"preparing task {task_id} times its records: pass timer")
     tmp = staging_folder(root)
     write_folder(tmp, spec, index, hint)
-    provisional = Task(tmp, task_spec(task_id, spec, index, 2.0, 1.0))
-    timer = timer or sandbox_time
+    provisional = TaskFolder(tmp, task_spec(task_id, spec, index, 2.0, 1.0))
     t_record = timer(provisional, record_code(index))
     t_next = timer(provisional, record_code(index + 1))
     info = {
@@ -202,7 +208,25 @@ def retire(root: Path) -> None:
     shutil.rmtree(stale, ignore_errors=True)
 
 
-def task_fsr(task: Task, t_agent: float | None) -> float | None:
+def task_fsr(task: TaskFolder, t_agent: float | None) -> float | None:
     """FSR of a run time on a prepared speedrun task (from its ``speedrun.json``)."""
     info = json.loads((task.root / INFO_FILE).read_text())
     return fsr(info["t_record"], info["t_next"], t_agent)
+
+
+@register_task_source
+class SpeedrunTasks:
+    """The speedrun tasks, ``speedrun[_<preset>]_<i>[_<hint>]`` (a bare name that is not the
+    path of a task folder)."""
+
+    prefix = "speedrun"
+    usage = "speedrun_<i> (e.g. speedrun_0)"
+
+    def claims(self, name: str) -> bool:
+        return is_speedrun(name) and not Path(name).exists()
+
+    def check(self, name: str) -> None:
+        parse_id(name)
+
+    def load(self, name: str, cache: Path, runner: SolutionRunner) -> TaskFolder:
+        return prepare_speedrun(name, cache, sandbox_timer(runner))

@@ -12,10 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from research_agent.execution import ExecutionResult, execute
-from research_agent.sandbox import Limits
-from research_agent.solution import render
-from research_agent.space import (
+from research_agent.execution.execute import ExecutionResult, execute
+from research_agent.execution.sandbox import Limits
+from research_agent.execution.spares import Spares
+from research_agent.solutions.program import render
+from research_agent.solutions.space import (
     FEATURE_ORDER,
     Config,
     Family,
@@ -23,7 +24,7 @@ from research_agent.space import (
     family,
     random_config,
 )
-from research_agent.tasks.spec import Task, TaskSpec
+from research_agent.tasks.spec import TaskFolder, TaskSpec
 
 Tell = Callable[[Config, ExecutionResult], None]
 
@@ -35,7 +36,7 @@ class TuningOutcome:
     trials: list[tuple[Config, ExecutionResult]]
     seconds: float
 
-    def best(self, task: Task) -> tuple[int, ExecutionResult] | None:
+    def best(self, task: TaskFolder) -> tuple[int, ExecutionResult] | None:
         """Index and result of the best good trial (earliest on ties), or None."""
         good = [(i, r) for i, (_, r) in enumerate(self.trials) if r.score is not None]
         if not good:
@@ -44,31 +45,33 @@ class TuningOutcome:
 
 
 def tune(
-    task: Task,
+    task: TaskFolder,
     propose: Callable[[], tuple[Config, Tell]],
     seconds: float,
     run_dir: Path,
     limits: Limits,
+    spares: Spares | None = None,
 ) -> TuningOutcome:
     """Propose, run and report configs until ``seconds`` have passed; trial k runs in
-    ``run_dir/trial_k``."""
+    ``run_dir/trial_k``, in a sandbox of ``spares`` when given."""
     start, trials = time.monotonic(), []
     while time.monotonic() - start < seconds:
         config, tell = propose()
         code = render(config, task.spec.kind, task.spec.image)
-        result = execute(task, code, run_dir / f"trial_{len(trials)}", limits)
+        result = execute(task, code, run_dir / f"trial_{len(trials)}", limits=limits, spares=spares)
         tell(config, result)
         trials.append((config, result))
     return TuningOutcome(trials, time.monotonic() - start)
 
 
 def random_search(
-    task: Task,
+    task: TaskFolder,
     seconds: float,
     run_dir: Path,
     limits: Limits,
     seed: int = 0,
     initial: Config | None = None,
+    spares: Spares | None = None,
 ):
     """Uniform samples of the config space (after ``initial``, e.g. the baseline's config)."""
     rng = np.random.default_rng(seed)
@@ -78,20 +81,22 @@ def random_search(
         config = queued.pop() if queued else random_config(task.spec.kind, task.spec.image, rng)
         return config, lambda c, r: None
 
-    return tune(task, propose, seconds, run_dir, limits)
+    return tune(task, propose, seconds, run_dir, limits, spares)
 
 
 def optuna_search(
-    task: Task,
+    task: TaskFolder,
     seconds: float,
     run_dir: Path,
     limits: Limits,
     seed: int = 0,
     initial: Config | None = None,
+    spares: Spares | None = None,
 ):
     """Optuna's TPE sampler over family, per-family settings and feature steps; ``initial``
     (e.g. the baseline's config) is the first trial."""
-    return tune(task, tpe_proposer(task.spec, seed, initial), seconds, run_dir, limits)
+    proposer = tpe_proposer(task.spec, seed, initial)
+    return tune(task, proposer, seconds, run_dir, limits, spares)
 
 
 def tpe_proposer(

@@ -152,5 +152,13 @@ def check(workspace: Path, relative: str | os.PathLike[str], max_bytes: int = MA
     return True
 
 
-__all__ = ["MAX_BYTES", "MissingWorkspaceFile", "WorkspaceFileError", "check", "copy_out",
-           "load_array", "open_fd", "read_bytes"]  # fmt: skip
+__all__ = [
+    "MAX_BYTES",
+    "MissingWorkspaceFile",
+    "WorkspaceFileError",
+    "check",
+    "copy_out",
+    "load_array",
+    "open_fd",
+    "read_bytes",
+]

@@ -20,7 +20,7 @@ the config has them, else MLGym's own table of its tasks' priority metrics, else
 of ``baseline_scores`` (direction guessed from its name). The search is scored on a validation
 split (the task's own ``validation.csv`` / ``valid.csv`` / ``val.csv`` / ``dev.csv``, else
 ``validation_fraction`` of ``train.csv``: see
-:func:`~research_agent.tasks.external.write_validation_split`), graded by the same evaluation
+:mod:`~research_agent.tasks.external.validation_split`), graded by the same evaluation
 script with the split's answers in place of its answer files; MLGym's baseline is the starter,
 run once per split. Only ``CSVSubmissionTasks`` are
 supported: the other entrypoints' graders import the solution's own code or checkpoints, which
@@ -36,34 +36,36 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from research_agent.solution import render
-from research_agent.space import default_config
-from research_agent.tasks.external import (
+from research_agent.solutions.program import render
+from research_agent.solutions.space import default_config
+from research_agent.tasks.external.grading import (
     GRADER_TIMEOUT_S,
-    SAMPLE_STARTER,
-    SUBMISSION,
-    VALIDATION_FRACTION,
-    ExternalTaskError,
     SubmissionGrader,
+    grader_python,
+    run_grader,
+    score_of,
+)
+from research_agent.tasks.external.layout import ExternalLayout
+from research_agent.tasks.external.submission_files import SUBMISSION
+from research_agent.tasks.external.tabular import (
     TabularAdapter,
     adapter_note,
-    build_view,
-    grader_python,
+    write_tabular_arrays,
+)
+from research_agent.tasks.external.task_config import (
+    ExternalTaskError,
     guess_direction,
-    link_or_copy,
     read_yaml,
     require,
-    run_grader,
-    sandbox_baseline,
-    score_of,
-    signature,
+)
+from research_agent.tasks.external.validation_split import (
+    VALIDATION_FRACTION,
     split_note,
-    view_folder,
-    write_starter,
-    write_tabular_arrays,
     write_validation_split,
 )
-from research_agent.tasks.spec import Task, TaskSpec
+from research_agent.tasks.external.view import SAMPLE_STARTER, link_or_copy, write_starter
+from research_agent.tasks.sources import register_task_source
+from research_agent.tasks.spec import TaskSpec
 
 log = logging.getLogger(__name__)
 CONTAINER_WORKSPACE = "/home/agent/workspace"
@@ -222,8 +224,9 @@ def read_mlgym(config: Path) -> MLGymTask:
         docs += f"{name.upper()}:\n{require(dataset, 'description', dataset_file)}\n\n"
         data_path = require(dataset, "data_path", dataset_file)
         if not dataset.get("is_local", False):
-            log.warning("%s: dataset %s is not local (%s): solutions run offline", config, name,
-                        data_path)  # fmt: skip
+            log.warning(
+                "%s: dataset %s is not local (%s): solutions run offline", config, name, data_path
+            )
             continue
         folder = repo / data_path
         if not folder.is_dir():
@@ -338,79 +341,92 @@ def answer_files(task: MLGymTask, header: list[str]) -> set[str]:
     """The task's secret data files that hold answers in the columns ``header`` (the sample
     submission's): the ones the validation answers stand in for when grading the split."""
     return {
-        r for r in task.secret
-        if r.lower().endswith(".csv") and csv_header(task.data_files[r]) == header
-    }  # fmt: skip
+        relative
+        for relative in task.secret
+        if relative.lower().endswith(".csv") and csv_header(task.data_files[relative]) == header
+    }
 
 
-def load_mlgym(config: Path, cache: Path) -> Task:
-    """The MLGym task of ``config`` as a task; its view folder goes under ``cache``."""
-    mlgym = read_mlgym(config)
-    root = view_folder(cache, "mlgym", mlgym.id, config)
-    if mlgym.sample_submission is None:
-        raise ExternalTaskError(
-            f"{config}: no sample submission (key 'sample_submission' or a starter file "
-            "sample_submission.csv): its columns say what the validation answers are"
-        )
-    sample = mlgym.sample_submission
-    if not answer_files(mlgym, csv_header(sample)):
-        raise ExternalTaskError(
-            f"{config}: none of the task's answer files {sorted(mlgym.secret)} has the columns "
-            f"of {sample.name} ({csv_header(sample)}): the evaluation script cannot grade a "
-            "validation split"
-        )
+@register_task_source
+class MLGymLayout(ExternalLayout):
+    """``task=mlgym:<configs/tasks/<name>.yaml of an MLGym tree>``."""
 
-    def write(staged: Path) -> TaskSpec:
-        public = staged / "public"
-        for relative, source in mlgym.data_files.items():
-            if relative not in mlgym.secret and relative != mlgym.validation:
+    prefix = "mlgym"
+    usage = "mlgym:<MLGym task config>"
+
+    def read(self, path: Path) -> MLGymTask:
+        mlgym = read_mlgym(path)
+        if mlgym.sample_submission is None:
+            raise ExternalTaskError(
+                f"{path}: no sample submission (key 'sample_submission' or a starter file "
+                "sample_submission.csv): its columns say what the validation answers are"
+            )
+        sample = mlgym.sample_submission
+        if not answer_files(mlgym, csv_header(sample)):
+            raise ExternalTaskError(
+                f"{path}: none of the task's answer files {sorted(mlgym.secret)} has the columns "
+                f"of {sample.name} ({csv_header(sample)}): the evaluation script cannot grade a "
+                "validation split"
+            )
+        return mlgym
+
+    def identity(self, task: MLGymTask) -> tuple[str, Path]:
+        return task.id, task.config
+
+    def sources(self, task: MLGymTask) -> list[Path]:
+        assert task.sample_submission is not None
+        return [
+            task.config,
+            task.sample_submission,
+            *task.data_files.values(),
+            *task.starter_files.values(),
+        ]
+
+    def write_view(self, task: MLGymTask, staged: Path) -> TaskSpec:
+        assert task.sample_submission is not None
+        sample, public = task.sample_submission, staged / "public"
+        for relative, source in task.data_files.items():
+            if relative not in task.secret and relative != task.validation:
                 link_or_copy(source, public / relative)
-        for relative, source in mlgym.starter_files.items():
+        for relative, source in task.starter_files.items():
             if not (public / relative).exists():
                 link_or_copy(source, public / relative)
-        if mlgym.secret:
-            log.info("%s: kept out of the sandbox: %s", mlgym.id, sorted(mlgym.secret))
+        if task.secret:
+            log.info("%s: kept out of the sandbox: %s", task.id, sorted(task.secret))
         if not (public / sample.name).exists():
             link_or_copy(sample, public / sample.name)
-        own = None if mlgym.validation is None else mlgym.data_files[mlgym.validation]
+        own = None if task.validation is None else task.data_files[task.validation]
         split = write_validation_split(
-            public, public / sample.name, staged / "private", own, mlgym.validation_fraction
+            public, public / sample.name, staged / "private", own, task.validation_fraction
         )
         tabular = write_tabular_arrays(public, public / sample.name, staged)
-        better = "higher" if mlgym.direction == "maximize" else "lower"
-        description = mlgym.description.strip() + CONTRACT.format(
-            submission=SUBMISSION, metric=mlgym.metric, better=better
+        better = "higher" if task.direction == "maximize" else "lower"
+        description = task.description.strip() + CONTRACT.format(
+            submission=SUBMISSION, metric=task.metric, better=better
         )
         description += split_note(split)
         if tabular is not None:
             description += adapter_note(tabular)
-        if mlgym.baseline is not None:
-            code = mlgym.baseline.read_text()
-            write_starter(staged, BASELINE_STARTER.format(name=mlgym.baseline.name, code=code))
+        if task.baseline is not None:
+            code = task.baseline.read_text()
+            write_starter(staged, BASELINE_STARTER.format(name=task.baseline.name, code=code))
         elif tabular is not None:
             write_starter(staged, render(default_config("linear"), tabular.kind))
         else:
             write_starter(staged, SAMPLE_STARTER.format(sample=sample.name))
         return TaskSpec(
-            id=mlgym.id,
+            id=task.id,
             description=description,
             kind="submission" if tabular is None else tabular.kind,
-            metric=mlgym.metric,
-            direction=mlgym.direction,
-            time_limit_s=mlgym.timeout_s,
+            metric=task.metric,
+            direction=task.direction,
+            time_limit_s=task.timeout_s,
             memory_mb=MEMORY_MB,
         )
 
-    def grader(view: Path) -> MLGymGrader:
+    def grader(self, task: MLGymTask, view: Path) -> MLGymGrader:
         tabular = TabularAdapter.load(view)
-        return MLGymGrader(metric=mlgym.metric, adapter=tabular, root=view, task=mlgym)
-
-    def baseline(staged: Path, spec: TaskSpec) -> float | None:
-        return sandbox_baseline(Task(staged, spec, grader(staged)))
-
-    sources = [config, sample, *mlgym.data_files.values(), *mlgym.starter_files.values()]
-    raw = build_view(root, signature(sources), write, baseline)
-    return Task(root, TaskSpec(**raw), grader(root))
+        return MLGymGrader(metric=task.metric, adapter=tabular, root=view, task=task)
 
 
-__all__ = ["MLGymGrader", "answer_files", "load_mlgym", "read_mlgym"]
+__all__ = ["MLGymGrader", "MLGymLayout", "answer_files", "read_mlgym"]

@@ -126,15 +126,25 @@ class SandboxCgroup:
         """Write ``controller``'s limit; False if the kernel refused it."""
         folder, v2 = self.folders[controller], self.version == "v2"
         quota = int(cpus * CPU_PERIOD_US)
-        writes = {
-            "memory": [("memory.max", memory_bytes), ("memory.swap.max", 0),
-                       ("memory.oom.group", 1)] if v2 else
-                      [("memory.limit_in_bytes", memory_bytes), ("memory.swappiness", 0),
-                       ("memory.memsw.limit_in_bytes", memory_bytes)],
-            "cpu": [("cpu.max", f"{quota} {CPU_PERIOD_US}")] if v2 else
-                   [("cpu.cfs_period_us", CPU_PERIOD_US), ("cpu.cfs_quota_us", quota)],
+        v2_writes = {
+            "memory": [
+                ("memory.max", memory_bytes),
+                ("memory.swap.max", 0),
+                ("memory.oom.group", 1),
+            ],
+            "cpu": [("cpu.max", f"{quota} {CPU_PERIOD_US}")],
             "pids": [("pids.max", pids)],
-        }[controller]  # fmt: skip
+        }
+        v1_writes = {
+            "memory": [
+                ("memory.limit_in_bytes", memory_bytes),
+                ("memory.swappiness", 0),
+                ("memory.memsw.limit_in_bytes", memory_bytes),
+            ],
+            "cpu": [("cpu.cfs_period_us", CPU_PERIOD_US), ("cpu.cfs_quota_us", quota)],
+            "pids": [("pids.max", pids)],
+        }
+        writes = (v2_writes if v2 else v1_writes)[controller]
         try:
             name, value = writes[0]
             (folder / name).write_text(str(value))

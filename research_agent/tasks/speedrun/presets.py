@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from research_agent.speedrun.corpus import VOCAB
+from research_agent.tasks.speedrun.corpus import VOCAB
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ reaches the target validation loss strictly faster (see ``benchmarks/speedrun_ch
 Task ``speedrun_<i>`` hands an agent record ``i`` and asks for record ``i+1``'s time.
 """
 
-from research_agent.speedrun.presets import PRESETS, Preset, preset
-from research_agent.speedrun.records import CHAIN, Improvement, num_records, record_code
-from research_agent.speedrun.tasks import fsr, parse_id, prepare_speedrun, task_fsr
+from research_agent.tasks.speedrun.presets import PRESETS, Preset, preset
+from research_agent.tasks.speedrun.records import CHAIN, Improvement, num_records, record_code
+from research_agent.tasks.speedrun.tasks import fsr, parse_id, prepare_speedrun, task_fsr
 
 __all__ = [
     "CHAIN",

@@ -7,10 +7,10 @@ from typing import Any
 
 from planning.tree import Node, SearchTree
 from research_agent.journal import Record
-from research_agent.tasks.spec import Task
+from research_agent.tasks.spec import TaskFolder
 
 
-def score_curve(nodes: list[Record], task: Task) -> list[tuple[float, float]]:
+def score_curve(nodes: list[Record], task: TaskFolder) -> list[tuple[float, float]]:
     """(seconds since the first execution finished, best validation score so far) per good node."""
     timed = sorted(nodes, key=lambda r: r["finished_at"])
     if not timed:
@@ -25,7 +25,7 @@ def score_curve(nodes: list[Record], task: Task) -> list[tuple[float, float]]:
     return curve
 
 
-def plot_curve(curve: list[tuple[float, float]], task: Task, path: Path) -> Path:
+def plot_curve(curve: list[tuple[float, float]], task: TaskFolder, path: Path) -> Path:
     """Best validation score against time as a PNG (matplotlib's Agg backend)."""
     import matplotlib
 
@@ -45,7 +45,7 @@ def plot_curve(curve: list[tuple[float, float]], task: Task, path: Path) -> Path
     return path
 
 
-def tree_lines(tree: SearchTree, task: Task) -> list[str]:
+def tree_lines(tree: SearchTree, task: TaskFolder) -> list[str]:
     """The search tree as an indented list (crossover children appear under both parents)."""
 
     def line(node: Node, depth: int) -> list[str]:
@@ -124,7 +124,7 @@ def selection_lines(selection: dict[str, Any] | None) -> list[str]:
 
 def write_report(
     path: Path,
-    task: Task,
+    task: TaskFolder,
     tree: SearchTree,
     best: Node | None,
     summary: dict[str, Any],
