@@ -73,6 +73,9 @@ class EpisodeConfig:
     episodes: int = 1
     record: bool = True
     record_episodes: int = 1
+    overlay: bool = True
+    """Draw step, reward, the agent's reasoning (goal posterior, question and answer, plan) and a
+    zoomed inset into the recorded videos (:mod:`embodied.video_overlay`); false: raw frames."""
     executor: str = "local"
     ray: RaySettings = field(default_factory=RaySettings)
 

@@ -4,7 +4,7 @@ Writes the resolved config, run.log, metrics.json, steps.jsonl (per step: reward
 the agent's reasoning, :mod:`embodied.step_records`) and videos/episode_NNN.mp4 (the first
 ``record_episodes`` episodes when ``record=true``, with the overlays of
 :mod:`embodied.video_overlay`) into the run folder. ``executor=ray`` runs the episodes side by
-side as Ray tasks (``ray.address=auto`` on a cluster; these record no steps.jsonl).
+side as Ray tasks (``ray.address=auto`` on a cluster). ``overlay=false`` records raw frames.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def run(cfg: DictConfig, output_dir: str | Path | None = None) -> dict[str, Any]
         log.info("episode %d: return %.2f in %d steps", index, result.episode_return, result.length)
         step_writer.write(index, result.steps)
         if record[index]:
-            frames = overlay_episode(result.frames, result.steps)
+            frames = overlay_episode(result.frames, result.steps) if cfg.overlay else result.frames
             path = write_video(ctx.artefact(f"videos/episode_{index:03d}.mp4"), frames, fps)
             log.info("video written to %s", path)
             result.frames = []

@@ -106,7 +106,7 @@ class EpisodeTask:
         env = build_env(OmegaConf.create(self.env_cfg), render=record)
         agent = instantiate(self.agent_cfg, env=env)
         try:
-            return run_episode(env, agent, seed=seed, record=record)
+            return run_episode(env, agent, seed=seed, record=record, steps=True)
         finally:
             if hasattr(agent, "close"):
                 agent.close()
