@@ -126,13 +126,13 @@ def _check_key(config: DictConfig, override: Override) -> None:
     *parents, leaf = override.key_or_group.split(".")
     node: Any = config
     for depth, name in enumerate(parents):
-        if not isinstance(node, DictConfig) or name not in node:
+        if not isinstance(node, DictConfig) or name not in node.keys():  # noqa: SIM118 (`in` misses ??? keys)
             _raise_unknown_key(override, node, ".".join(parents[:depth]), name)
         try:
             node = node[name]
         except OmegaConfBaseException:
             return  # a missing (???) node: composing reports what is wrong with it
-    if not isinstance(node, DictConfig) or leaf in node:
+    if not isinstance(node, DictConfig) or leaf in node.keys():  # noqa: SIM118
         return
     adds = override.type is OverrideType.ADD or override.is_force_add()
     if adds and OmegaConf.get_type(node) in (dict, None):
