@@ -19,7 +19,7 @@ from typing import Any
 
 import hydra
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 
 from runkit.command_line import check_overrides
 from runkit.preflight import UsageError, exit_with_usage_error
@@ -31,6 +31,21 @@ CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
 _NEW_RUN_FOLDERS: dict[Path, Path] = {}
 # what hydra and runkit write into a run folder before the entry point's own work starts
 _START_FILES = {".hydra", "run.log", "run_status.json", "config.yaml"}
+
+
+def config_groups(_root_: DictConfig) -> str:
+    """``group: option, ...`` per line for ``--help``, for the groups of the entry point's
+    config (``_root_``): the options on disk, so the ``*_schema`` nodes that type them
+    (hydra's own list shows them) stay out of sight."""
+    choices = OmegaConf.select(_root_, "hydra.runtime.choices") or {}
+    lines = []
+    for group in sorted(g for g in choices if not g.startswith("hydra")):
+        options = sorted(f.stem for f in (CONFIG_DIR / group).glob("*.yaml"))
+        lines.append(f"{group}: {', '.join(options)}")
+    return "\n".join(lines) or "(none)"
+
+
+OmegaConf.register_new_resolver("runkit_config_groups", config_groups, replace=True)
 
 
 class NewRunFolder(Callback):

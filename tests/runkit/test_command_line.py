@@ -5,7 +5,8 @@ import pytest
 import embodied.config  # noqa: F401  (registers the episode and agent schemas)
 from runkit import UsageError
 from runkit.command_line import check_overrides
-from runkit.hydra_app import CONFIG_DIR, usage_error_in
+from runkit.hydra_app import CONFIG_DIR, config_groups, usage_error_in
+from tests.hydra_compose import compose_config
 
 
 @pytest.mark.parametrize(
@@ -88,3 +89,9 @@ def test_a_usage_error_is_found_behind_the_error_it_caused():
     except RuntimeError as wrapped:
         assert usage_error_in(wrapped) is usage
     assert usage_error_in(RuntimeError("a bug")) is None
+
+
+def test_help_lists_the_entry_points_groups_without_schema_options():
+    groups = config_groups(compose_config("episode")).splitlines()
+    assert [line.split(":")[0] for line in groups] == ["agent", "env"]
+    assert "cartpole_balance" in groups[1] and "_schema" not in "".join(groups)
