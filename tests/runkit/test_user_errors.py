@@ -38,6 +38,8 @@ CASES = [
     case("episode-option", "embodied.episode env=cartpol_balance", "did you mean cartpole_balance"),
     case("episode-plus-key", "embodied.episode +episods=2", "did you mean episodes"),
     case("episode-type", "embodied.episode run.seed=abc", "run.seed=abc"),
+    case("episode-device", "embodied.episode run.device=gpu0", "run.device='gpu0'"),
+    case("episode-nested-key", "embodied.episode agent.horizn=5", "did you mean horizon"),
     case(
         "episode-path", "embodied.episode agent=wm_mpc agent.checkpoint=nope", "nope does not exist"
     ),
