@@ -94,7 +94,7 @@ def _all_groups(loader: Any, parent: str = "") -> list[str]:
 def _is_value(override: Override, groups: set[str]) -> bool:
     """An override of a key (not a group option, not hydra's own settings)."""
     key = override.key_or_group
-    return key not in groups and not key.startswith("hydra.") and key != "hydra"
+    return key not in groups and key != "hydra" and not key.startswith(("hydra.", "hydra/"))
 
 
 def _group_option(override: Override, loader: Any) -> str:
