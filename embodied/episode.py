@@ -53,7 +53,8 @@ def run(cfg: DictConfig, output_dir: str | Path | None = None) -> dict[str, Any]
             result.frames = []
         result.steps = []
 
-    with progress_bar(cfg.episodes * (max_steps or 0) or None, "episodes", cfg.run.progress) as bar:
+    total = cfg.episodes * (max_steps or 0) or None
+    with progress_bar(total, str(cfg.env.id), cfg.run.progress) as bar:
         if cfg.executor == "ray":
             results = _episodes_on_ray(cfg, seeds, record, bar, finished)
         else:

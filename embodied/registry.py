@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import difflib
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import gymnasium as gym
+
+from runkit.preflight import UsageError
 
 GYMNASIUM_NAMESPACE = "embodied"
 
@@ -46,14 +49,28 @@ def list_envs() -> list[str]:
     return sorted(_REGISTRY)
 
 
+class UnknownEnvError(UsageError, KeyError):
+    """An environment id that is not registered (a :class:`KeyError` and a user's mistake)."""
+
+    __str__ = UsageError.__str__  # KeyError's would quote the message
+
+
+def _spelling(env_id: str) -> str:
+    return env_id.replace("_", "-")
+
+
 def env_spec(env_id: str) -> EnvSpec:
-    """The spec of ``env_id``; an unknown id raises an error listing the valid ones."""
-    try:
-        return _REGISTRY[env_id]
-    except KeyError:
-        raise KeyError(
-            f"unknown environment {env_id!r}; registered: {', '.join(list_envs())}"
-        ) from None
+    """The spec of ``env_id``, in either spelling (``cartpole-balance`` or
+    ``cartpole_balance``); an unknown id raises an error listing the valid ones."""
+    by_spelling = {_spelling(name): spec for name, spec in _REGISTRY.items()}
+    spec = _REGISTRY.get(env_id) or by_spelling.get(_spelling(env_id))
+    if spec is not None:
+        return spec
+    close = difflib.get_close_matches(_spelling(env_id), list(by_spelling), n=1, cutoff=0.6)
+    hint = f" (did you mean {by_spelling[close[0]].env_id}?)" if close else ""
+    raise UnknownEnvError(
+        f"unknown environment {env_id!r}{hint}; registered: {', '.join(list_envs())}"
+    )
 
 
 def make(env_id: str, **overrides: Any) -> gym.Env:
@@ -62,6 +79,7 @@ def make(env_id: str, **overrides: Any) -> gym.Env:
     An override the environment does not take raises an error naming it and the valid ones.
     """
     spec = env_spec(env_id)
+    env_id = spec.env_id
     params = inspect.signature(spec.entry_point).parameters
     takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
     unknown = sorted(set(overrides) - set(params))

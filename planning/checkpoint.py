@@ -11,15 +11,27 @@ from typing import IO, Any
 import torch
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# the mode open() gives a new file (0644 under the usual umask 022); mkstemp's own is 0600
+FILE_MODE = 0o666 & ~_umask()
+
+
 def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) -> None:
     """Call ``write`` on a temporary file beside ``path``, then rename it over ``path``.
 
-    A crash mid-write leaves the previous file intact.
+    A crash mid-write leaves the previous file intact. The file gets the mode any other new
+    file gets (:data:`FILE_MODE`, from the umask), so a run folder's files share one mode.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "wb") as f:
             write(f)
             f.flush()

@@ -35,7 +35,7 @@ from gametheory.voting import elo, sco_ratings
 from research_agent.journal import node_records, parse_records
 from research_agent.reporting.aup import BASELINE, aup, profiles
 from research_agent.solutions.workspace_files import WorkspaceFileError, read_bytes
-from runkit import hydra_entry_point, start_run
+from runkit import PathNotFoundError, UsageError, hydra_entry_point, start_run
 
 log = logging.getLogger(__name__)
 METHODS = ("sco", "elo", "aup")
@@ -115,7 +115,7 @@ def load_runs(
     runs = []
     for path in map(Path, paths):
         if not path.exists():
-            raise FileNotFoundError(f"runs entry {path} does not exist")
+            raise PathNotFoundError(f"runs entry {path} does not exist")
         for folder in run_folders(path):
             try:
                 found = read_run(folder)
@@ -127,7 +127,7 @@ def load_runs(
             if found is not None:
                 runs.append(found)
     if not runs:
-        raise ValueError(f"no research runs (metrics.json with a policy) under {paths}")
+        raise UsageError(f"no research runs (metrics.json with a policy) under runs={paths}")
     return runs
 
 
@@ -255,7 +255,7 @@ def leaderboard(cfg: DictConfig | dict) -> dict[str, Any]:
     """The table of agents: SCO rating, Elo, AUP of the best and of the last attempts, medal
     rate, mean normalised score, per-task test scores and bootstrap intervals over seeds."""
     if cfg["method"] not in METHODS:
-        raise ValueError(f"method={cfg['method']!r}; valid: {', '.join(METHODS)}")
+        raise UsageError(f"method={cfg['method']!r}; valid: {', '.join(METHODS)}")
     skipped: list[dict[str, str]] = []
     runs = load_runs(list(cfg["runs"]), skipped)
     maximize = {r["task"]: r["maximize"] for r in runs}

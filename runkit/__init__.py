@@ -6,7 +6,7 @@ Like ``planning`` and ``gametheory``, this package imports nothing of the projec
 from runkit.config import EnvConfig, RunConfig
 from runkit.device import resolve_device
 from runkit.hydra_app import CONFIG_DIR, hydra_entry_point
-from runkit.preflight import Preflight, UsageError, exit_with_usage_error
+from runkit.preflight import PathNotFoundError, Preflight, UsageError, exit_with_usage_error
 from runkit.progress import progress_bar
 from runkit.run import RunContext, start_run
 from runkit.seeding import seed_everything
@@ -14,6 +14,7 @@ from runkit.seeding import seed_everything
 __all__ = [
     "CONFIG_DIR",
     "EnvConfig",
+    "PathNotFoundError",
     "Preflight",
     "RunConfig",
     "RunContext",

@@ -23,9 +23,16 @@ class UsageError(ValueError):
     """A mistake in the command line or config that the user can fix; its message says how."""
 
 
+class PathNotFoundError(UsageError, FileNotFoundError):
+    """A path the user gave does not exist (or is not what it must be); a usage error and a
+    :class:`FileNotFoundError`."""
+
+    __str__ = UsageError.__str__  # OSError's would show its errno fields
+
+
 def exit_with_usage_error(error: UsageError) -> NoReturn:
     """Print ``error`` as one line on stderr (no traceback) and exit with code 2."""
-    print(f"error: {error}", file=sys.stderr)
+    print(f"error: {' '.join(str(error).split())}", file=sys.stderr)
     sys.exit(USAGE_EXIT_CODE)
 
 

@@ -33,9 +33,13 @@ class ProgressBar:
 
 @contextmanager
 def progress_bar(
-    total: float | None, description: str, enabled: bool = True
+    total: float | None, description: str, enabled: bool = True, unit: str = "steps"
 ) -> Iterator[ProgressBar]:
-    """Show a progress bar for ``total`` units of work (hidden when ``enabled`` is false)."""
+    """Show a progress bar for ``total`` ``unit``s of work (hidden when ``enabled`` is false).
+
+    The bar shows ``done/total unit`` after the ``description``, so what it counts is named by
+    the unit, not guessed from the description (an episode bar counts steps).
+    """
     if not enabled:
         yield ProgressBar(None, None)
         return
@@ -43,6 +47,7 @@ def progress_bar(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        TextColumn(unit),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         TextColumn("{task.fields[info]}"),

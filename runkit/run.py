@@ -7,14 +7,16 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
 from omegaconf import DictConfig, OmegaConf
 
 from planning.checkpoint import atomic_write
 from runkit.device import resolve_device
 from runkit.seeding import seed_everything
+
+if TYPE_CHECKING:
+    import torch
 
 log = logging.getLogger(__name__)
 

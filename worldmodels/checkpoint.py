@@ -23,6 +23,7 @@ from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 
 from planning.checkpoint import atomic_write
+from runkit.preflight import UsageError
 from worldmodels.model import WorldModel
 
 FORMAT = "worldmodel-checkpoint/1"
@@ -34,6 +35,11 @@ PREFIX = "step_"
 
 class CheckpointError(ValueError):
     """A checkpoint is corrupt, incomplete or does not fit the model asked for."""
+
+
+class NotACheckpointError(CheckpointError, UsageError):
+    """The path given as a checkpoint does not exist or holds no checkpoint: the user's
+    mistake, reported by an entry point as one line (:mod:`runkit.hydra_app`)."""
 
 
 def flatten_state(state: Any, prefix: str = "") -> tuple[dict[str, torch.Tensor], Any]:
@@ -133,8 +139,11 @@ def latest_checkpoint(folder: str | os.PathLike) -> Path | None:
 
 def _read_meta(path: Path) -> dict[str, Any]:
     meta_path = path / META
+    if not path.exists():
+        raise NotACheckpointError(f"checkpoint {path} does not exist")
     if not meta_path.is_file():
-        raise CheckpointError(f"{path} is not a checkpoint: it has no {META}")
+        what = f"the folder has no {META}" if path.is_dir() else "it is a file, not a folder"
+        raise NotACheckpointError(f"{path} is not a checkpoint: {what}")
     try:
         meta = json.loads(meta_path.read_text())
     except ValueError as exc:

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from planning.checkpoint import atomic_write
+from runkit.preflight import PathNotFoundError
 
 MANIFEST = "dataset.json"
 STEP_FIELDS = ("action", "reward", "terminated")
@@ -96,7 +97,8 @@ def load_dataset(folder: str | Path) -> tuple[dict[str, Any], list[dict[str, np.
     folder = Path(folder)
     manifest_path = folder / MANIFEST
     if not manifest_path.is_file():
-        raise FileNotFoundError(f"no {MANIFEST} in {folder}: not an episode dataset")
+        what = "does not exist" if not folder.exists() else f"has no {MANIFEST}"
+        raise PathNotFoundError(f"{folder} is not an episode dataset: it {what}")
     manifest = json.loads(manifest_path.read_text())
     count = len(manifest["lengths"])
     episodes = [load_episode(folder / f"episode_{i:06d}.npz") for i in range(count)]

@@ -12,6 +12,7 @@ from omegaconf import DictConfig
 
 from runkit.config import RunConfig
 from runkit.hydra_app import hydra_entry_point
+from runkit.preflight import UsageError
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +52,7 @@ def serve(cfg: DictConfig | DashboardConfig) -> None:
     from runkit.dashboard.server import create_app
 
     if not 0 < cfg.port < 65536:
-        raise ValueError(f"port must be in 1..65535, got {cfg.port}")
+        raise UsageError(f"port={cfg.port}: a port must be in 1..65535")
     if not _is_loopback(cfg.host):
         log.warning("host=%s: every run's files are readable from the network", cfg.host)
     app = create_app(list(cfg.roots), tuple(cfg.hide), (cfg.host, *cfg.allowed_hosts))

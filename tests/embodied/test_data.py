@@ -61,8 +61,12 @@ def test_bad_episode_files_give_clear_errors(tmp_path, episodes):
     corrupt.write_bytes(b"not an npz")
     with pytest.raises(ValueError, match=r"episode_000000\.npz"):
         load_episode(corrupt)
-    with pytest.raises(FileNotFoundError, match=r"dataset\.json"):
+    with pytest.raises(FileNotFoundError, match=r"nowhere is not an episode dataset: it does not"):
         load_dataset(tmp_path / "nowhere")
+    with pytest.raises(
+        FileNotFoundError, match=r"is not an episode dataset: it has no dataset\.json"
+    ):
+        load_dataset(tmp_path)
 
 
 def test_sensor_episodes_from_vector_envs_replay_in_a_fresh_env(tmp_path):

@@ -25,13 +25,24 @@ def test_gymnasium_env_checker_passes(env_id):
     env.close()
 
 
-def test_unknown_env_and_unknown_option_name_what_is_valid():
-    with pytest.raises(KeyError, match="cartpole-balance"):
-        embodied.make("cartpole-nope")
-    with pytest.raises(TypeError, match="frame_skip"):
-        embodied.make("cartpole-balance", framskip=3)
-    with pytest.raises(ValueError, match="balance, swingup"):
-        embodied.make("cartpole-balance", task="spin")
+@pytest.mark.parametrize(
+    ("env_id", "options", "error", "message"),
+    [
+        ("cartpole-nope", {}, KeyError, "registered: cartpole-balance, "),
+        ("cartpole-balanse", {}, KeyError, r"\(did you mean cartpole-balance\?\)"),
+        ("cartpole-balance", {"framskip": 3}, TypeError, "frame_skip"),
+        ("cartpole-balance", {"task": "spin"}, ValueError, "balance, swingup"),
+    ],
+    ids=["unknown-id", "close-id", "unknown-option", "bad-value"],
+)
+def test_unknown_env_and_unknown_option_name_what_is_valid(env_id, options, error, message):
+    with pytest.raises(error, match=message):
+        embodied.make(env_id, **options)
+
+
+def test_env_ids_are_accepted_in_either_spelling():
+    assert embodied.env_spec("cartpole_balance").env_id == "cartpole-balance"
+    assert embodied.env_spec("dmc/cartpole_swingup").env_id == "dmc/cartpole-swingup"
 
 
 def test_vectorised_reward_matches_the_real_step():

@@ -1,11 +1,13 @@
 import json
+import logging
 
 import numpy as np
 import pytest
 import torch
 from omegaconf import OmegaConf
 
-from runkit import RunConfig, resolve_device, seed_everything, start_run
+from runkit import RunConfig, progress_bar, resolve_device, seed_everything, start_run
+from runkit.logs import console_handler
 
 
 def test_start_run_writes_resolved_config_and_metrics(tmp_path):
@@ -34,3 +36,29 @@ def test_resolve_device_errors_name_the_bad_value():
     assert resolve_device("auto").type in ("cpu", "cuda")
     with pytest.raises(ValueError, match="'gpu0'"):
         resolve_device("gpu0")
+
+
+def test_run_files_share_one_mode(tmp_path):
+    """config.yaml and metrics.json (atomic writes) get the mode run.log (open()) gets."""
+    cfg = OmegaConf.create({"run": OmegaConf.structured(RunConfig())})
+    ctx = start_run(cfg, output_dir=tmp_path)
+    ctx.write_metrics({"score": 1.0})
+    (tmp_path / "run.log").write_text("log\n")
+    modes = {p.name: p.stat().st_mode & 0o777 for p in tmp_path.iterdir()}
+    assert len(set(modes.values())) == 1, modes
+
+
+def test_progress_bar_shows_the_unit_it_counts(capsys):
+    with progress_bar(3, "cartpole-balance", unit="steps") as bar:
+        bar.advance(3)
+    assert "3/3 steps" in capsys.readouterr().out
+
+
+def test_log_lines_do_not_wrap_when_not_a_terminal(capsys):
+    path = "outputs/episode/2026-01-01_00-00-00/" + "a" * 150 + "/metrics.json"
+    logger = logging.getLogger("test_log_lines_do_not_wrap")
+    logger.addHandler(console_handler())
+    logger.propagate = False
+    logger.warning("metrics written to %s", path)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1 and lines[0].endswith(path)

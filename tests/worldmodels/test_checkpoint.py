@@ -76,9 +76,19 @@ def test_missing_file_is_named(saved):
         load_checkpoint(path)
 
 
-def test_not_a_checkpoint(tmp_path):
-    with pytest.raises(CheckpointError, match="not a checkpoint"):
-        load_checkpoint(tmp_path)
+@pytest.mark.parametrize(
+    ("make_path", "message"),
+    [
+        (lambda tmp: tmp / "missing", "missing does not exist"),
+        (lambda tmp: tmp, "not a checkpoint: the folder has no checkpoint.json"),
+        (lambda tmp: tmp / "file", "not a checkpoint: it is a file"),
+    ],
+    ids=["missing", "empty-folder", "file"],
+)
+def test_not_a_checkpoint_says_why(tmp_path, make_path, message):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(CheckpointError, match=message):
+        load_checkpoint(make_path(tmp_path))
 
 
 def test_mismatched_model_names_the_difference(saved):

@@ -51,8 +51,13 @@ COMMANDS = {
         "selection.folds=0",
         "hydra.run.dir=outputs/research/digits/live",
     ],
-    # fails after its run folder is made: the env id is looked up when the env is built
-    "failing": ["embodied.episode", "env.id=no_such_env", "hydra.run.dir=outputs/episode/failing"],
+    # fails after its run folder is made, when the agent is built (not a usage error, whose
+    # start leaves no folder: an unknown env id would)
+    "failing": [
+        "embodied.episode",
+        "agent._target_=no_such_agent.Agent",
+        "hydra.run.dir=outputs/episode/failing",
+    ],
     "train_worldmodel": [
         "worldmodels.train",
         "worldmodel=tiny",

@@ -24,5 +24,5 @@ def test_bad_override_is_named(override, key):
 
 def test_port_out_of_range_is_an_error_naming_it():
     cfg = compose_config("dashboard", ["port=70000"])
-    with pytest.raises(ValueError, match=r"port must be in 1\.\.65535, got 70000"):
+    with pytest.raises(ValueError, match=r"port=70000: a port must be in 1\.\.65535"):
         serve(cfg)
