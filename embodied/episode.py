@@ -25,7 +25,7 @@ from embodied.step_records import STEPS_FILE, StepWriter
 from embodied.video import write_video
 from embodied.video_overlay import overlay_episode
 from planning.ray_executor import RaySettings, check_executor
-from runkit import hydra_entry_point, progress_bar, start_run
+from runkit import UsageError, hydra_entry_point, progress_bar, start_run
 from runkit.progress import ProgressBar
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 def run(cfg: DictConfig, output_dir: str | Path | None = None) -> dict[str, Any]:
     """Run the episodes of ``cfg`` and return the metrics written to metrics.json (into
     ``output_dir``, default hydra's run folder)."""
+    if cfg.episodes < 1:  # no episode would leave metrics of NaN means
+        raise UsageError(f"episodes={cfg.episodes}: must be at least 1")
     ctx = start_run(cfg, output_dir)
     check_executor(cfg.executor)
     env = build_env(cfg.env, render=cfg.record and cfg.record_episodes > 0)

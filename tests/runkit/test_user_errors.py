@@ -38,8 +38,9 @@ CASES = [
     case("episode-option", "embodied.episode env=cartpol_balance", "did you mean cartpole_balance"),
     case("episode-plus-key", "embodied.episode +episods=2", "did you mean episodes"),
     case("episode-type", "embodied.episode run.seed=abc", "run.seed=abc"),
+    case("episode-count", "embodied.episode episodes=0", "episodes=0: must be at least 1"),
     case("episode-device", "embodied.episode run.device=gpu0", "run.device='gpu0'"),
-    case("episode-nested-key", "embodied.episode agent.horizn=5", "did you mean horizon"),
+    case("episode-nested-key", "embodied.episode agent.planner.horizn=5", "did you mean horizon"),
     case(
         "episode-path", "embodied.episode agent=wm_mpc agent.checkpoint=nope", "nope does not exist"
     ),
