@@ -126,7 +126,8 @@ def server_rates(max_batch: int, requests_per_client: int) -> dict[str, object]:
             "smollm2-135m-instruct",
             base_url=base_url,
             api_key="local",
-            timeout_s=600,
+            timeout_s=3600,  # a retry after a timeout would count a request twice
+            max_retries=0,
             max_concurrency=CLIENTS,
         )
         client.chat(PROMPT, max_tokens=8)  # warm-up
