@@ -6,7 +6,9 @@
    at a time (``--max-batch 1``, the server before continuous batching) and batched
    (``--max-batch 8``), each with 1 client and with 8 concurrent clients, every request asking
    for 64 new tokens (sampled at temperature 0.7 with its own seed, so replies differ).
-   Aggregate tokens/s = completion tokens of all requests / wall time.
+   Aggregate tokens/s = completion tokens of all requests / wall time. Each measurement also
+   gives what the server's engine did meanwhile (its ``/stats``): decode steps, the mean rows per
+   decode step (``mean_decode_batch``: 1 = no batching) and requests per prefill group.
 
 Prints one JSON object (and each measurement to stderr as it is taken). Run:
 ``python benchmarks/llm_throughput.py [--requests-per-client 2] [--skip-in-process]``.
@@ -21,6 +23,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -58,7 +61,7 @@ def decode_rate(
     }
 
 
-def clients_rate(client: OpenAIModel, clients: int, requests_per_client: int) -> dict[str, float]:
+def clients_rate(client: OpenAIModel, clients: int, requests_per_client: int) -> dict[str, object]:
     """Aggregate completion tokens/s of ``clients`` concurrent clients, and seconds per request."""
 
     def worker(i: int) -> tuple[int, float]:
@@ -86,6 +89,26 @@ def clients_rate(client: OpenAIModel, clients: int, requests_per_client: int) ->
     }
 
 
+def engine_stats(base_url: str) -> dict[str, float]:
+    """The server's ``/stats``: the counts of its engine's decode steps and rows so far."""
+    with urllib.request.urlopen(base_url.removesuffix("/v1") + "/stats", timeout=60) as answer:
+        return json.loads(answer.read())
+
+
+def stats_between(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """What the engine did between two ``/stats``: steps, and mean batch per step and group."""
+    steps = after["decode_steps"] - before["decode_steps"]
+    groups = after["prefill_groups"] - before["prefill_groups"]
+    rows = after["decoded_rows"] - before["decoded_rows"]
+    requests = after["prefilled_requests"] - before["prefilled_requests"]
+    return {
+        "decode_steps": steps,
+        "mean_decode_batch": round(rows / max(1, steps), 2),
+        "prefill_groups": groups,
+        "mean_prefill_group": round(requests / max(1, groups), 2),
+    }
+
+
 def server_rates(max_batch: int, requests_per_client: int) -> dict[str, object]:
     """1 client, then ``CLIENTS`` concurrent clients, against a server of ``max_batch``."""
     from worldmodels.language.openai_backend import OpenAIModel
@@ -98,17 +121,21 @@ def server_rates(max_batch: int, requests_per_client: int) -> dict[str, object]:
     server = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert server.stdout is not None and "serving" in server.stdout.readline()
+        base_url = f"http://127.0.0.1:{port}/v1"
         client = OpenAIModel(
             "smollm2-135m-instruct",
-            base_url=f"http://127.0.0.1:{port}/v1",
+            base_url=base_url,
             api_key="local",
-            timeout_s=600,
+            timeout_s=3600,  # a retry after a timeout would count a request twice
+            max_retries=0,
             max_concurrency=CLIENTS,
         )
         client.chat(PROMPT, max_tokens=8)  # warm-up
         rates: dict[str, object] = {"max_batch": max_batch}
         for name, clients in (("one_client", 1), ("concurrent", CLIENTS)):
+            before = engine_stats(base_url)
             rates[name] = clients_rate(client, clients, requests_per_client)
+            rates[name]["engine"] = stats_between(before, engine_stats(base_url))
             print(json.dumps({name: rates[name], "max_batch": max_batch}), file=sys.stderr)
         return rates
     finally:

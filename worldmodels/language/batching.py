@@ -1,11 +1,13 @@
 """Continuous batching for the embedded model: the requests in flight decode as one batch per step.
 
-One engine thread owns the model. Each iteration it prefills one chunk of at most one waiting
-request's prompt (alone, in its own KV cache), then runs one decode step for every running
-request together. A request whose prefill is done joins the batch between steps (its cache is
-left-padded to the batch's length, an attention mask hides the padding, position ids count real
-tokens only); a finished or cancelled one leaves it. Long prompts are prefilled in chunks, so
-they never stall the running requests for more than a chunk.
+One engine thread owns the model. Each iteration it prefills one chunk of the waiting requests
+that fit in the batch, together (a :class:`_PrefillGroup`: their prompts left-padded into one KV
+cache, so the weights are read once per chunk, not once per request), then runs one decode step
+for every running request together. A group whose prefill is done joins the batch between steps
+(caches left-padded to the batch's length, an attention mask hides the padding, position ids
+count real tokens only); a finished or cancelled request leaves it. Prompts are prefilled
+``prefill_chunk`` tokens per step (over the whole group), so a long prompt never stalls the
+running requests for more than a chunk.
 
 ``max_batch=1`` runs one request at a time, as the server did before batching.
 """
@@ -61,8 +63,6 @@ class _Sequence:
     events: queue.Queue = field(default_factory=queue.Queue)
     cancelled: threading.Event = field(default_factory=threading.Event)
     generated: list[int] = field(default_factory=list)
-    prefilled: int = 0
-    cache: DynamicCache | None = None
     text: str = ""
     sent: int = 0  # characters of ``text`` already streamed
     admitted_at: float = 0.0
@@ -115,6 +115,55 @@ class Generation:
 
 
 @dataclass
+class _PrefillGroup:
+    """Waiting requests prefilled together: prompts left-padded to one width, one KV cache."""
+
+    sequences: list[_Sequence]
+    ids: torch.Tensor  # [rows, width] prompt ids, left-padded
+    mask: torch.Tensor  # [rows, width] long, 0 on left padding
+    positions: torch.Tensor  # [rows, width] position id of each token (0 on padding)
+    cache: DynamicCache = field(default_factory=DynamicCache)
+    done: int = 0  # columns already prefilled
+
+    @classmethod
+    def of(cls, sequences: list[_Sequence], device: torch.device) -> _PrefillGroup:
+        width = max(len(s.prompt_ids) for s in sequences)
+        ids = torch.zeros(len(sequences), width, dtype=torch.long)
+        mask = torch.zeros(len(sequences), width, dtype=torch.long)
+        for row, sequence in enumerate(sequences):
+            length = len(sequence.prompt_ids)
+            ids[row, width - length :] = torch.tensor(sequence.prompt_ids)
+            mask[row, width - length :] = 1
+        positions = (mask.cumsum(dim=1) - 1).clamp(min=0)
+        return cls(sequences, ids.to(device), mask.to(device), positions.to(device))
+
+
+def padding_allows(lengths: list[int], length: int) -> bool:
+    """Whether a prompt of ``length`` tokens may join a prefill group of ``lengths``: its left
+    padding (compute spent on nothing) stays at most a quarter of the group's real tokens."""
+    tokens = sum(lengths) + length
+    return (len(lengths) + 1) * max(*lengths, length) - tokens <= tokens // 4
+
+
+@dataclass
+class EngineStats:
+    """Counts of the engine's work since it started: how much batching happened."""
+
+    decode_steps: int = 0
+    decoded_rows: int = 0  # sum over decode steps of the rows in the batch
+    prefill_groups: int = 0
+    prefilled_requests: int = 0
+
+    def as_dict(self) -> dict[str, float]:
+        """The counts, with the mean rows per decode step and requests per prefill group."""
+        return {
+            **self.__dict__,
+            "mean_decode_batch": round(self.decoded_rows / max(1, self.decode_steps), 2),
+            "mean_prefill_group": round(self.prefilled_requests / max(1, self.prefill_groups), 2),
+        }
+
+
+@dataclass
 class _Batch:
     """The running requests' shared state, one row each: left-padded KV cache and mask."""
 
@@ -161,9 +210,10 @@ class BatchEngine:
         self._cache_kwarg = "cache" if "cache" in forward else "past_key_values"
         self._cond = threading.Condition()
         self._pending: deque[_Sequence] = deque()
-        self._prefilling: _Sequence | None = None
+        self._prefilling: _PrefillGroup | None = None
         self._rows: list[_Sequence] = []
         self._batch: _Batch | None = None
+        self._stats = EngineStats()
         self._request_s = 5.0  # running mean of a request's time in the engine, for Retry-After
         self._stopping = False
         self._thread = threading.Thread(target=self._run, name="batch-engine", daemon=True)
@@ -200,8 +250,14 @@ class BatchEngine:
     def load(self) -> dict[str, int]:
         """Requests running (decoding or prefilling) and waiting now."""
         with self._cond:
-            running = len(self._rows) + (self._prefilling is not None)
+            group = self._prefilling
+            running = len(self._rows) + (len(group.sequences) if group else 0)
             return {"running": running, "waiting": len(self._pending)}
+
+    def stats(self) -> dict[str, float]:
+        """What the engine did since it started (:class:`EngineStats`)."""
+        with self._cond:
+            return self._stats.as_dict()
 
     def close(self) -> None:
         """Stop the engine thread; requests not finished fail."""
@@ -225,11 +281,7 @@ class BatchEngine:
                 if self._stopping:
                     break
                 if self._prefilling is None and len(self._rows) < self.max_batch:
-                    while self._pending and self._prefilling is None:
-                        candidate = self._pending.popleft()
-                        if not candidate.cancelled.is_set():
-                            candidate.admitted_at = time.perf_counter()
-                            self._prefilling = candidate
+                    self._admit(self.max_batch - len(self._rows))
             try:
                 if self._prefilling is not None:
                     self._prefill_chunk(self._prefilling)
@@ -243,70 +295,100 @@ class BatchEngine:
             while self._pending:
                 self._pending.popleft().events.put(LanguageModelError("the engine is closed"))
 
+    def _admit(self, free: int) -> None:
+        """Start prefilling up to ``free`` waiting requests as one group (holding ``_cond``):
+        the oldest, and those after it whose prompt length pads little (:func:`padding_allows`)."""
+        group: list[_Sequence] = []
+        for candidate in list(self._pending):
+            if len(group) == free:
+                break
+            if candidate.cancelled.is_set():
+                self._pending.remove(candidate)
+                continue
+            lengths = [len(s.prompt_ids) for s in group]
+            if group and not padding_allows(lengths, len(candidate.prompt_ids)):
+                continue
+            self._pending.remove(candidate)
+            candidate.admitted_at = time.perf_counter()
+            group.append(candidate)
+        if group:
+            self._prefilling = _PrefillGroup.of(group, self.model.device)
+            self._stats.prefill_groups += 1
+            self._stats.prefilled_requests += len(group)
+
     def _fail_in_flight(self, error: Exception) -> None:
-        for sequence in [*self._rows, *([self._prefilling] if self._prefilling else [])]:
+        group = self._prefilling.sequences if self._prefilling else []
+        for sequence in [*self._rows, *group]:
             sequence.events.put(error)
         with self._cond:
             self._rows, self._batch, self._prefilling = [], None, None
 
-    def _prefill_chunk(self, sequence: _Sequence) -> None:
-        """Run the next chunk of ``sequence``'s prompt; at its end, pick the first token."""
-        if sequence.cancelled.is_set():
-            self._prefilling = None
+    def _prefill_chunk(self, group: _PrefillGroup) -> None:
+        """Run the group's next ``prefill_chunk`` tokens; at the prompts' end, pick each
+        request's first token and move the group into the running batch."""
+        if all(s.cancelled.is_set() for s in group.sequences):
+            with self._cond:
+                self._prefilling = None
             return
-        if sequence.cache is None:
-            sequence.cache = DynamicCache()
-        start = sequence.prefilled
-        end = min(start + self.prefill_chunk, len(sequence.prompt_ids))
-        device = self.model.device
+        rows, width = group.ids.shape
+        start = group.done
+        end = min(start + max(1, self.prefill_chunk // rows), width)
         out = self.model.model(
-            input_ids=torch.tensor([sequence.prompt_ids[start:end]], device=device),
-            position_ids=torch.arange(start, end, device=device)[None],
-            **{self._cache_kwarg: sequence.cache},
+            input_ids=group.ids[:, start:end],
+            attention_mask=group.mask[:, :end],
+            position_ids=group.positions[:, start:end],
+            **{self._cache_kwarg: group.cache},
             use_cache=True,
             logits_to_keep=1,
         )
-        sequence.prefilled = end
-        if end < len(sequence.prompt_ids):
+        group.done = end
+        if end < width:
             return
         with self._cond:
             self._prefilling = None
-        token = self._choose(sequence, out.logits[0, -1])
-        if self._accept(sequence, token):
-            self._join(sequence, token)
+        keep, tokens = [], []
+        for row, sequence in enumerate(group.sequences):
+            if sequence.cancelled.is_set():
+                continue
+            token = self._choose(sequence, out.logits[row, -1])
+            if self._accept(sequence, token):
+                keep.append(row)
+                tokens.append(token)
+        if keep:
+            self._join(group, keep, tokens)
 
-    def _join(self, sequence: _Sequence, token: int) -> None:
-        """Add a prefilled ``sequence`` as a row of the running batch."""
-        assert sequence.cache is not None
-        length = len(sequence.prompt_ids)
+    def _join(self, group: _PrefillGroup, keep: list[int], tokens: list[int]) -> None:
+        """Add the ``keep`` rows of a prefilled ``group`` to the running batch, ``tokens`` their
+        next inputs."""
         device = self.model.device
-        own_mask = torch.ones(1, length, dtype=torch.long, device=device)
-        position = torch.tensor([length], device=device)
-        last = torch.tensor([token], device=device)
+        index = torch.tensor(keep, device=device)
+        mask = group.mask[index]
+        first = int(mask.any(dim=0).nonzero()[0])  # padding no kept row needs
+        mask = mask[:, first:]
+        keys = [layer.keys[index, :, first:] for layer in group.cache.layers]
+        values = [layer.values[index, :, first:] for layer in group.cache.layers]
+        positions = mask.sum(dim=1)
+        last = torch.tensor(tokens, device=device)
         batch = self._batch
         if batch is None:
-            self._batch = _Batch(sequence.cache, own_mask, position, last)
+            for layer, k, v in zip(group.cache.layers, keys, values, strict=True):
+                layer.keys, layer.values = k, v
+            self._batch = _Batch(group.cache, mask, positions, last)
         else:
+            length = mask.shape[1]
             width = max(batch.mask.shape[1], length)
-            for layer, own in zip(batch.cache.layers, sequence.cache.layers, strict=True):
-                grow, pad = width - layer.keys.shape[-2], width - length
-                layer.keys = torch.cat(
-                    [_pad_left(layer.keys, grow, -2), _pad_left(own.keys, pad, -2)]
-                )
-                layer.values = torch.cat(
-                    [_pad_left(layer.values, grow, -2), _pad_left(own.values, pad, -2)]
-                )
+            pad = width - length
+            for layer, k, v in zip(batch.cache.layers, keys, values, strict=True):
+                grow = width - layer.keys.shape[-2]
+                layer.keys = torch.cat([_pad_left(layer.keys, grow, -2), _pad_left(k, pad, -2)])
+                layer.values = torch.cat([_pad_left(layer.values, grow, -2), _pad_left(v, pad, -2)])
             batch.mask = torch.cat(
-                [
-                    _pad_left(batch.mask, width - batch.mask.shape[1], -1),
-                    _pad_left(own_mask, width - length, -1),
-                ]
+                [_pad_left(batch.mask, width - batch.mask.shape[1], -1), _pad_left(mask, pad, -1)]
             )
-            batch.positions = torch.cat([batch.positions, position])
+            batch.positions = torch.cat([batch.positions, positions])
             batch.last = torch.cat([batch.last, last])
-        sequence.cache = None
         with self._cond:
-            self._rows.append(sequence)
+            self._rows.extend(group.sequences[i] for i in keep)
 
     def _decode_step(self) -> None:
         """One new token for every running row; finished and cancelled rows leave the batch."""
@@ -321,6 +403,9 @@ class BatchEngine:
             use_cache=True,
         )
         batch.mask, batch.positions = mask, batch.positions + 1
+        with self._cond:
+            self._stats.decode_steps += 1
+            self._stats.decoded_rows += len(self._rows)
         logits = out.logits[:, -1, :]
         keep = []
         for row, sequence in enumerate(self._rows):

@@ -1,8 +1,9 @@
 """A local OpenAI-compatible HTTP server for the embedded model, shared by many clients at once.
 
 ``python -m worldmodels.language.serve --port 8000`` serves ``/v1/chat/completions`` (streaming
-included), ``/v1/models`` and ``/health`` on loopback. Requests in flight decode together
-(continuous batching, :mod:`worldmodels.language.batching`); beyond ``max_batch`` running and
+included), ``/v1/models``, ``/health`` and ``/stats`` (how much batching happened) on loopback.
+Requests in flight decode together (continuous batching, :mod:`worldmodels.language.batching`,
+waiting requests prefilled together too); beyond ``max_batch`` running and
 ``max_queue`` waiting, a request is answered 503 with ``Retry-After``. Every field is validated
 (400 naming it), and the body size, prompt and completion tokens, connections and socket reads
 are bounded (:class:`ServeLimits`, each a ``--flag``). Binding an address other than loopback
@@ -177,7 +178,7 @@ class ChatHandler(BaseHTTPRequestHandler):
         super().setup()
 
     def do_GET(self) -> None:
-        routes = {"/v1/models": self._models, "/health": self._health}
+        routes = {"/v1/models": self._models, "/health": self._health, "/stats": self._stats}
         route = routes.get(self.path.rstrip("/"))
         if route is None:
             self._send_error(
@@ -220,6 +221,10 @@ class ChatHandler(BaseHTTPRequestHandler):
 
     def _health(self) -> None:
         self._send_json(HTTPStatus.OK, {"status": "ok", **self.server.engine.load()})
+
+    def _stats(self) -> None:
+        """The engine's counts of decode steps and rows, with the mean batch per step."""
+        self._send_json(HTTPStatus.OK, self.server.engine.stats())
 
     def _chat_completion(self) -> None:
         server = self.server

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from worldmodels.language.batching import BatchEngine
+from worldmodels.language.batching import BatchEngine, Generation, padding_allows
 from worldmodels.language.embedded import EmbeddedModel
 from worldmodels.language.types import ChatRequest
 
@@ -37,15 +37,36 @@ def engine(embedded: EmbeddedModel) -> Iterator[BatchEngine]:
     engine.close()
 
 
+def submit_together(
+    engine: BatchEngine, embedded: EmbeddedModel, chats: list[ChatRequest]
+) -> list[Generation]:
+    """Submit ``chats`` while the engine prefills a long prompt, so they all wait and are
+    admitted as one prefill group."""
+    blocker = request("word " * 150, temperature=0.0, max_tokens=1)
+    first = engine.submit(blocker, prompt_ids(embedded, blocker), False)
+    together = [engine.submit(c, prompt_ids(embedded, c), False) for c in chats]
+    first.result()
+    return together
+
+
 def test_greedy_tokens_in_a_batch_are_the_tokens_alone(
     engine: BatchEngine, embedded: EmbeddedModel
 ) -> None:
-    # prompts of different lengths, so rows are left-padded; chunked prefill (16) for the long
-    # ones; different max_tokens, so rows leave the batch while others go on
+    # prompts of different lengths, prefilled as one group (left-padded, 16 tokens a chunk
+    # over the group, so a short prompt's first chunks are all padding); different max_tokens,
+    # so rows leave the batch while others go on
     chats = [request(p, temperature=0.0, max_tokens=8 + 4 * i) for i, p in enumerate(PROMPTS)]
     alone = [engine.submit(c, prompt_ids(embedded, c), False).result() for c in chats]
-    together = [engine.submit(c, prompt_ids(embedded, c), False) for c in chats]
+    before = engine.stats()
+    together = submit_together(engine, embedded, chats)
     assert [g.result().text for g in together] == [c.text for c in alone]
+    after = engine.stats()
+    assert after["prefill_groups"] - before["prefill_groups"] == 2  # the blocker, then all four
+    assert after["prefilled_requests"] - before["prefilled_requests"] == 5
+    assert (
+        after["decoded_rows"] - before["decoded_rows"]
+        > after["decode_steps"] - before["decode_steps"]
+    )  # more than one row per decode step
     assert [g.completion.usage for g in together] == [c.usage for c in alone]
     # and as transformers' generate gives them, one at a time
     assert alone[0].text == embedded.chat(list(chats[0].messages), max_tokens=8).text
@@ -90,3 +111,19 @@ def test_cancelled_request_leaves_the_batch(engine: BatchEngine, embedded: Embed
     while engine.load()["running"] and time.monotonic() < deadline:
         time.sleep(0.05)
     assert engine.load() == {"running": 0, "waiting": 0}
+
+
+def test_seeded_sampling_in_a_prefill_group_is_sampling_alone(
+    engine: BatchEngine, embedded: EmbeddedModel
+) -> None:
+    chats = [request(p, temperature=0.8, max_tokens=6, seed=i) for i, p in enumerate(PROMPTS)]
+    alone = [engine.submit(c, prompt_ids(embedded, c), False).result().text for c in chats]
+    together = submit_together(engine, embedded, chats)
+    assert [g.result().text for g in together] == alone
+
+
+def test_a_prompt_joins_a_prefill_group_only_if_it_pads_little() -> None:
+    assert padding_allows([40, 44], 42)
+    assert padding_allows([40], 50)  # 10 padding tokens for 90 real ones
+    assert not padding_allows([10], 400)  # the short prompt would be 390 tokens of padding
+    assert not padding_allows([400, 400], 10)

@@ -40,6 +40,8 @@ def test_fifty_clients_at_once_are_all_answered(small_queue_server: ChatServer) 
         statuses = list(pool.map(client, range(50)))  # a reset or refusal would raise here
     assert len(statuses) == 50 and statuses.count(200) >= server.limits.max_batch
     assert get(server, "/health")[0] == 200
+    status, stats = get(server, "/stats")  # the requests waiting together ran together
+    assert status == 200 and stats["mean_decode_batch"] > 1 and stats["mean_prefill_group"] > 1
 
 
 def openai_client(server: ChatServer) -> openai.OpenAI:
