@@ -60,6 +60,8 @@ class WorldModelMPCAgentConfig:
     (on a CPU, true costs minutes of compilation and then halves the time per step).
     env_id: the env's id, recorded in the checkpoint it saves and named when a checkpoint does
     not fit the env (configs/agent/wm_mpc.yaml fills it from ``env.id``).
+    cpu_threads: torch's intra-op threads on a CPU (null keeps torch's default); 1 is fastest
+    for the small models here, above all on a CPU shared with other jobs.
     """
 
     _target_: str = "embodied.agents.WorldModelMPCAgent"
@@ -83,6 +85,7 @@ class WorldModelMPCAgentConfig:
     device: str = II("run.device")
     seed: int = II("run.seed")
     compile: bool | None = None
+    cpu_threads: int | None = 1
 
 
 @dataclass

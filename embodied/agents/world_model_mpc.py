@@ -72,6 +72,9 @@ class WorldModelMPCAgent:
     otherwise) the training losses; None (the default) compiles on CUDA only. On a CPU it
     costs a few minutes of compilation and then halves the time per step, which pays off over
     runs of thousands of steps.
+    cpu_threads: torch's intra-op threads on a CPU (process-wide; None keeps torch's default).
+    The model is small, so one thread wastes nothing; two contend with the env, and on a CPU
+    shared with other jobs they wait on each other (measured several times slower).
     """
 
     def __init__(
@@ -96,10 +99,15 @@ class WorldModelMPCAgent:
         seed: int = 0,
         compile: bool | None = None,
         env_id: str | None = None,
+        cpu_threads: int | None = 1,
     ) -> None:
         if checkpoint is None and not learn:
             raise ValueError("agent.checkpoint is required when agent.learn=false")
         self.device = resolve_device(device)
+        if self.device.type == "cpu" and cpu_threads is not None:
+            if cpu_threads < 1:
+                raise ValueError(f"agent.cpu_threads must be >= 1 or null, got {cpu_threads}")
+            torch.set_num_threads(cpu_threads)
         self.action_space = env.action_space
         with torch.random.fork_rng(devices=[]):  # a new model's weights follow ``seed``
             torch.manual_seed(seed)
@@ -190,13 +198,16 @@ class WorldModelMPCAgent:
             for m in self.modalities
         }
 
-    @torch.no_grad()
     def act(self, observation: dict[str, Any]) -> np.ndarray:
         if self.learn and not self.recording:  # the first observation of a recorded episode
             self.replay.start_episode(observation)
             self.recording = True
         if self.learn and self.total_steps < self.seed_steps:
             return self.seed_action_space.sample()
+        with torch.inference_mode():  # no autograd bookkeeping at all while planning
+            return self._plan_action(observation)
+
+    def _plan_action(self, observation: dict[str, Any]) -> np.ndarray:
         self.model.eval()
         z = self.model.encode(self._tensors(observation))
         num, horizon = self.planner.config.num_policy_samples, self.planner.config.horizon
