@@ -229,14 +229,17 @@ class WorldModel(nn.Module):
     ) -> Tensor:
         """Discounted rewards along ``actions[M, H, A]`` from ``z[M, Z]`` plus the terminal Q:
         the mean of the Q members indexed by ``members`` (default all of them)."""
-        ret = torch.zeros(z.shape[0], device=z.device)
-        weight = torch.ones(z.shape[0], device=z.device)
-        for t in range(actions.shape[1]):
-            a = actions[:, t]
-            ret = ret + weight * self.reward(z, a)
-            z = self.next(z, a)
-            weight = weight * discount * (1 - torch.sigmoid(self.termination_logit(z).float()))
-        return ret + weight * self.q_values(z, self.policy(z)[0], members=members).mean(0)
+        steps = actions.transpose(0, 1)  # [H, M, A]
+        zs = [z]
+        for a in steps:  # only the dynamics is sequential; the heads see all steps at once
+            zs.append(self.next(zs[-1], a))
+        z_all = torch.stack(zs)  # [H+1, M, Z]
+        rewards = self.reward(z_all[:-1], steps)  # [H, M]
+        alive = discount * (1 - torch.sigmoid(self.termination_logit(z_all[1:]).float()))
+        # weight of step t: the discounted chance that steps 0..t-1 did not end the episode
+        weights = torch.cat([torch.ones_like(alive[:1]), alive.cumprod(0)])  # [H+1, M]
+        terminal = self.q_values(z_all[-1], self.policy(z_all[-1])[0], members=members).mean(0)
+        return (weights[:-1] * rewards).sum(0) + weights[-1] * terminal
 
     def score(
         self, z: Tensor, actions: Tensor, discount: float = 0.99, members: Tensor | None = None

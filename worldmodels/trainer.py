@@ -63,9 +63,10 @@ class WorldModelTrainer:
             [
                 {"params": encoder, "lr": cfg.learning_rate * cfg.encoder_lr_scale},
                 {"params": rest, "lr": cfg.learning_rate},
-            ]
+            ],
+            fused=True,  # one kernel for all parameters (the per-tensor loop is slow on a CPU)
         )
-        self.pi_optim = torch.optim.Adam(pi, lr=cfg.learning_rate, eps=1e-5)
+        self.pi_optim = torch.optim.Adam(pi, lr=cfg.learning_rate, eps=1e-5, fused=True)
         self.rho = cfg.rho ** torch.arange(cfg.horizon + 1, device=device, dtype=torch.float32)
         self.amp = on_with_cuda(cfg.amp, device)
         self.compiled = on_with_cuda(cfg.compile, device)

@@ -102,6 +102,10 @@ class WorldModelMPCConfig:
     """``torch.compile`` the planner's scoring and (unless ``trainer.compile`` says otherwise)
     the losses; None compiles on CUDA only. On a CPU it costs a few minutes of compilation and
     then halves the time per step, which pays off over runs of thousands of steps."""
+    cpu_threads: int | None = 1
+    """torch's intra-op threads on a CPU (process-wide; None keeps torch's default). The model is
+    small, so one thread wastes nothing; two contend with the env, and on a CPU shared with
+    other jobs they wait on each other."""
 
 
 class WorldModelMPCAgent:
@@ -120,6 +124,10 @@ class WorldModelMPCAgent:
         self.cfg = cfg
         seed = cfg.seed
         self.device = resolve_device(cfg.device)
+        if self.device.type == "cpu" and cfg.cpu_threads is not None:
+            if cfg.cpu_threads < 1:
+                raise ValueError(f"agent.cpu_threads must be >= 1 or null, got {cfg.cpu_threads}")
+            torch.set_num_threads(cfg.cpu_threads)
         self.action_space = env.action_space
         with torch.random.fork_rng(devices=[]):  # a new model's weights follow ``seed``
             torch.manual_seed(seed)
@@ -196,13 +204,16 @@ class WorldModelMPCAgent:
             for m in self.modalities
         }
 
-    @torch.no_grad()
     def act(self, observation: dict[str, Any]) -> np.ndarray:
         if self.learn and not self.recording:  # the first observation of a recorded episode
             self.replay.start_episode(observation)
             self.recording = True
         if self.learn and self.total_steps < self.seed_steps:
             return self.seed_action_space.sample()
+        with torch.inference_mode():  # no autograd bookkeeping at all while planning
+            return self._plan_action(observation)
+
+    def _plan_action(self, observation: dict[str, Any]) -> np.ndarray:
         self.model.eval()
         z = self.model.encode(self._tensors(observation))
         num, horizon = self.planner.config.num_policy_samples, self.planner.config.horizon

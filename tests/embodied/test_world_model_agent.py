@@ -98,6 +98,19 @@ def test_bad_agent_settings_name_the_problem():
     cfg = compose_config("episode", ["agent=wm_mpc", *SMALL, "agent.worldmodel.modalities=[rgb]"])
     with pytest.raises(InstantiationException, match="proprio"):
         instantiate(cfg.agent, env=env)
+    cfg = compose_config("episode", ["agent=wm_mpc", *SMALL, "agent.cpu_threads=0"])
+    with pytest.raises(InstantiationException, match=r"agent\.cpu_threads must be >= 1"):
+        instantiate(cfg.agent, env=env)
+
+
+def test_runs_on_the_cpu_threads_it_is_given():
+    """Two torch threads on a shared 2-core CPU wait on each other (several times slower for
+    this small model), so the agent sets the count, one by default."""
+    env = build_env(compose_config("episode", ["agent=wm_mpc", *SMALL]).env, render=False)
+    for threads, expected in (("2", 2), ("null", 2), ("1", 1)):
+        cfg = compose_config("episode", ["agent=wm_mpc", *SMALL, f"agent.cpu_threads={threads}"])
+        instantiate(cfg.agent, env=env)
+        assert torch.get_num_threads() == expected, threads
 
 
 def test_plans_and_learns_in_units_of_the_action_box():

@@ -128,3 +128,21 @@ def test_planning_value_averages_the_chosen_q_members():
             weight = weight * 0.99 * (1 - torch.sigmoid(model.termination_logit(last)))
         q = model.q_values(last, model.policy(last)[0])
     torch.testing.assert_close(chosen - everyone, weight * (q[pair].mean(0) - q.mean(0)))
+
+
+def test_planning_value_is_the_step_by_step_discounted_return():
+    """The heads score all imagined steps in one batch; the value is still, step by step,
+    ``sum_t w_t r_t + w_H Q`` with ``w`` the discounted chance of not having terminated."""
+    model = make_model().eval()
+    for head in (model.reward_head, model.termination_head, model.q_heads):
+        for p in head.parameters():  # the output layers start at zero
+            torch.nn.init.normal_(p, std=0.3)
+    z, actions = model.encode({"proprio": torch.randn(4, 5)}), torch.rand(4, 3, 2) * 2 - 1
+    with torch.no_grad():
+        ret, weight, last = torch.zeros(4), torch.ones(4), z
+        for t in range(3):
+            ret = ret + weight * model.reward(last, actions[:, t])
+            last = model.next(last, actions[:, t])
+            weight = weight * 0.9 * (1 - torch.sigmoid(model.termination_logit(last)))
+        expected = ret + weight * model.q_values(last, model.policy(last)[0]).mean(0)
+        torch.testing.assert_close(model.value(z, actions, discount=0.9), expected)
