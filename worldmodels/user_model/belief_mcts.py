@@ -96,13 +96,15 @@ class Situation:
 @dataclass(frozen=True)
 class SimulationSettings:
     """The rules of a simulation: control tick, question pause and answer error the helper
-    assumes, the rollout robot's confidence to act, and the simulated horizon."""
+    assumes, the rollout robot's confidence to act, the simulated horizon, and how busy the
+    user must be (a fraction of the pause) for the rollout robot to ask."""
 
     dt: float = 0.1
     ask_seconds: float = 3.0
     answer_error: float = 0.05
     confidence: float = 0.6
     horizon_seconds: float = 60.0
+    ask_when_busy: float = 0.5
 
     def ticks(self, seconds: float) -> int:
         """Ticks an action of ``seconds`` takes (as the env rounds it)."""
@@ -306,7 +308,7 @@ class HelpingSimulator:
                 else:
                     if estimate is None:
                         estimate = t + remaining_seconds(run.world, goal) / s.dt
-                    action = rollout_action(run.world, run.probs, run.user.action, s.confidence)
+                    action = self._rollout(run, t)
                 if action == ASK:
                     self._ask(run, goal_index, t)
                 else:
@@ -321,6 +323,17 @@ class HelpingSimulator:
             t = max(t + 1, min(run.robot.end, user_next))
         rest = remaining_seconds(run.world, goal) / s.dt
         return Outcome(horizon + rest, False, horizon + rest if estimate is None else estimate)
+
+    def _rollout(self, run: _Run, t: int) -> Action:
+        """The rollout policy: :func:`rollout_action`, and, while no task has ``confidence``
+        and a question is left, ask once the user is busy for at least ``ask_when_busy`` of
+        the question's pause (then the pause costs it little)."""
+        s = self.settings
+        busy = (run.user.end - t) * s.dt if run.user.action is not None else 0.0
+        unsure = run.questions > 0 and run.probs.max() < s.confidence
+        if unsure and busy >= s.ask_when_busy * s.ask_seconds:
+            return ASK
+        return rollout_action(run.world, run.probs, run.user.action, s.confidence)
 
     def _start(self, run: _Run, agent: str, action: Action, t: int) -> None:
         if action not in run.world.legal_actions(agent):
