@@ -101,7 +101,7 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=40)
     parser.add_argument("--particles", type=int, default=512)
     parser.add_argument("--simulations", type=int, default=96, help="MCTS helper, per decision")
-    parser.add_argument("--only", nargs="*", default=None, help="helpers to run (default all)")
+    parser.add_argument("--only", nargs="*", default=None, help="helpers besides none, oracle")
     parser.add_argument(
         "--plot", type=Path, default=Path("docs/benchmarks/user_model_posterior.png")
     )
@@ -117,7 +117,8 @@ def main() -> None:
     step_ms: dict[str, dict[str, float]] = {}
     decision_ms: dict[str, dict[str, float]] = {}
     simulations: list[int] = []
-    helpers = {n: o for n, o in HELPERS.items() if not args.only or n in args.only or n == "none"}
+    keep = {"none", "oracle", *(args.only or HELPERS)}  # the metric needs both baselines
+    helpers = {n: o for n, o in HELPERS.items() if n in keep}
     for name, options in helpers.items():
         options = dict(options)
         if options.pop("planner", None) == "mcts":

@@ -97,14 +97,15 @@ class Situation:
 class SimulationSettings:
     """The rules of a simulation: control tick, question pause and answer error the helper
     assumes, the rollout robot's confidence to act, the simulated horizon, and how busy the
-    user must be (a fraction of the pause) for the rollout robot to ask."""
+    user must be (a fraction of the pause) for the rollout robot to ask (None: it never asks;
+    the default: with 0.5 the helper's gain fell from 0.78 to 0.71 of the oracle's)."""
 
     dt: float = 0.1
     ask_seconds: float = 3.0
     answer_error: float = 0.05
     confidence: float = 0.6
     horizon_seconds: float = 60.0
-    ask_when_busy: float = 0.5
+    ask_when_busy: float | None = None
 
     def ticks(self, seconds: float) -> int:
         """Ticks an action of ``seconds`` takes (as the env rounds it)."""
@@ -325,10 +326,12 @@ class HelpingSimulator:
         return Outcome(horizon + rest, False, horizon + rest if estimate is None else estimate)
 
     def _rollout(self, run: _Run, t: int) -> Action:
-        """The rollout policy: :func:`rollout_action`, and, while no task has ``confidence``
-        and a question is left, ask once the user is busy for at least ``ask_when_busy`` of
-        the question's pause (then the pause costs it little)."""
+        """The rollout policy: :func:`rollout_action`, and, with ``ask_when_busy`` set, while
+        no task has ``confidence`` and a question is left, ask once the user is busy for at
+        least that fraction of the question's pause (then the pause costs it little)."""
         s = self.settings
+        if s.ask_when_busy is None:
+            return rollout_action(run.world, run.probs, run.user.action, s.confidence)
         busy = (run.user.end - t) * s.dt if run.user.action is not None else 0.0
         unsure = run.questions > 0 and run.probs.max() < s.confidence
         if unsure and busy >= s.ask_when_busy * s.ask_seconds:
