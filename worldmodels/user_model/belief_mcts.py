@@ -98,7 +98,7 @@ class SimulationSettings:
     """The rules of a simulation: control tick, question pause and answer error the helper
     assumes, the rollout robot's confidence to act, the simulated horizon, and how busy the
     user must be (a fraction of the pause) for the rollout robot to ask (None: it never asks;
-    the default: with 0.5 the helper's gain fell from 0.78 to 0.71 of the oracle's)."""
+    the default: with 0.5 the helper's gain fell from 0.78 to 0.71 of the oracle's, 24 seeds)."""
 
     dt: float = 0.1
     ask_seconds: float = 3.0
