@@ -1,18 +1,20 @@
 """Watch-And-Help style benchmark of the mental user model and the helper robot.
 
 In the same episodes (same seeds: same task, same layout) it runs the user alone ("none") and
-with four helpers: "random_goal" (sure of a random task), "oracle" (knows the task), "infer"
-(the mental user model, asking when a question is worth it) and "infer_no_ask" (inference
-only). Reports goal-inference accuracy against the fraction of the user's actions observed
-(from the episodes without a helper), success rates, speedup = steps alone / steps helped, and
-plots the goal posterior over time for sample episodes.
-Usage: python benchmarks/user_model_helping.py [--episodes N] [--plot PATH]
+with five helpers: "random_goal" (sure of a random task), "oracle" (knows the task), "infer"
+(the mental user model, greedy expected utility, asking when a question is worth it),
+"infer_no_ask" (inference only) and "mcts" (the same model, deciding by belief-space MCTS of
+the planning core: ``agent=mcts_helper``). Reports goal-inference accuracy against the
+fraction of the user's actions observed (from the episodes without a helper), success rates,
+speedup = steps alone / steps helped, decision time per step (every act(), mean and p95; for
+"mcts" also per decision, when the robot is idle, and simulations per decision), and plots the
+goal posterior over time for sample episodes.
+Usage: python benchmarks/user_model_helping.py [--episodes N] [--only HELPER ...] [--plot PATH]
 """
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import time
 from pathlib import Path
@@ -25,17 +27,19 @@ import numpy as np
 import torch
 from machine import machine_info
 
-from embodied.agents.helper import HelperAgent, HelperConfig
+from embodied.agents.helper import HelperAgent
+from embodied.agents.mcts_helper import MCTSHelperAgent
 from embodied.envs.help_household import HelpHouseholdEnv
 from embodied.runner import run_episode
 from worldmodels.user_model.household import TASK_NAMES
 
 HELPERS = {
-    "none": HelperConfig(mode="none"),
-    "random_goal": HelperConfig(mode="random_goal"),
-    "oracle": HelperConfig(mode="oracle"),
-    "infer": HelperConfig(mode="infer"),
-    "infer_no_ask": HelperConfig(mode="infer", ask=False),
+    "none": {"mode": "none"},
+    "random_goal": {"mode": "random_goal"},
+    "oracle": {"mode": "oracle"},
+    "infer": {"mode": "infer"},
+    "infer_no_ask": {"mode": "infer", "ask": False},
+    "mcts": {"mode": "infer", "planner": "mcts"},
 }
 FRACTIONS = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
@@ -73,10 +77,31 @@ def plot_posteriors(path: Path, samples: list[tuple[list[np.ndarray], str]]) -> 
     return path
 
 
+class timed:
+    """``agent`` with the wall time of each act() appended to ``times``."""
+
+    def __init__(self, agent: HelperAgent, times: list[float], decided: list[float]) -> None:
+        self.agent, self.times, self.decided = agent, times, decided
+
+    def reset(self, seed: int | None = None) -> None:
+        self.agent.reset(seed)
+
+    def act(self, observation: dict) -> np.ndarray:
+        start = time.perf_counter()
+        action = self.agent.act(observation)
+        self.times.append(time.perf_counter() - start)
+        explanation = getattr(self.agent, "explain", lambda: None)()
+        if explanation and explanation.get("decided"):
+            self.decided.append(self.times[-1])
+        return action
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--episodes", type=int, default=40)
     parser.add_argument("--particles", type=int, default=512)
+    parser.add_argument("--simulations", type=int, default=96, help="MCTS helper, per decision")
+    parser.add_argument("--only", nargs="*", default=None, help="helpers besides none, oracle")
     parser.add_argument(
         "--plot", type=Path, default=Path("docs/benchmarks/user_model_posterior.png")
     )
@@ -89,12 +114,27 @@ def main() -> None:
     histories: list[tuple[list[np.ndarray], str]] = []
     questions: dict[str, float] = {}
     seconds: dict[str, float] = {}
-    for name, helper in HELPERS.items():
-        agent = HelperAgent(env, dataclasses.replace(helper, num_particles=args.particles))
+    step_ms: dict[str, dict[str, float]] = {}
+    decision_ms: dict[str, dict[str, float]] = {}
+    simulations: list[int] = []
+    keep = {"none", "oracle", *(args.only or HELPERS)}  # the metric needs both baselines
+    helpers = {n: o for n, o in HELPERS.items() if n in keep}
+    for name, options in helpers.items():
+        options = dict(options)
+        if options.pop("planner", None) == "mcts":
+            agent = MCTSHelperAgent(
+                env, simulations=args.simulations, num_particles=args.particles, **options
+            )
+        else:
+            agent = HelperAgent(env, num_particles=args.particles, **options)
         start = time.perf_counter()
         asked = 0
+        times: list[float] = []
+        decided: list[float] = []
         for seed in seeds:
-            result = run_episode(env, agent, seed=seed)
+            result = run_episode(env, timed(agent, times, decided), seed=seed)
+            if isinstance(agent, MCTSHelperAgent):
+                simulations += [d.simulations for d in agent.decisions]
             lengths.setdefault(name, []).append(result.length)
             success.setdefault(name, []).append(bool(result.success))
             asked += agent.questions
@@ -102,6 +142,11 @@ def main() -> None:
                 histories.append((list(agent.model.history), env.task.name))
         seconds[name] = time.perf_counter() - start
         questions[name] = asked / args.episodes
+        step_ms[name] = {"mean": 1e3 * float(np.mean(times)),
+                         "p95": 1e3 * float(np.percentile(times, 95))}  # fmt: skip
+        if decided:
+            decision_ms[name] = {"mean": 1e3 * float(np.mean(decided)),
+                                 "p95": 1e3 * float(np.percentile(decided, 95))}  # fmt: skip
     alone = np.array(lengths["none"], dtype=float)
     speedup = {n: float(np.mean(alone / np.array(v))) for n, v in lengths.items()}
     plot_posteriors(args.plot, histories[:3])
@@ -118,6 +163,9 @@ def main() -> None:
         "speedup_vs_oracle": {n: s / speedup["oracle"] for n, s in speedup.items()},
         "gain_vs_oracle_gain": {n: (s - 1.0) / oracle_gain for n, s in speedup.items()},
         "questions_per_episode": questions,
+        "decision_ms_per_step": step_ms,
+        "mcts_ms_per_decision": decision_ms,
+        "mcts_simulations_per_decision": float(np.mean(simulations)) if simulations else None,
         "seconds": seconds,
         "plot": str(args.plot),
     }, indent=1))  # fmt: skip

@@ -16,6 +16,7 @@ from omegaconf import II, MISSING
 
 import worldmodels.language.config  # noqa: F401  (the llm group's schemas: agent=helper)
 from embodied.agents.helper import HelperConfig
+from embodied.agents.mcts_helper import MCTSHelperConfig
 from embodied.agents.simulator_mpc import SimulatorMPCConfig
 from embodied.agents.world_model_mpc import WorldModelMPCConfig
 from planning.ray_executor import RaySettings
@@ -61,6 +62,14 @@ class HelperAgentSchema(HelperConfig):
 
 
 @dataclass
+class MCTSHelperAgentSchema(MCTSHelperConfig):
+    """agent=mcts_helper: :class:`embodied.agents.mcts_helper.MCTSHelperConfig`."""
+
+    _target_: str = "embodied.agents.mcts_helper.MCTSHelperAgent"
+    seed: int = II("run.seed")
+
+
+@dataclass
 class EpisodeConfig:
     """``python -m embodied.episode``: run ``episodes`` episodes of ``agent`` in ``env``.
 
@@ -89,6 +98,7 @@ def register_configs() -> None:
     cs.store(group="agent", name="scripted_schema", node=ScriptedAgentConfig)
     cs.store(group="agent", name="wm_mpc_schema", node=WorldModelMPCAgentSchema)
     cs.store(group="agent", name="helper_schema", node=HelperAgentSchema)
+    cs.store(group="agent", name="mcts_helper_schema", node=MCTSHelperAgentSchema)
 
 
 register_configs()

@@ -15,6 +15,10 @@
   ``Q = (1 - max_weight) * mean + max_weight * max``. 0 (the default) is aira-dojo's mean
   backup; towards 1 a branch is credited with the best solution found in it, as fits
   single-player optimisation, where only the best solution counts.
+* A domain with a finite set of children per node (discrete actions) may define
+  ``max_children(payload) -> int``: how many distinct children ``payload`` has (``payload`` is
+  None for the virtual root). A node never takes more, so the search descends past a node whose
+  children are all there instead of asking the domain for one that does not exist.
 * ``value_fn(payload)``, if given, is blended into the backed-up value:
   ``(1 - value_weight) * score + value_weight * value_fn(payload)``; with the default
   ``value_weight=1`` it replaces the score (e.g. a world model's value estimate).
@@ -57,6 +61,12 @@ class MCTSConfig(SearchConfig):
         require(0 < self.pw_alpha <= 1, self, "pw_alpha", "in (0, 1]")
         require(0 <= self.value_weight <= 1, self, "value_weight", "in [0, 1]")
         require(0 <= self.max_weight <= 1, self, "max_weight", "in [0, 1]")
+
+
+def domain_max_children(domain: SearchDomain, payload: Any) -> int | None:
+    """How many children ``domain`` says ``payload`` has (None: it does not say)."""
+    count = getattr(domain, "max_children", None)
+    return None if count is None else int(count(payload))
 
 
 class MCTS(SearchPolicy):
@@ -134,12 +144,17 @@ class MCTS(SearchPolicy):
         return max(1, math.ceil(self.config.pw_k * visits**self.config.pw_alpha))
 
     def _expandable(self, node_id: int, domain: SearchDomain, pending: Counter[int]) -> bool:
+        payload = None
         if node_id != ROOT:
             node = self.tree[node_id]
             if node.is_buggy or is_terminal(domain, node.payload):
                 return False
-        taken = len(self._children(node_id)) + pending[node_id]
-        return taken < self._max_children(self._visits(node_id))
+            payload = node.payload
+        limit = self._max_children(self._visits(node_id))
+        cap = domain_max_children(domain, payload)
+        if cap is not None:
+            limit = min(limit, cap)
+        return len(self._children(node_id)) + pending[node_id] < limit
 
     def _closed(self, node_id: int, domain: SearchDomain, pending: Counter[int]) -> bool:
         """True if neither the node nor any descendant can take a child."""

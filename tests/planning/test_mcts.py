@@ -1,10 +1,12 @@
 """MCTS on synthetic trees: finds best leaves, backs values up correctly."""
 
+import itertools
 import math
 
 import pytest
 
 from planning.budget import Budget
+from planning.domain import Expansion, ExpansionJob
 from planning.mcts import MCTS, MCTSConfig
 from planning.tree import SearchTree
 from tests.planning.synthetic_domains import ChoiceTree
@@ -96,3 +98,34 @@ def test_terminal_nodes_are_not_expanded() -> None:
 def test_config_validation_names_field(field: str, value: float) -> None:
     with pytest.raises(ValueError, match=f"MCTSConfig.{field} must be"):
         MCTS(MCTSConfig(**{field: value}))
+
+
+def test_domain_max_children_caps_expansion_and_the_search_descends_past_full_nodes() -> None:
+    class Finite(ChoiceTree):
+        """Each node has exactly ``branching`` children, proposed in order (no repeats)."""
+
+        def __init__(self) -> None:
+            super().__init__(depth=3, branching=2)
+            self.proposed: dict[tuple[int, ...], int] = {}
+
+        def max_children(self, payload: tuple[int, ...] | None) -> int:
+            return self.branching
+
+        def is_terminal(self, payload: tuple[int, ...]) -> bool:
+            return len(payload) >= self.depth
+
+        def expand(self, job: ExpansionJob) -> Expansion:
+            parent = job.parents[0].payload if job.parents else ()
+            k = self.proposed.get(parent, 0)
+            assert k < self.branching, f"asked for child {k} of {parent}, which has only 2"
+            self.proposed[parent] = k + 1
+            child = (*parent, k)
+            return Expansion(child, self.score(child))
+
+    domain = Finite()
+    tree = MCTS(MCTSConfig(num_children=5, uct_c=1.0)).run(domain, Budget(max_steps=100))
+    # the whole binary tree of depth 3 (2 + 4 + 8 nodes), each node once, then it stops
+    assert len(tree) == 14
+    assert sorted(n.payload for n in tree.nodes) == sorted(
+        p for d in (1, 2, 3) for p in itertools.product(range(2), repeat=d)
+    )
