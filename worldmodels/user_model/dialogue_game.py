@@ -23,7 +23,7 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -124,7 +124,8 @@ class TurnProposer:
     def _rewrite(self, template: str, turn: int) -> str:
         context = "" if turn == 0 else "The robot has asked before; this is a follow-up. "
         prompt = (f"A robot helps a person with a chore. {context}Rewrite the robot's question "
-                  f"so that it is short and polite.\nQuestion: {template}\nRewritten question:")  # fmt: skip
+                  "so that it is short and polite.\n"
+                  f"Question: {template}\nRewritten question:")  # fmt: skip
         reply = self.llm.chat([{"role": "user", "content": prompt}], max_tokens=self.max_tokens)
         words = " ".join(reply.text.strip().strip('"').split())
         return words if words.endswith("?") and len(words) <= 160 else ""
@@ -168,7 +169,7 @@ def scene_of(
     gains = savings(world, subtasks) if subtasks else np.zeros((0, len(TASKS)))
     avoid = dict(avoid or {})
 
-    @lru_cache(maxsize=None)
+    @cache
     def choice(mask: int) -> int | None:
         belief = np.zeros(len(TASKS))
         for i, g in enumerate(goals):
@@ -310,7 +311,7 @@ class Solved:
 
     def assistant_probs(self, history: str) -> dict[int, float] | None:
         """The assistant's strategy over the turn's moves (by position) at the infoset reached by
-        ``history`` (None: not in the game), found by replaying the history in any chance branch that reaches it."""
+        ``history`` (None: not in the game), found in any chance branch that reaches it."""
         state = self._find(self.game.new_initial_state(), f"a{history}")
         if state is None:
             return None
