@@ -4,7 +4,8 @@ Same seeds, same simulated user as ``benchmarks/user_model_helping.py`` (whose h
 episode loop it reuses): the user alone, the oracle, and the inferring helper with each
 dialogue policy. Reports the Watch-And-Help speedup (steps alone / steps helped), success,
 questions per episode, and the NashConv of the multi-turn games solved (0 at an equilibrium).
-The language model's proposals are cached in a JSON file, so reruns are reproducible and fast.
+The language model's proposals are cached in a JSON file and its replies in SQLite next to it,
+so reruns are reproducible and fast.
 Usage: python benchmarks/dialogue_helping.py [--episodes N] [--llm embedded|none] [--turns T]
 """
 
@@ -28,14 +29,14 @@ from embodied.runner import run_episode
 from worldmodels.language.base import LanguageModel
 
 
-def language_model(name: str) -> LanguageModel | None:
-    """The embedded SmolLM2 (offline), or None for templates only."""
+def language_model(name: str, cache: Path) -> LanguageModel | None:
+    """The embedded SmolLM2 (offline, its replies cached in ``cache``), or None: templates."""
     if name == "none":
         return None
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from worldmodels.language.embedded import EmbeddedModel
 
-    return EmbeddedModel(device="cpu", dtype="float32")
+    return EmbeddedModel(device="cpu", dtype="float32", cache_path=str(cache))
 
 
 def main() -> None:
@@ -49,7 +50,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     torch.set_num_threads(1)
-    llm = language_model(args.llm)
+    llm = language_model(args.llm, args.proposals.with_suffix(".sqlite"))
     helpers = {
         "none": HELPERS["none"],
         "oracle": HELPERS["oracle"],

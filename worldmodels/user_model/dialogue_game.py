@@ -50,7 +50,7 @@ ANSWER_EFFORT = 0.5  # seconds of the user's effort to answer
 BRUSH_OFF_AWKWARDNESS = 1.0  # what brushing the robot off costs the user, in seconds
 RATING_WEIGHT = 0.5  # seconds one point of rating (0..1) is worth to the assistant
 MIN_GOAL_PROB = 0.02  # goals less likely than this are left out of chance's draw
-MAX_GOALS = 4  # at most this many goals (the likeliest) in chance's draw
+MAX_GOALS = len(TASKS)  # at most this many goals (the likeliest) in chance's draw
 TREMBLE = 0.02  # each action's least probability while CFR weighs the players' reach
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pyspiel
 import pytest
 
 from worldmodels.user_model.dialogue import solve
@@ -16,7 +15,6 @@ from worldmodels.user_model.dialogue_game import (
     MultiTurnDialogue,
     ProposalCache,
     TurnProposer,
-    multi_turn_efg,
     scene_of,
 )
 from worldmodels.user_model.household import TASK_NAMES, TASKS, World
