@@ -119,3 +119,24 @@ def test_bad_inputs_are_refused_with_what_is_valid(tmp_path):
         MultiTurnDialogue(turns=0)
     with pytest.raises(ValueError, match="goal_probs"):
         scene_of(WORLD, np.ones(3))
+
+
+def test_the_helper_says_what_the_solved_multi_turn_game_chose(tmp_path):
+    from embodied.agents.helper import HelperAgent, HelperConfig
+    from embodied.envs.help_household import HelpHouseholdEnv
+
+    env = HelpHouseholdEnv()
+    path = tmp_path / "proposals.json"
+    cfg = HelperConfig(num_particles=128, dialogue_turns=2, proposals_path=str(path))
+    agent = HelperAgent(env, cfg)
+    obs, _ = env.reset(seed=2)
+    agent.reset(seed=2)
+    agent.act(obs)  # first decision: a flat posterior
+    solved = agent.dialogue.last
+    probs = solved.assistant_probs("")
+    first = solved.turns[0][max(probs, key=probs.get)]
+    said = [] if first.kind == STOP else [first.text]  # the game may decide to ask nothing
+    assert env.user.questions[:1] == said and agent.questions == len(env.user.questions)
+    assert "templates|turn0|" in path.read_text()
+    with pytest.raises(ValueError, match="dialogue_turns=0"):
+        HelperAgent(env, HelperConfig(dialogue_turns=0))
