@@ -82,7 +82,15 @@ class ProposalCache:
 
     def get(self, key: str) -> list[Move] | None:
         rows = self.entries.get(key)
-        return None if rows is None else [Move(**row) for row in rows]
+        if rows is None:
+            return None
+        try:
+            return [Move(**row) for row in rows]
+        except TypeError as exc:
+            raise ValueError(
+                f"proposal cache {self.path}: entry {key!r} must be a list of objects with "
+                f"the fields kind, style, text, rating ({exc})"
+            ) from exc
 
     def put(self, key: str, moves: list[Move]) -> None:
         self.entries[key] = [asdict(m) for m in moves]

@@ -115,6 +115,10 @@ def test_bad_inputs_are_refused_with_what_is_valid(tmp_path):
     bad.write_text("{not json")
     with pytest.raises(ValueError, match=r"bad\.json is not JSON"):
         ProposalCache(bad)
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text('{"templates|turn0|x": [{"words": "hi"}]}')
+    with pytest.raises(ValueError, match="kind, style, text, rating"):
+        TurnProposer(cache=ProposalCache(wrong)).moves(0, "x")
     with pytest.raises(ValueError, match="turns=0"):
         MultiTurnDialogue(turns=0)
     with pytest.raises(ValueError, match="goal_probs"):
