@@ -46,7 +46,7 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=2)
     parser.add_argument("--llm", choices=("embedded", "none"), default="embedded")
     parser.add_argument(
-        "--proposals", type=Path, default=Path("runs/dialogue_helping/proposals.json")
+        "--proposals", type=Path, default=Path("outputs/dialogue_helping/proposals.json")
     )
     args = parser.parse_args()
     torch.set_num_threads(1)
