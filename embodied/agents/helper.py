@@ -23,6 +23,7 @@ import numpy as np
 
 from embodied.agents.agent_config import agent_config
 from worldmodels.user_model.dialogue import DialogueGame, UtteranceProposer
+from worldmodels.user_model.dialogue_game import MultiTurnDialogue, ProposalCache, TurnProposer
 from worldmodels.user_model.helping import (
     Subtask,
     best_subtask,
@@ -80,6 +81,11 @@ class HelperConfig:
     utterances; None asks with plain templates."""
     dialogue: bool = True
     """Whether questions go through the dialogue game with ``llm`` (False: templates)."""
+    dialogue_turns: int = 1
+    """1: the one-move dialogue game; more: the multi-turn game (``dialogue_game``) with up to
+    this many questions in one dialogue, which may also decide to ask nothing."""
+    proposals_path: str | None = None
+    """A JSON file caching the multi-turn game's proposed utterances (None: in memory)."""
     memory_capacity: int = 256
     """Sightings the episodic memory keeps."""
     memory_path: str | None = None
@@ -98,6 +104,8 @@ class HelperAgent:
         cfg = agent_config(HelperConfig, cfg, options)
         if cfg.mode not in MODES:
             raise ValueError(f"agent.mode={cfg.mode!r}; valid: {', '.join(MODES)}")
+        if cfg.dialogue_turns < 1:
+            raise ValueError(f"agent.dialogue_turns={cfg.dialogue_turns} must be >= 1")
         if not 0 <= cfg.confidence <= 1:
             raise ValueError(f"agent.confidence={cfg.confidence} must be in [0, 1]")
         self.env = env.unwrapped
@@ -123,6 +131,9 @@ class HelperAgent:
         self.recognizer = ActionRecognizer(self.memory)
         llm = cfg.llm if cfg.dialogue else None
         self.game = DialogueGame(UtteranceProposer(llm) if llm is not None else None)
+        self.dialogue = MultiTurnDialogue(
+            TurnProposer(llm, ProposalCache(cfg.proposals_path)), max(cfg.dialogue_turns, 1)
+        )
         self.rng = np.random.default_rng(cfg.seed)
         self.tick = 0
         self.subtask: Subtask | None = None
@@ -276,19 +287,26 @@ class HelperAgent:
         return value_of_question(world, probs, self.answer_error, avoid) > self.ask_cost
 
     def _ask(self, world: World, probs: np.ndarray, avoid: dict[str, float]) -> None:
+        if self.cfg.dialogue_turns > 1:
+            self.dialogue.play(world, probs, self.ask_cost, self._say, avoid)
+            return
         values = {
             "open": value_of_question(world, probs, self.answer_error, avoid),
             "confirm": value_of_confirmation(world, probs, avoid),
         }
         top = TASKS[int(np.argmax(probs))]
-        utterance = self.game.choose(values, self.ask_cost, top.description)
-        answer = self.env.ask(utterance.text)
+        self._say(self.game.choose(values, self.ask_cost, top.description).text)
+
+    def _say(self, question: str) -> str | None:
+        """Ask the user ``question``, update the model with the answer; the task it names."""
+        answer = self.env.ask(question)
         self.questions += 1
         said = read_answer(answer)
         if said is not None:
             self.model.observe_answer(said, self.answer_error)
-        self.log.append({"tick": self.tick, "question": utterance.text, "answer": answer,
+        self.log.append({"tick": self.tick, "question": question, "answer": answer,
                          "read_as": said})  # fmt: skip
+        return said
 
     def close(self) -> None:
         if self.memory_path is not None:
