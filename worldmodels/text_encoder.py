@@ -12,6 +12,7 @@ distinct instruction once (a planner or a batch of windows repeats the same one 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -28,7 +29,7 @@ from worldmodels.layers import mlp
 
 TEXT_MODALITY = "text"
 PAD = -1
-DEFAULT_MAX_TOKENS = 32
+DEFAULT_MAX_TOKENS = 64
 VOCAB_SIZES = {"smollm2": 49152, "bytes": 256}
 
 
@@ -81,10 +82,8 @@ def _convert_smollm2_tokenizer(folder: Path) -> None:
     staging = Path(tempfile.mkdtemp(dir=folder.parent, prefix=".tokenizer-"))
     try:
         tokenizer.backend_tokenizer.save(str(staging / "tokenizer.json"))
-        try:
+        with contextlib.suppress(OSError):  # another process converted it first
             staging.rename(folder)
-        except OSError:  # another process converted it first
-            pass
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 

@@ -9,7 +9,7 @@ was collected). Each episode of ``T`` steps stores, time-major:
   after each action): ``proprio`` ``[T+1, D]`` float32, ``rgb`` ``[T+1, H, W, 3]`` uint8,
   ``depth`` ``[T+1, H, W]`` float32, ...;
 - ``text`` (the instruction) as token ids, never strings: ``[T+1, L]`` int32, the ids of the
-  embedded language model's tokenizer (SmolLM2) padded with -1 to ``L`` = 32 tokens; a text's
+  embedded language model's tokenizer (SmolLM2) padded with -1 to ``L`` = 64 tokens; a text's
   length is its count of ids other than -1 (see ``worldmodels.text_encoder``);
 - optionally ``state``: ``[T+1, S]`` float64, MuJoCo's full physics state, for replay.
 
@@ -34,11 +34,14 @@ MANIFEST = "dataset.json"
 STEP_FIELDS = ("action", "reward", "terminated")
 
 
-def observation_array(values: Sequence[Any], dtype: Any = None) -> np.ndarray:
+def observation_array(
+    values: Sequence[Any], dtype: Any = None, tokenizer: str = "smollm2"
+) -> np.ndarray:
     """One modality's observations of an episode as an array: strings (text) as padded token
-    ids (see the module docstring), anything else stacked (as ``dtype`` if given)."""
+    ids of ``tokenizer`` (see the module docstring), anything else stacked (as ``dtype`` if
+    given)."""
     if values and isinstance(values[0], str):
-        return tokenize(values)
+        return tokenize(values, tokenizer)
     array = np.stack([np.asarray(v) for v in values])
     return array if dtype is None else array.astype(dtype)
 
