@@ -6,8 +6,9 @@ the instruction followed by ``PAD`` (-1) up to ``L`` tokens; its length is the c
 non-``PAD`` ids (:func:`text_lengths`). Two tokenizers: ``smollm2``, the tokenizer of the
 embedded language model (offline; converted once from its GGUF file and cached on disk, since
 that conversion takes about a minute), and ``bytes`` (UTF-8 bytes, nothing to load). The encoder
-is a token embedding, mean-pooled over the tokens present, then an MLP; a batch encodes each
-distinct instruction once (a planner or a batch of windows repeats the same one many times).
+is a token embedding, attention-pooled over the tokens present (a learned score per token, so
+the words that tell instructions apart can outweigh the words they share), then an MLP; a
+batch encodes each distinct instruction once (a planner or a batch of windows repeats the same one many times).
 """
 
 from __future__ import annotations
@@ -131,12 +132,14 @@ def text_lengths(ids: np.ndarray | Tensor) -> np.ndarray | Tensor:
 
 class TextEncoder(nn.Module):
     """Padded token ids ``[N, L]`` to an ``[N, out_dim]`` embedding: a token embedding of
-    ``embed_dim``, mean-pooled over the tokens present, then an MLP."""
+    ``embed_dim``, attention-pooled over the tokens present (softmax of a learned score per
+    token; a text without tokens pools to zeros), then an MLP."""
 
     def __init__(self, vocab_size: int, embed_dim: int, out_dim: int, act: str) -> None:
         super().__init__()
         self.vocab_size = vocab_size
         self.embedding = nn.Embedding(vocab_size, embed_dim)
+        self.score = nn.Linear(embed_dim, 1)
         self.head = mlp([embed_dim, out_dim, out_dim], act)
 
     def forward(self, ids: Tensor) -> Tensor:
@@ -150,6 +153,7 @@ class TextEncoder(nn.Module):
             )
         unique, inverse = torch.unique(ids, dim=0, return_inverse=True)
         present = (unique != PAD).unsqueeze(-1)
-        tokens = self.embedding(unique.clamp(min=0)) * present
-        pooled = tokens.sum(1) / present.sum(1).clamp(min=1)
-        return self.head(pooled)[inverse]
+        tokens = self.embedding(unique.clamp(min=0))
+        scores = self.score(tokens).masked_fill(~present, float("-inf"))
+        weights = torch.softmax(scores, 1).nan_to_num(0.0)  # no tokens: all -inf, NaN -> 0
+        return self.head((weights * tokens).sum(1))[inverse]
