@@ -25,6 +25,9 @@ class WorldModelConfig:
     each gets its own encoder and the embeddings of those present are averaged (absent =
     masked). num_dynamics > 1 trains an ensemble whose disagreement is the uncertainty.
     decoder: train decoders from the latent back to each modality (for evaluation and plots).
+    text_tokenizer, text_embed_dim: the ``text`` modality (padded token ids, see
+    worldmodels/text_encoder.py) is read with this tokenizer's vocabulary (smollm2 or bytes) and
+    embedded in ``text_embed_dim`` dimensions before pooling; it has no decoder.
     """
 
     modalities: list[str] = field(default_factory=lambda: ["proprio"])
@@ -42,6 +45,8 @@ class WorldModelConfig:
     activation: str = "exp_mish"
     log_std_min: float = -10.0
     log_std_max: float = 2.0
+    text_tokenizer: str = "smollm2"
+    text_embed_dim: int = 32
 
 
 @dataclass

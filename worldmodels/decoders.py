@@ -10,6 +10,7 @@ from torch import Tensor, nn
 from worldmodels.config import WorldModelConfig
 from worldmodels.encoders import is_image
 from worldmodels.layers import activation, mlp
+from worldmodels.text_encoder import TEXT_MODALITY
 
 
 class ImageDecoder(nn.Module):
@@ -42,10 +43,13 @@ def build_decoders(
 ) -> nn.ModuleDict:
     """A decoder per modality of ``cfg.modalities``: an MLP for vectors, a CNN for images.
 
-    Vector decoders predict the standardised observation (see ``Standardize``).
+    Vector decoders predict the standardised observation (see ``Standardize``); the text
+    modality, an input that does not change within an episode, has none.
     """
     decoders = nn.ModuleDict()
     for name in cfg.modalities:
+        if name == TEXT_MODALITY:
+            continue
         shape = tuple(obs_shapes[name])
         if is_image(shape):
             decoders[name] = ImageDecoder(cfg.latent_dim, cfg.cnn_channels, shape, cfg.activation)

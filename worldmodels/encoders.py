@@ -1,7 +1,8 @@
 """One encoder per observation modality, fused into one SimNorm-ed latent state.
 
 Vector modalities (``proprio``: ``[..., D]``) get an MLP after standardisation; image
-modalities (``rgb``: ``[..., H, W, 3]`` uint8, ``depth``: ``[..., H, W]``) get a CNN. The
+modalities (``rgb``: ``[..., H, W, 3]`` uint8, ``depth``: ``[..., H, W]``) get a CNN; the
+``text`` modality (padded token ids ``[..., L]``) gets a pooled token embedding. The
 embeddings of the modalities present are averaged; a modality that is absent, or masked out for
 some samples, simply does not enter the average.
 """
@@ -15,6 +16,7 @@ from torch import Tensor, nn
 
 from worldmodels.config import WorldModelConfig
 from worldmodels.layers import SimNorm, activation, mlp
+from worldmodels.text_encoder import TEXT_MODALITY, VOCAB_SIZES, TextEncoder
 
 
 def is_image(shape: tuple[int, ...]) -> bool:
@@ -88,6 +90,17 @@ class ImageEncoder(nn.Module):
         return self.net(image_to_float(x))
 
 
+def text_encoder(cfg: WorldModelConfig) -> TextEncoder:
+    """The encoder of the ``text`` modality (token ids of ``cfg.text_tokenizer``)."""
+    if cfg.text_tokenizer not in VOCAB_SIZES:
+        raise ValueError(
+            f"unknown worldmodel.text_tokenizer {cfg.text_tokenizer!r}; "
+            f"valid: {', '.join(VOCAB_SIZES)}"
+        )
+    vocab = VOCAB_SIZES[cfg.text_tokenizer]
+    return TextEncoder(vocab, cfg.text_embed_dim, cfg.encoder_dim, cfg.activation)
+
+
 class MultiModalEncoder(nn.Module):
     """Encoders of ``cfg.modalities`` and the fusion of their embeddings into the latent."""
 
@@ -104,7 +117,9 @@ class MultiModalEncoder(nn.Module):
         self.encoders = nn.ModuleDict()
         self.normalizers = nn.ModuleDict()
         for name, shape in self.obs_shapes.items():
-            if is_image(shape):
+            if name == TEXT_MODALITY:
+                self.encoders[name] = text_encoder(cfg)
+            elif is_image(shape):
                 channels = shape[2] if len(shape) == 3 else 1
                 self.encoders[name] = ImageEncoder(
                     channels, cfg.cnn_channels, cfg.encoder_dim, cfg.activation

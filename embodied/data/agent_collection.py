@@ -17,7 +17,7 @@ from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 import embodied
-from embodied.data.episodes import EpisodeWriter
+from embodied.data.episodes import EpisodeWriter, observation_array
 from embodied.runner import Agent
 
 
@@ -106,5 +106,5 @@ class AgentCollection:
             "terminated": np.asarray(ends, dtype=bool),
         }
         for key in observations[0]:
-            episode[key] = np.stack([np.asarray(o[key]) for o in observations]).astype(np.float32)
+            episode[key] = observation_array([o[key] for o in observations], np.float32)
         return episode

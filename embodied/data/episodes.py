@@ -8,6 +8,9 @@ was collected). Each episode of ``T`` steps stores, time-major:
 - one array per observation modality with ``T + 1`` entries (the first observation plus one
   after each action): ``proprio`` ``[T+1, D]`` float32, ``rgb`` ``[T+1, H, W, 3]`` uint8,
   ``depth`` ``[T+1, H, W]`` float32, ...;
+- ``text`` (the instruction) as token ids, never strings: ``[T+1, L]`` int32, the ids of the
+  embedded language model's tokenizer (SmolLM2) padded with -1 to ``L`` = 64 tokens; a text's
+  length is its count of ids other than -1 (see ``worldmodels.text_encoder``);
 - optionally ``state``: ``[T+1, S]`` float64, MuJoCo's full physics state, for replay.
 
 Files are written atomically, so a killed collection never leaves a half-written episode.
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +28,22 @@ import numpy as np
 
 from planning.checkpoint import atomic_write
 from runkit.preflight import PathNotFoundError
+from worldmodels.text_encoder import tokenize
 
 MANIFEST = "dataset.json"
 STEP_FIELDS = ("action", "reward", "terminated")
+
+
+def observation_array(
+    values: Sequence[Any], dtype: Any = None, tokenizer: str = "smollm2"
+) -> np.ndarray:
+    """One modality's observations of an episode as an array: strings (text) as padded token
+    ids of ``tokenizer`` (see the module docstring), anything else stacked (as ``dtype`` if
+    given)."""
+    if values and isinstance(values[0], str):
+        return tokenize(values, tokenizer)
+    array = np.stack([np.asarray(v) for v in values])
+    return array if dtype is None else array.astype(dtype)
 
 
 def _check_episode(episode: dict[str, np.ndarray]) -> int:

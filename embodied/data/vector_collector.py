@@ -14,6 +14,7 @@ import gymnasium as gym
 import numpy as np
 
 import embodied
+from embodied.data.episodes import observation_array
 
 
 def _stack(items: list[Any]) -> np.ndarray:
@@ -73,5 +74,5 @@ def _episode(stream: dict[str, list], keys: list[str]) -> dict[str, np.ndarray]:
         "terminated": np.asarray(terminated, dtype=bool),
     }
     for key in keys:
-        episode[key] = _stack([obs[key] for obs in stream["obs"]])
+        episode[key] = observation_array([obs[key] for obs in stream["obs"]])
     return episode

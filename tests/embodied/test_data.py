@@ -14,6 +14,7 @@ from embodied.data import (
     load_episode,
 )
 from embodied.envs.inverted_pendulum import InvertedPendulumEnv
+from worldmodels.text_encoder import text_lengths
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +76,9 @@ def test_sensor_episodes_from_vector_envs_replay_in_a_fresh_env(tmp_path):
     assert [len(e["action"]) for e in eps] == [12, 12, 12]
     first = eps[0]
     assert first["rgb"].shape == (13, 64, 64, 3) and first["rgb"].dtype == np.uint8
-    assert first["text"].shape == (13,) and first["text"][0]
+    # the instruction is stored as padded token ids of SmolLM2's tokenizer, not as a string
+    assert first["text"].shape == (13, 64) and first["text"].dtype == np.int32
+    assert (text_lengths(first["text"]) > 0).all()
     env = embodied.make("reach", **options)
     observation, _ = env.reset(seed=5)  # the vector env seeds its first copy with the seed
     np.testing.assert_allclose(observation["proprio"], first["proprio"][0])
