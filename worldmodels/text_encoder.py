@@ -8,7 +8,8 @@ embedded language model (offline; converted once from its GGUF file and cached o
 that conversion takes about a minute), and ``bytes`` (UTF-8 bytes, nothing to load). The encoder
 is a token embedding, attention-pooled over the tokens present (a learned score per token, so
 the words that tell instructions apart can outweigh the words they share), then an MLP; a
-batch encodes each distinct instruction once (a planner or a batch of windows repeats the same one many times).
+batch encodes each distinct instruction once (a planner or a batch of windows repeats the same
+one many times).
 """
 
 from __future__ import annotations
