@@ -143,8 +143,8 @@ def mobile_base(name: str = "robot", with_arm: bool = False) -> Parts:
     joints = ("x", "y", "yaw", *(("shoulder", "elbow", "gripper") if with_arm else ()))
     grip = Actuator(f"{prefix}gripper_motor", f"{prefix}gripper", kind="motor",
                     gain=GRIPPER_FORCE, forcelimit=GRIPPER_FORCE)  # fmt: skip
-    actuators = (*velocity, *((*_servos(prefix, ("shoulder", "elbow"), 1.6), grip)
-                              if with_arm else ()))  # fmt: skip
+    arm = (*_servos(prefix, ("shoulder",), 1.6), *_servos(prefix, ("elbow",), 2.6), grip)
+    actuators = (*velocity, *(arm if with_arm else ()))
     camera = Camera(f"{name}_camera", name, pos=(0.2, 0.0, 0.2), forward=(1.0, 0.0, -0.15),
                     fovy=75.0)  # fmt: skip
     return Parts(
@@ -158,11 +158,13 @@ def mobile_base(name: str = "robot", with_arm: bool = False) -> Parts:
     )  # fmt: skip
 
 
-def avatar(name: str = "user", pos: Vec3 = (0.0, 0.0, 0.0)) -> Parts:
-    """A kinematic person-sized body standing for the user, moved by a simulated-user policy."""
+def avatar(name: str = "user", pos: Vec3 = (0.0, 0.0, 0.0), solid: bool = True) -> Parts:
+    """A kinematic person-sized body standing for the user, moved by a simulated-user policy;
+    not ``solid``: it passes through bodies instead of shoving them."""
     body = Body(name, pos=pos, mocap=True, geoms=(
-        Geom("capsule", (0.18, 0.45), pos=(0.0, 0.0, 0.75), rgba=AVATAR_RGBA),
-        Geom("sphere", (0.12,), pos=(0.0, 0.0, 1.52), rgba=(0.95, 0.8, 0.65, 1.0)),
+        Geom("capsule", (0.18, 0.45), pos=(0.0, 0.0, 0.75), rgba=AVATAR_RGBA, collide=solid),
+        Geom("sphere", (0.12,), pos=(0.0, 0.0, 1.52), rgba=(0.95, 0.8, 0.65, 1.0),
+             collide=solid),
         Geom("box", (0.04, 0.1, 0.015), pos=(0.1, 0.0, 1.6), rgba=(0.1, 0.1, 0.1, 1.0),
              collide=False),
     ))  # fmt: skip

@@ -41,7 +41,7 @@ PLACE_NAMES = {"kitchen_table": "the kitchen table", "coffee_table": "the coffee
 # the robot faces this world direction (yaw) when reaching into each place
 APPROACH_YAW = {"kitchen_table": math.pi / 2, "coffee_table": math.pi, "shelf": 0.0,
                 "bin": math.pi}  # fmt: skip
-TRANSIT_HEIGHT = 1.0  # hand height while driving
+FOLDED = (-1.5, 2.6)  # shoulder up, forearm folded down in front: the arm while driving
 BIN_DROP_HEIGHT = 0.6  # hand height when letting go above the bin
 PLACE_TOLERANCE = (0.15, 0.08)  # horizontal and vertical distance of a placed object's centre
 
@@ -148,7 +148,8 @@ class HouseholdTask(SceneTask):
         self.sim.set_joint_positions(joints, [*start, rng.uniform(-np.pi, np.pi), 0.0, 0.0, 0.0])
         self.grasp.reset()
         self.phase, self._phase_steps = 0, 0
-        self._height_bias = 0.0
+        self._height_bias = self._hold_offset = 0.0
+        self._stand = np.zeros(2)
         self.user.reset(rng)
         self._move_user(self.user.position, self.user.yaw)
         self.instruction = f"Put {description} on {PLACE_NAMES[self.place]}."
@@ -181,84 +182,97 @@ class HouseholdTask(SceneTask):
 
     # ----- the scripted expert ----------------------------------------------------------------
     def scripted_action(self) -> np.ndarray:
-        """Pick and place by a state machine over ``phases``: drive to a point in front of the
-        object with the arm up, lower the hand to its height, move the open jaws around it,
-        close, lift, back off; the same to the place with the object, open, back off."""
+        """Pick and place by a state machine over ``phases``: with the arm folded, follow a
+        floor path to where the open jaws reach the object from in front of it, unfold the
+        arm to the object's height, move the jaws around it, close, lift, back off; the same
+        to the place with the object, open, back off."""
         picking = self.phase < 6
         name = self.phases[self.phase]
         yaw_target = APPROACH_YAW[ORIGIN[self.target] if picking else self.place]
         heading = np.array([math.cos(yaw_target), math.sin(yaw_target)])
         lateral = np.array([-heading[1], heading[0]])  # the hand's +y: towards the fixed jaw
+        base = self.sim.body_position(self.robot.body)[:2]
         hand = self.sim.body_position(f"{self.robot.name}_hand")
         obj = self.sim.body_position(self.target)
-        geom = GEOMS[self.target]
+        # the object sits near the fixed jaw, so that closing pushes it little
+        squeeze = JAW_OFFSET - 0.02 - half_width(GEOMS[self.target])
+        jaws = hand[:2] + JAW_REACH * heading + squeeze * lateral
         if picking:
-            # the point between the jaws that must come to the object: the object near the
-            # fixed jaw, so closing pushes it little
-            squeeze = JAW_OFFSET - 0.01 - half_width(geom) - 0.01
-            point = hand[:2] + JAW_REACH * heading + squeeze * lateral
-            goal, height = obj[:2], obj[2] + GRASP_ABOVE_CENTRE
+            point, goal, height = jaws, obj[:2], obj[2] + GRASP_ABOVE_CENTRE
         else:
-            point = obj[:2]
-            goal = self.place_point[:2]
-            offset = hand[2] - obj[2]
-            height = self.place_point[2] + offset + 0.015
+            point, goal = obj[:2], self.place_point[:2]
+            height = self.place_point[2] + self._hold_offset + 0.015
             if self.place == "bin":
                 height = BIN_DROP_HEIGHT
         if name in ("approach", "lower", "advance"):
             self._goal = goal  # latched: a held object moves with the hand
-        goal = self._goal
-        before = goal - 0.35 * heading
-        grip = 1.0 if name in ("close", "lift", "retreat") and picking else -1.0
-        if not picking and name in ("approach", "lower", "advance"):
-            grip = 1.0
-        arm_height, target = TRANSIT_HEIGHT, before
+        before = self._goal - 0.35 * heading
+        reach = ARM_LENGTHS[0] * math.cos(arm_pose(height)[0]) + ARM_LENGTHS[1] + JAW_REACH
+        if name == "approach" and self._phase_steps == 0:  # the base's spot for ``before``
+            self._stand = before - reach * heading - squeeze * lateral
+        stand = self._stand
+        holding = (picking and name in ("close", "lift", "retreat")) or (
+            not picking and name in ("approach", "lower", "advance"))  # fmt: skip
+        grip = 1.0 if holding else -1.0
+        arm: tuple[float, float] = arm_pose(height)
+        turn = self._turn(yaw_target)
+        velocity = np.zeros(2)
         done = False
         if name == "approach":
-            base = self.sim.body_position(self.robot.body)[:2]
+            arm = FOLDED
             if self._phase_steps == 0:
-                self._path = FLOOR.path(base, before - (point - base))
+                self._path = FLOOR.path(base, stand)
             while len(self._path) > 1 and np.linalg.norm(self._path[0] - base) < 0.25:
                 self._path.pop(0)
-            if len(self._path) > 1:
-                self._phase_steps += 1
-                return self._action(base, self._path[0], yaw_target, arm_height, grip)
-            done = np.linalg.norm(point - before) < 0.05
+            velocity = self._drive(base, self._path[0], turn)
+            done = len(self._path) == 1 and np.linalg.norm(base - stand) < 0.04
+            done = done and abs(turn) < 0.05
         elif name == "lower":
-            arm_height = height
-            done = abs(hand[2] - height) < 0.02 or self._phase_steps > 40
+            velocity = self._drive(base, stand, turn)
+            done = abs(hand[2] - height) < 0.015 and np.linalg.norm(point - before) < 0.03
+            done = done or self._phase_steps > 60
         elif name == "advance":
-            arm_height, target = height, goal
-            done = np.linalg.norm(point - goal) < 0.012 or self._phase_steps > 80
+            velocity = self._drive(point, self._goal, turn)
+            done = np.linalg.norm(point - self._goal) < 0.012 or self._phase_steps > 80
         elif name in ("close", "open"):
-            arm_height, target = height, goal
+            velocity = self._drive(point, self._goal, turn) if name == "close" else velocity
             done = self._phase_steps > 8
-            if name == "close" and self._phase_steps > 25 and self.grasp.held != self.target:
-                self.phase, self._phase_steps = 0, 0  # missed: try again
-                return self._action(point, target, yaw_target, arm_height, -1.0)
-            done = done and (name == "open" or self.grasp.held == self.target)
+            if name == "close":
+                if self._phase_steps > 25 and self.grasp.held != self.target:
+                    self.phase, self._phase_steps = 0, 0  # missed: open and try again
+                    return self._action(np.zeros(2), turn, FOLDED, -1.0)
+                done = done and self.grasp.held == self.target
+                self._hold_offset = hand[2] - obj[2]  # with the hand level
         elif name == "lift":
-            arm_height, target = height + 0.06, goal
+            arm = arm_pose(height + 0.06)
             done = hand[2] > height + 0.04 or self._phase_steps > 30
         elif name == "retreat":
-            arm_height = max(hand[2], height + 0.06 * picking)
-            done = np.linalg.norm(point - before) < 0.05
+            arm = arm_pose(max(hand[2], height + 0.06 * picking))
+            velocity = self._drive(point, before, turn)
+            done = np.linalg.norm(point - before) < 0.05 or self._phase_steps > 60
         elif name == "done":
-            target = point  # stay
-        # integral correction of the hand's height: the servos sag under the arm's weight
-        self._height_bias = float(np.clip(
-            self._height_bias + 0.3 * (arm_height - hand[2]), -0.1, 0.1))  # fmt: skip
-        action = self._action(point, target, yaw_target, arm_height + self._height_bias, grip)
+            arm = FOLDED
+        if arm != FOLDED:  # integral correction of the hand's height: the servos sag
+            target_height = SHOULDER_Z - ARM_LENGTHS[0] * math.sin(arm[0])
+            self._height_bias = float(np.clip(
+                self._height_bias + 0.3 * (target_height - hand[2]), -0.1, 0.1))  # fmt: skip
+            arm = arm_pose(target_height + self._height_bias)
         self._phase_steps += 1
         if done:
             self.phase, self._phase_steps = min(self.phase + 1, len(self.phases) - 1), 0
-        return action
+        return self._action(velocity, turn, arm, grip)
 
-    def _action(self, point: np.ndarray, target: np.ndarray, yaw_target: float,
-                hand_height: float, grip: float) -> np.ndarray:  # fmt: skip
+    def _turn(self, yaw_target: float) -> float:
         yaw = float(self.sim.joint_positions([f"{self.robot.name}_yaw"])[0])
-        turn = math.remainder(yaw_target - yaw, 2 * math.pi)
+        return math.remainder(yaw_target - yaw, 2 * math.pi)
+
+    @staticmethod
+    def _drive(point: np.ndarray, target: np.ndarray, turn: float) -> np.ndarray:
+        """Base velocity bringing ``point`` to ``target``; slow while still turning."""
         velocity = np.clip(3.0 * (target - point), -1.0, 1.0)
-        if abs(turn) > 0.3:  # turn first, then drive
-            velocity *= 0.2
-        return np.array([*velocity, np.clip(3.0 * turn, -1.5, 1.5), *arm_pose(hand_height), grip])
+        return velocity * (0.3 if abs(turn) > 0.3 else 1.0)
+
+    @staticmethod
+    def _action(velocity: np.ndarray, turn: float, arm: tuple[float, float],
+                grip: float) -> np.ndarray:  # fmt: skip
+        return np.array([*velocity, np.clip(3.0 * turn, -1.5, 1.5), *arm, grip])
