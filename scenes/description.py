@@ -186,8 +186,10 @@ class Scene:
             _choice(f"embodiment {embodiment.name!r} body", embodiment.body, bodies)
             for joint in embodiment.joints:
                 _choice(f"embodiment {embodiment.name!r} joint", joint, joints)
-            for part in (*((embodiment.gripper,) if embodiment.gripper else ()),
-                         *embodiment.fingers):
+            for part in (
+                *((embodiment.gripper,) if embodiment.gripper else ()),
+                *embodiment.fingers,
+            ):
                 _choice(f"embodiment {embodiment.name!r} gripper body", part, bodies)
             if embodiment.fingers and embodiment.gripper is None:
                 raise ValueError(f"embodiment {embodiment.name!r} has fingers but no gripper")

@@ -123,7 +123,7 @@ def mobile_base(name: str = "robot", with_arm: bool = False) -> Parts:
     )  # fmt: skip
     children: tuple[Body, ...] = ()
     if with_arm:
-        mast = Geom("box", (0.03, 0.03, SHOULDER_HEIGHT / 2), pos=(0.0, 0.0, SHOULDER_HEIGHT / 2),
+        mast = Geom("box", (0.05, 0.05, SHOULDER_HEIGHT / 2), pos=(0.0, 0.0, SHOULDER_HEIGHT / 2),
                     rgba=(0.3, 0.3, 0.3, 1.0), mass=1.0, collide=False)  # fmt: skip
         geoms = (*geoms, mast)
         arm = arm_chain(prefix, pos=(0.0, 0.0, SHOULDER_HEIGHT), lengths=ARM_LENGTHS,

@@ -43,6 +43,7 @@ APPROACH_YAW = {"kitchen_table": math.pi / 2, "coffee_table": math.pi, "shelf": 
                 "bin": math.pi}  # fmt: skip
 FOLDED = (-1.5, 2.6)  # shoulder up, forearm folded down in front: the arm while driving
 BIN_DROP_HEIGHT = 0.6  # hand height when letting go above the bin
+PLACE_CLEARANCE = 0.03  # the held object's bottom above the surface when let go
 PLACE_TOLERANCE = (0.15, 0.08)  # horizontal and vertical distance of a placed object's centre
 
 
@@ -142,7 +143,7 @@ class HouseholdTask(SceneTask):
         self.place = places[rng.integers(len(places))]
         surface = np.array(HOUSEHOLD_SURFACES[self.place])
         jitter = rng.uniform(-0.05, 0.05, 2) if self.place != "bin" else np.zeros(2)
-        self.place_point = surface + [*jitter, half_height(GEOMS[self.target])]
+        self.place_point = surface + np.array([*jitter, half_height(GEOMS[self.target])])
         start = ROBOT_START + rng.uniform(-0.3, 0.3, 2)
         joints = self.robot.joints
         self.sim.set_joint_positions(joints, [*start, rng.uniform(-np.pi, np.pi), 0.0, 0.0, 0.0])
@@ -201,12 +202,12 @@ class HouseholdTask(SceneTask):
             point, goal, height = jaws, obj[:2], obj[2] + GRASP_ABOVE_CENTRE
         else:
             point, goal = obj[:2], self.place_point[:2]
-            height = self.place_point[2] + self._hold_offset + 0.015
+            height = self.place_point[2] + self._hold_offset + PLACE_CLEARANCE
             if self.place == "bin":
                 height = BIN_DROP_HEIGHT
         if name in ("approach", "lower", "advance"):
             self._goal = goal  # latched: a held object moves with the hand
-        before = self._goal - 0.35 * heading
+        before = self._goal - (0.35 if picking else 0.5) * heading  # object clear of the edge
         reach = ARM_LENGTHS[0] * math.cos(arm_pose(height)[0]) + ARM_LENGTHS[1] + JAW_REACH
         if name == "approach" and self._phase_steps == 0:  # the base's spot for ``before``
             self._stand = before - reach * heading - squeeze * lateral
