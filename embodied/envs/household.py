@@ -153,9 +153,8 @@ class HouseholdTask(SceneTask):
         self._stand = np.zeros(2)
         self.user.reset(rng)
         self._move_user(self.user.position, self.user.yaw)
-        self.instruction = f"Put {description} on {PLACE_NAMES[self.place]}."
-        if self.place == "bin":
-            self.instruction = f"Put {description} in the bin."
+        where = "in the bin" if self.place == "bin" else f"on {PLACE_NAMES[self.place]}"
+        self.instruction = f"Take {description} and put it {where}."
 
     def _move_user(self, position: np.ndarray, yaw: float) -> None:
         self.sim.set_body_pose("user", np.array([*position, 0.0]), yaw)

@@ -80,7 +80,7 @@ def test_a_closed_gripper_away_from_objects_grasps_nothing(backend):
 def test_the_expert_picks_and_places(backend):
     env = SceneEnv("household", backend=backend)
     _, info = env.reset(seed=SEED)
-    assert env.task.instruction.startswith("Put the orange block")
+    assert env.task.instruction.startswith("Take the orange block on the shelf and put it")
     for _ in range(env.max_episode_steps):
         _, _, terminated, truncated, info = env.step(env.task.scripted_action())
         if terminated or truncated:
