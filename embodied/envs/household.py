@@ -41,7 +41,9 @@ PLACE_NAMES = {"kitchen_table": "the kitchen table", "coffee_table": "the coffee
 # the robot faces this world direction (yaw) when reaching into each place
 APPROACH_YAW = {"kitchen_table": math.pi / 2, "coffee_table": math.pi, "shelf": 0.0,
                 "bin": math.pi}  # fmt: skip
-FOLDED = (-1.5, 2.6)  # shoulder up, forearm folded down in front: the arm while driving
+TRANSIT_HEIGHT = 1.0  # of the hand, before the expert has a goal
+FOLDED = (-1.5, 2.6)
+ARM_RATE = 0.1  # radians per step of the expert's arm commands  # shoulder up, forearm folded down in front: the arm while driving
 BIN_DROP_HEIGHT = 0.6  # hand height when letting go above the bin
 PLACE_CLEARANCE = 0.03  # the held object's bottom above the surface when let go
 PLACE_TOLERANCE = (0.15, 0.08)  # horizontal and vertical distance of a placed object's centre
@@ -151,6 +153,8 @@ class HouseholdTask(SceneTask):
         self.phase, self._phase_steps = 0, 0
         self._height_bias = self._hold_offset = 0.0
         self._stand = np.zeros(2)
+        self._height = TRANSIT_HEIGHT
+        self._arm = (0.0, 0.0)
         self.user.reset(rng)
         self._move_user(self.user.position, self.user.yaw)
         where = "in the bin" if self.place == "bin" else f"on {PLACE_NAMES[self.place]}"
@@ -205,11 +209,13 @@ class HouseholdTask(SceneTask):
             if self.place == "bin":
                 height = BIN_DROP_HEIGHT
         if name in ("approach", "lower", "advance"):
-            self._goal = goal  # latched: a held object moves with the hand
-        before = self._goal - (0.35 if picking else 0.5) * heading  # object clear of the edge
+            self._goal, self._height = goal, height  # latched: a held object moves
+        height = self._height
+        before = self._goal - (0.35 if picking else 0.6) * heading  # object clear of the edge
         reach = ARM_LENGTHS[0] * math.cos(arm_pose(height)[0]) + ARM_LENGTHS[1] + JAW_REACH
         if name == "approach" and self._phase_steps == 0:  # the base's spot for ``before``
             self._stand = before - reach * heading - squeeze * lateral
+            self._height_bias = 0.0
         stand = self._stand
         holding = (picking and name in ("close", "lift", "retreat")) or (
             not picking and name in ("approach", "lower", "advance"))  # fmt: skip
@@ -240,14 +246,14 @@ class HouseholdTask(SceneTask):
             if name == "close":
                 if self._phase_steps > 25 and self.grasp.held != self.target:
                     self.phase, self._phase_steps = 0, 0  # missed: open and try again
-                    return self._action(np.zeros(2), turn, FOLDED, -1.0)
+                    return self._action(np.zeros(2), turn, self._arm, -1.0)
                 done = done and self.grasp.held == self.target
                 self._hold_offset = hand[2] - obj[2]  # with the hand level
         elif name == "lift":
             arm = arm_pose(height + 0.06)
             done = hand[2] > height + 0.04 or self._phase_steps > 30
         elif name == "retreat":
-            arm = arm_pose(max(hand[2], height + 0.06 * picking))
+            arm = arm_pose(height + 0.06 * picking)
             velocity = self._drive(point, before, turn)
             done = np.linalg.norm(point - before) < 0.05 or self._phase_steps > 60
         elif name == "done":
@@ -260,7 +266,11 @@ class HouseholdTask(SceneTask):
         self._phase_steps += 1
         if done:
             self.phase, self._phase_steps = min(self.phase + 1, len(self.phases) - 1), 0
-        return self._action(velocity, turn, arm, grip)
+        # the arm swings at most ARM_RATE per step: an unfolding arm does not whip past its goal
+        delta = np.subtract(arm, self._arm)  # both joints together: a straight joint path
+        step = delta * min(1.0, ARM_RATE / max(float(np.abs(delta).max()), 1e-9))
+        self._arm = (self._arm[0] + float(step[0]), self._arm[1] + float(step[1]))
+        return self._action(velocity, turn, self._arm, grip)
 
     def _turn(self, yaw_target: float) -> float:
         yaw = float(self.sim.joint_positions([f"{self.robot.name}_yaw"])[0])
