@@ -42,8 +42,8 @@ PLACE_NAMES = {"kitchen_table": "the kitchen table", "coffee_table": "the coffee
 APPROACH_YAW = {"kitchen_table": math.pi / 2, "coffee_table": math.pi, "shelf": 0.0,
                 "bin": math.pi}  # fmt: skip
 TRANSIT_HEIGHT = 1.0  # of the hand, before the expert has a goal
-FOLDED = (-1.5, 2.6)
-ARM_RATE = 0.1  # radians per step of the expert's arm commands  # shoulder up, forearm folded down in front: the arm while driving
+FOLDED = (-1.5, 2.6)  # shoulder up, forearm folded down in front: the arm while driving
+ARM_RATE = 0.1  # radians per step of the expert's arm commands
 BIN_DROP_HEIGHT = 0.6  # hand height when letting go above the bin
 PLACE_CLEARANCE = 0.03  # the held object's bottom above the surface when let go
 PLACE_TOLERANCE = (0.15, 0.08)  # horizontal and vertical distance of a placed object's centre
@@ -235,7 +235,9 @@ class HouseholdTask(SceneTask):
             done = done and abs(turn) < 0.05
         elif name == "lower":
             velocity = self._drive(base, stand, turn)
+            settled = np.abs(np.subtract(self._arm, arm_pose(height))).max() < 0.15
             done = abs(hand[2] - height) < 0.015 and np.linalg.norm(point - before) < 0.03
+            done = done and settled
             done = done or self._phase_steps > 60
         elif name == "advance":
             velocity = self._drive(point, self._goal, turn)
@@ -260,8 +262,9 @@ class HouseholdTask(SceneTask):
             arm = FOLDED
         if arm != FOLDED:  # integral correction of the hand's height: the servos sag
             target_height = SHOULDER_Z - ARM_LENGTHS[0] * math.sin(arm[0])
-            self._height_bias = float(np.clip(
-                self._height_bias + 0.3 * (target_height - hand[2]), -0.1, 0.1))  # fmt: skip
+            settled = np.abs(np.subtract(self._arm, arm)).max() < 0.15  # not while swinging
+            error = (target_height - hand[2]) if settled else 0.0
+            self._height_bias = float(np.clip(self._height_bias + 0.3 * error, -0.1, 0.1))
             arm = arm_pose(target_height + self._height_bias)
         self._phase_steps += 1
         if done:
