@@ -74,6 +74,7 @@ FLOOR = FloorGrid(
 )  # fmt: skip
 """The household's floor for the expert's paths: furniture footprints are obstacles."""
 
+MAX_REACH = sum(ARM_LENGTHS) + JAW_REACH  # of the jaws' centre in front of the mast
 GEOMS = {name: geom for name, _, _, geom in GRASPABLES}
 
 
@@ -212,9 +213,9 @@ class HouseholdTask(SceneTask):
             self._goal, self._height = goal, height  # latched: a held object moves
         height = self._height
         before = self._goal - (0.35 if picking else 0.6) * heading  # object clear of the edge
-        reach = ARM_LENGTHS[0] * math.cos(arm_pose(height)[0]) + ARM_LENGTHS[1] + JAW_REACH
         if name == "approach" and self._phase_steps == 0:  # the base's spot for ``before``
-            self._stand = before - reach * heading - squeeze * lateral
+            # back so far that the arm unfolding to any height keeps the jaws out of furniture
+            self._stand = before - MAX_REACH * heading - squeeze * lateral
             self._height_bias = 0.0
         stand = self._stand
         holding = (picking and name in ("close", "lift", "retreat")) or (
@@ -236,8 +237,7 @@ class HouseholdTask(SceneTask):
         elif name == "lower":
             velocity = self._drive(base, stand, turn)
             settled = np.abs(np.subtract(self._arm, arm_pose(height))).max() < 0.15
-            done = abs(hand[2] - height) < 0.015 and np.linalg.norm(point - before) < 0.03
-            done = done and settled
+            done = abs(hand[2] - height) < 0.015 and settled
             done = done or self._phase_steps > 60
         elif name == "advance":
             velocity = self._drive(point, self._goal, turn)
