@@ -50,8 +50,8 @@ for _dmc_task in DMC_TASKS:
 SCENE_TASKS = {
     "reach": "a fixed 3-DoF arm touches a goal point with its fingertip",
     "navigate": "a mobile base drives to a goal disc in a room with obstacles",
-    "household": "a mobile manipulator goes to the object a text instruction names, "
-    "beside a walking user avatar with a wearable camera",
+    "household": "a mobile manipulator picks up the object a text instruction names and puts it "
+    "at the named place, beside a walking user avatar with a wearable camera",
 }
 for _task, _description in SCENE_TASKS.items():
     for _backend in ("mujoco", "pybullet"):

@@ -104,13 +104,19 @@ class Camera:
 
 @dataclass(frozen=True)
 class Embodiment:
-    """An embodied agent of the scene: its kind, root body, joints it senses and camera."""
+    """An embodied agent of the scene: its kind, root body, joints it senses and camera.
+
+    ``gripper``: the hand body of a robot that grasps (objects held are attached to it) and
+    ``fingers`` the bodies whose contact with an object counts as touching it.
+    """
 
     name: str
     kind: str
     body: str
     joints: tuple[str, ...] = ()
     camera: str | None = None
+    gripper: str | None = None
+    fingers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,6 +145,10 @@ class Scene:
 
     def joint_names(self) -> list[str]:
         return [joint.name for body, _ in self.walk() for joint in body.joints]
+
+    def free_bodies(self) -> list[str]:
+        """Root bodies on a free joint: the objects that can be picked up."""
+        return [b.name for b in self.bodies if any(j.type == "free" for j in b.joints)]
 
     def embodiment(self, name: str) -> Embodiment:
         for embodiment in self.embodiments:
@@ -176,6 +186,13 @@ class Scene:
             _choice(f"embodiment {embodiment.name!r} body", embodiment.body, bodies)
             for joint in embodiment.joints:
                 _choice(f"embodiment {embodiment.name!r} joint", joint, joints)
+            for part in (
+                *((embodiment.gripper,) if embodiment.gripper else ()),
+                *embodiment.fingers,
+            ):
+                _choice(f"embodiment {embodiment.name!r} gripper body", part, bodies)
+            if embodiment.fingers and embodiment.gripper is None:
+                raise ValueError(f"embodiment {embodiment.name!r} has fingers but no gripper")
             if embodiment.camera is not None:
                 cameras = [c.name for c in self.cameras]
                 _choice(f"embodiment {embodiment.name!r} camera", embodiment.camera, cameras)

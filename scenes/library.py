@@ -161,7 +161,7 @@ def household_scene() -> Scene:
     top = Camera("overview", pos=(0.0, -5.0, 5.5), forward=(0.0, 0.7, -1.0))
     return compose(
         "household",
-        [mobile_base(with_arm=True), avatar(pos=(0.0, -1.5, 0.0)),
+        [mobile_base(with_arm=True), avatar(pos=(0.0, -1.5, 0.0), solid=False),
          wearable()],
         [*furniture, *objects],
         room(*HOUSEHOLD_HALF, 1.2),

@@ -55,6 +55,27 @@ class Backend(ABC):
     def set_body_pose(self, body: str, pos: np.ndarray, yaw: float = 0.0) -> None:
         """Place a mocap or free root ``body`` at ``pos`` turned by ``yaw`` about z, at rest."""
 
+    def in_contact(self, bodies: Sequence[str], other: str) -> bool:
+        """Whether a geom of any of ``bodies`` touched a geom of ``other`` in the last step."""
+        raise NotImplementedError(f"the {self.name} backend has no contact queries")
+
+    def attach(self, body: str, to: str) -> None:
+        """Hold free ``body`` rigidly at its current pose relative to ``to`` (a gripper's hand,
+        as ``Embodiment.gripper`` names) until ``detach``: the grasp constraint."""
+        raise NotImplementedError(f"the {self.name} backend has no grasp constraints")
+
+    def detach(self, body: str) -> None:
+        """Release ``body`` from the grasp constraint ``attach`` made (no-op if none)."""
+        raise NotImplementedError(f"the {self.name} backend has no grasp constraints")
+
+    def _check_attach(self, body: str, to: str) -> None:
+        grippers = [e.gripper for e in self.scene.embodiments if e.gripper]
+        free = self.scene.free_bodies()
+        if to not in grippers:
+            raise ValueError(f"attach to {to!r}: not a gripper; valid: {', '.join(grippers)}")
+        if body not in free:
+            raise ValueError(f"attach {body!r}: not a free body; valid: {', '.join(free)}")
+
     @abstractmethod
     def render(
         self, camera: str, width: int, height: int, modalities: Sequence[str]

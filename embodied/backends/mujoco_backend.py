@@ -45,12 +45,26 @@ def compile_scene(scene: Scene) -> mujoco.MjSpec:
         _add_body(spec.worldbody, body)
     for actuator in scene.actuators:
         _add_actuator(spec, actuator)
+    for gripper, body in grasp_pairs(scene):
+        spec.add_equality(type=mujoco.mjtEq.mjEQ_WELD, name=_weld_name(gripper, body),
+                          name1=gripper, name2=body, objtype=mujoco.mjtObj.mjOBJ_BODY,
+                          active=False)  # fmt: skip
     for camera in scene.cameras:
         parent = spec.worldbody if camera.body == "world" else spec.body(camera.body)
         quat = np.empty(4)
         mujoco.mju_mat2Quat(quat, camera_axes(camera).T.flatten())
         parent.add_camera(name=camera.name, pos=camera.pos, quat=quat, fovy=camera.fovy)
     return spec
+
+
+def grasp_pairs(scene: Scene) -> list[tuple[str, str]]:
+    """(gripper hand, free body) of every grasp the scene allows: one inactive weld each."""
+    free = scene.free_bodies()
+    return [(e.gripper, body) for e in scene.embodiments if e.gripper for body in free]
+
+
+def _weld_name(gripper: str, body: str) -> str:
+    return f"grasp:{gripper}:{body}"
 
 
 def _add_geom(parent: mujoco.MjsBody, geom: Geom) -> None:
@@ -94,6 +108,10 @@ def _add_actuator(spec: mujoco.MjSpec, actuator: Actuator) -> None:
         added.set_to_position(kp=actuator.gain, dampratio=1.0)
     else:
         added.set_to_velocity(kv=actuator.gain)
+
+
+def _conjugate(quat: np.ndarray) -> np.ndarray:
+    return np.array([quat[0], -quat[1], -quat[2], -quat[3]])
 
 
 class MujocoBackend(Backend):
@@ -145,6 +163,33 @@ class MujocoBackend(Backend):
 
     def body_position(self, body: str) -> np.ndarray:
         return self.data.body(body).xpos.copy()
+
+    def in_contact(self, bodies: Sequence[str], other: str) -> bool:
+        ids = {self.model.body(name).id for name in bodies}
+        other_id = self.model.body(other).id
+        contacts = self.data.contact[: self.data.ncon]
+        first = self.model.geom_bodyid[contacts.geom1]
+        second = self.model.geom_bodyid[contacts.geom2]
+        return any(
+            (a in ids and b == other_id) or (b in ids and a == other_id)
+            for a, b in zip(first, second, strict=True)
+        )
+
+    def attach(self, body: str, to: str) -> None:
+        self._check_attach(body, to)
+        weld = self.model.equality(_weld_name(to, body)).id
+        hand, held = self.data.body(to), self.data.body(body)
+        rotation = hand.xmat.reshape(3, 3)  # weld data: anchor, body2's pose in body1's frame
+        relpos = rotation.T @ (held.xpos - hand.xpos)
+        relquat = np.empty(4)
+        mujoco.mju_mulQuat(relquat, _conjugate(hand.xquat), held.xquat)
+        self.model.eq_data[weld, :10] = [0.0, 0.0, 0.0, *relpos, *relquat]
+        self.data.eq_active[weld] = 1
+
+    def detach(self, body: str) -> None:
+        for gripper, other in grasp_pairs(self.scene):
+            if other == body:
+                self.data.eq_active[self.model.equality(_weld_name(gripper, body)).id] = 0
 
     def set_body_pose(self, body: str, pos: np.ndarray, yaw: float = 0.0) -> None:
         model_body = self.model.body(body)

@@ -68,6 +68,8 @@ class PyBulletBackend(Backend):
         self._joints: dict[str, tuple[int, int]] = {}  # name -> (body uid, link)
         self._frames: dict[str, tuple[int, int]] = {}  # body name -> (uid, link); link -1: base
         self._labels: dict[int, int] = {-1: 0}  # segmentation value -> body label
+        self._links: dict[str, tuple[int, set[int]]] = {}  # body name -> (uid, its geom links)
+        self._grasps: dict[str, int] = {}  # held body -> constraint id
         labels = self.body_labels()
         world = _MultiBody((0.0, 0.0, 0.0), IDENTITY, 0.0)
         for geom in scene.world_geoms:
@@ -149,7 +151,9 @@ class PyBulletBackend(Backend):
         )
         self._frames.update({name: (uid, link) for name, link in multibody.frames.items()})
         self._labels[uid] = labels.get(multibody.base_owner, 0)
+        self._links.setdefault(multibody.base_owner, (uid, set()))[1].add(-1)
         for index, (link, owner) in enumerate(zip(links, multibody.owners, strict=True)):
+            self._links.setdefault(owner, (uid, set()))[1].add(index)
             self._labels[uid + ((index + 1) << 24)] = labels.get(owner, 0)
             joint = link["joint"]
             if joint is not None:
@@ -223,6 +227,41 @@ class PyBulletBackend(Backend):
 
     def body_position(self, body: str) -> np.ndarray:
         return self._frame_pose(body)[0]
+
+    def in_contact(self, bodies: Sequence[str], other: str) -> bool:
+        other_uid, other_links = self._links[other]
+        for name in bodies:
+            uid, links = self._links[name]
+            for point in self.client.getContactPoints(bodyA=uid, bodyB=other_uid):
+                if point[3] in links and point[4] in other_links:
+                    return True
+        return False
+
+    def attach(self, body: str, to: str) -> None:
+        self._check_attach(body, to)
+        self.detach(body)
+        hand_uid, hand_link = self._frames[to]
+        body_uid, _ = self._frames[body]
+        hand_pos, hand_rot = self._frame_pose(to)
+        held_pos, held_orn = self.client.getBasePositionAndOrientation(body_uid)
+        hand_orn = self.client.getLinkState(hand_uid, hand_link, computeForwardKinematics=True)[5]
+        relpos = hand_rot.T @ (np.asarray(held_pos) - hand_pos)
+        _, relorn = self.client.multiplyTransforms(
+            [0.0, 0.0, 0.0], self.client.invertTransform([0.0, 0.0, 0.0], hand_orn)[1],
+            [0.0, 0.0, 0.0], held_orn,
+        )  # fmt: skip
+        constraint = self.client.createConstraint(
+            hand_uid, hand_link, body_uid, -1, pybullet.JOINT_FIXED, [0.0, 0.0, 0.0],
+            parentFramePosition=relpos.tolist(), childFramePosition=[0.0, 0.0, 0.0],
+            parentFrameOrientation=relorn,
+        )  # fmt: skip
+        self.client.changeConstraint(constraint, maxForce=200.0)
+        self._grasps[body] = constraint
+
+    def detach(self, body: str) -> None:
+        constraint = self._grasps.pop(body, None)
+        if constraint is not None:
+            self.client.removeConstraint(constraint)
 
     def set_body_pose(self, body: str, pos: np.ndarray, yaw: float = 0.0) -> None:
         uid, _ = self._frames[body]

@@ -81,9 +81,9 @@ class SceneEnv(gym.Env[dict[str, Any], np.ndarray]):
         if not np.all(np.isfinite(action)):
             raise ValueError(f"action {action} has non-finite entries")
         self.task.before_step(self.np_random)
-        self.sim.step(
-            np.clip(action, self.action_space.low, self.action_space.high), self.frame_skip
-        )
+        action = np.clip(action, self.action_space.low, self.action_space.high)
+        self.sim.step(action, self.frame_skip)
+        self.task.after_step(action)
         self.task.measurements.update(self.task)
         self._elapsed += 1
         truncated = self._elapsed >= self.max_episode_steps

@@ -47,6 +47,9 @@ class SceneTask(ABC):
     def before_step(self, rng: np.random.Generator) -> None:  # noqa: B027  (optional hook)
         """Move what the task moves itself (e.g. a simulated user) before each physics step."""
 
+    def after_step(self, action: np.ndarray) -> None:  # noqa: B027  (optional hook)
+        """React to the physics step just taken with ``action`` (e.g. grasp or release)."""
+
     @abstractmethod
     def agent_position(self) -> np.ndarray:
         """The point of the robot that must reach the goal."""

@@ -91,10 +91,11 @@ def test_household_has_robot_avatar_and_wearable_and_a_walking_user():
     kinds = {e.kind for e in env.unwrapped.sim.scene.embodiments}
     assert kinds == {"robot", "avatar", "wearable"}
     obs, info = env.reset(seed=1)
-    assert obs["text"].startswith("Go to the ") and info["target"] in obs["text"]
+    assert obs["text"].startswith("Take the ") and info["target"] in obs["text"]
+    assert info["place"].split("_")[-1] in obs["text"]  # table, shelf or bin
     start = info["user_position"].copy()
     for _ in range(5):
-        moved, _, _, _, info = env.step(np.zeros(5, np.float32))
+        moved, _, _, _, info = env.step(np.zeros(6, np.float32))
     assert np.linalg.norm(info["user_position"] - start) > 0.1
     assert np.abs(moved["rgb"].astype(int) - obs["rgb"]).mean() > 1  # the head camera moved
     env.close()
