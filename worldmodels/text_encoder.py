@@ -31,7 +31,7 @@ from worldmodels.layers import mlp
 
 TEXT_MODALITY = "text"
 PAD = -1
-DEFAULT_MAX_TOKENS = 64
+DEFAULT_MAX_TOKENS = 128
 VOCAB_SIZES = {"smollm2": 49152, "bytes": 256}
 
 

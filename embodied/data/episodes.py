@@ -9,7 +9,7 @@ was collected). Each episode of ``T`` steps stores, time-major:
   after each action): ``proprio`` ``[T+1, D]`` float32, ``rgb`` ``[T+1, H, W, 3]`` uint8,
   ``depth`` ``[T+1, H, W]`` float32, ...;
 - ``text`` (the instruction) as token ids, never strings: ``[T+1, L]`` int32, the ids of the
-  embedded language model's tokenizer (SmolLM2) padded with -1 to ``L`` = 64 tokens; a text's
+  embedded language model's tokenizer (SmolLM2) padded with -1 to ``L`` = 128 tokens; a text's
   length is its count of ids other than -1 (see ``worldmodels.text_encoder``);
 - optionally ``state``: ``[T+1, S]`` float64, MuJoCo's full physics state, for replay.
 
