@@ -65,6 +65,8 @@ def check_overrides(config_dir: Path, config_name: str, overrides: list[str]) ->
             parsed.extend(parser.parse_overrides([line]))
         except HydraException as error:
             raise UsageError(f"{line}: {_one_line(error)}") from None
+    if any(o.key_or_group == "hydra.searchpath" for o in parsed):
+        return overrides  # options from other config dirs: hydra's own composition checks them
     with initialize_config_dir(config_dir=str(config_dir), version_base="1.3"):
         loader = GlobalHydra.instance().config_loader()
         groups = {g for g in _all_groups(loader) if not g.startswith("hydra")}
@@ -124,9 +126,12 @@ def _check_key(config: DictConfig, override: Override) -> None:
     if override.type is OverrideType.DEL:
         return
     *parents, leaf = override.key_or_group.split(".")
+    adds = override.type is OverrideType.ADD or override.is_force_add()
     node: Any = config
     for depth, name in enumerate(parents):
         if not isinstance(node, DictConfig) or name not in node.keys():  # noqa: SIM118 (`in` misses ??? keys)
+            if adds and _is_free(node):  # +a.b.c=1 into a free dict creates b
+                return
             _raise_unknown_key(override, node, ".".join(parents[:depth]), name)
         try:
             node = node[name]
@@ -134,10 +139,14 @@ def _check_key(config: DictConfig, override: Override) -> None:
             return  # a missing (???) node: composing reports what is wrong with it
     if not isinstance(node, DictConfig) or leaf in node.keys():  # noqa: SIM118
         return
-    adds = override.type is OverrideType.ADD or override.is_force_add()
-    if adds and OmegaConf.get_type(node) in (dict, None):
+    if adds and _is_free(node):
         return
     _raise_unknown_key(override, node, ".".join(parents), leaf)
+
+
+def _is_free(node: Any) -> bool:
+    """A dict node without a schema, which keys may be added to."""
+    return isinstance(node, DictConfig) and OmegaConf.get_type(node) in (dict, None)
 
 
 def _raise_unknown_key(override: Override, node: Any, path: str, name: str) -> None:

@@ -77,7 +77,7 @@ def test_sensor_episodes_from_vector_envs_replay_in_a_fresh_env(tmp_path):
     first = eps[0]
     assert first["rgb"].shape == (13, 64, 64, 3) and first["rgb"].dtype == np.uint8
     # the instruction is stored as padded token ids of SmolLM2's tokenizer, not as a string
-    assert first["text"].shape == (13, 64) and first["text"].dtype == np.int32
+    assert first["text"].shape == (13, 128) and first["text"].dtype == np.int32
     assert (text_lengths(first["text"]) > 0).all()
     env = embodied.make("reach", **options)
     observation, _ = env.reset(seed=5)  # the vector env seeds its first copy with the seed

@@ -19,13 +19,14 @@ from tests.hydra_compose import compose_config
         ),
         (["env=cartpole-balance,reach"], ["env=cartpole_balance,reach"]),  # a sweep's options too
         (["+env.options.pole_length=2"], ["+env.options.pole_length=2"]),  # a free dict takes keys
+        (["+env.options.a.b=2"], ["+env.options.a.b=2"]),  # and nested ones
         (["episodes=2", "env.max_episode_steps=10"], ["episodes=2", "env.max_episode_steps=10"]),
         (
             ["hydra/launcher=ray", "hydra.job.chdir=false"],
             ["hydra/launcher=ray", "hydra.job.chdir=false"],
         ),
     ],
-    ids=["dash", "two-groups", "sweep", "plus-free-dict", "plain", "hydra-settings"],
+    ids=["dash", "two-groups", "sweep", "plus-free-dict", "plus-nested", "plain", "hydra-settings"],
 )
 def test_accepted_command_lines_come_back_spelt_as_on_disk(overrides, expected):
     assert check_overrides(CONFIG_DIR, "episode", overrides) == expected
