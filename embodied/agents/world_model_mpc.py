@@ -102,10 +102,10 @@ class WorldModelMPCConfig:
     """``torch.compile`` the planner's scoring and (unless ``trainer.compile`` says otherwise)
     the losses; None compiles on CUDA only. On a CPU it costs a few minutes of compilation and
     then halves the time per step, which pays off over runs of thousands of steps."""
-    cpu_threads: int | None = 1
-    """torch's intra-op threads on a CPU (process-wide; None keeps torch's default). The model is
-    small, so one thread wastes nothing; two contend with the env, and on a CPU shared with
-    other jobs they wait on each other."""
+    cpu_threads: int | None = None
+    """torch's intra-op threads on a CPU (process-wide; None keeps torch's default). On an idle
+    2-core CPU torch's two threads are 1.12x faster than one; on a CPU shared with other jobs
+    two threads wait on each other (measured 27x slower at load 15), so set 1 there."""
 
 
 class WorldModelMPCAgent:
