@@ -220,6 +220,13 @@ def test_swapping_the_instruction_changes_the_prediction(household):
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="since the household became pick-and-place its reward in the first 40 steps is near 0 "
+    "and the expert follows floor paths, so neither model separates the instructions "
+    "(held-out MAE 7.3e-5 with text, 6.4e-5 without; direction 20% both); the setup needs "
+    "rework for the new task",
+)
 def test_text_steers_goal_directed_motion_and_predicts_better():
     """Trained briefly on scripted-expert episodes with action noise of std 2 (clipped to the
     box: with less, the robot's velocity in proprio already gives the goal's direction away,
