@@ -32,7 +32,6 @@ from worldmodels.user_model.helping import (
     value_of_question,
 )
 from worldmodels.user_model.household import (
-    CONTAINERS,
     OBJECTS,
     PLACES,
     TASK_NAMES,
@@ -41,6 +40,7 @@ from worldmodels.user_model.household import (
     Action,
     World,
     command_index,
+    robot_step_towards,
 )
 from worldmodels.user_model.inverse_planner import UserModel
 from worldmodels.user_model.memory import EpisodicMemory
@@ -235,10 +235,10 @@ class HelperAgent:
         held = world.held_by("robot")
         if held is not None:  # finish what is in hand
             target = self.subtask[1] if self.subtask and self.subtask[0] == held else PLACES[0]
-            return self._step_towards(world, held, target)
+            return robot_step_towards(world, held, target)
         probs = self.goal_probs()
         if self._still_worth_it(world, probs):  # keep to the subtask in hand
-            return self._step_towards(world, *self.subtask)
+            return robot_step_towards(world, *self.subtask)
         avoid = self._avoid(world)
         if self.mode == "infer" and self._should_ask(world, probs, avoid):
             self._ask(world, probs, avoid)
@@ -256,7 +256,7 @@ class HelperAgent:
             source = world.place_of(choice.subtask[0])
             return ("walk", source) if world.location("robot") != source else WAIT
         self.subtask = choice.subtask
-        return self._step_towards(world, *choice.subtask)
+        return robot_step_towards(world, *choice.subtask)
 
     def _still_worth_it(self, world: World, probs: np.ndarray) -> bool:
         """Whether the committed subtask can still be done and is still likely needed."""
@@ -267,18 +267,6 @@ class HelperAgent:
             return False
         needed = sum(p for p, t in zip(probs, TASKS, strict=True) if (obj, target) in t.predicates)
         return needed >= self.confidence
-
-    @staticmethod
-    def _step_towards(world: World, obj: str, target: str) -> Action:
-        """The robot's next command to bring ``obj`` to ``target``."""
-        here = world.location("robot")
-        holding = world.held_by("robot") == obj
-        goal_place = target if holding else world.place_of(obj)
-        if here != goal_place:
-            return ("walk", goal_place)
-        if here in CONTAINERS and here not in world.open:
-            return ("open", here)
-        return ("put",) if holding else ("pick", obj)
 
     # ----- asking -----------------------------------------------------------------------------
     def _should_ask(self, world: World, probs: np.ndarray, avoid: dict[str, float]) -> bool:

@@ -48,6 +48,7 @@ from worldmodels.user_model.household import (
     distance,
     duration,
     look,
+    robot_step_towards,
 )
 
 ASK: Action = ("ask",)
@@ -187,18 +188,6 @@ def hear_answer(probs: np.ndarray, said: int, error: float) -> np.ndarray:
     return out / out.sum()
 
 
-def _step_towards(world: World, obj: str, target: str) -> Action:
-    """The robot's next command to bring ``obj`` to ``target``."""
-    here = world.location("robot")
-    holding = world.held_by("robot") == obj
-    goal_place = target if holding else world.place_of(obj)
-    if here != goal_place:
-        return ("walk", goal_place)
-    if here in CONTAINERS and here not in world.open:
-        return ("open", here)
-    return ("put",) if holding else ("pick", obj)
-
-
 def _user_place(world: World, user_action: Action | None) -> str | None:
     """Where the user is about to pick something: where it walks to, or where it stands with
     empty hands (None: nowhere)."""
@@ -223,7 +212,7 @@ def rollout_action(
         target = max(tasks, key=lambda pt: pt[0])[1].target if tasks else world.location("robot")
         if target not in PLACES:
             target = PLACES[0]
-        return _step_towards(world, held, target)
+        return robot_step_towards(world, held, target)
     if probs.max() < confidence:
         return WAIT
     left = [o for o in top.objects
@@ -235,7 +224,7 @@ def rollout_action(
         return WAIT
     here = world.location("robot")
     obj = min(left, key=lambda o: distance(here, world.place_of(o)))
-    return _step_towards(world, obj, top.target)
+    return robot_step_towards(world, obj, top.target)
 
 
 @dataclass

@@ -161,6 +161,19 @@ class World:
         return replace(self, where=tuple(where))
 
 
+def robot_step_towards(world: World, obj: str, target: str) -> Action:
+    """The robot's next command to bring ``obj`` to ``target`` (walk, open a closed container,
+    pick, put)."""
+    here = world.location("robot")
+    holding = world.held_by("robot") == obj
+    goal_place = target if holding else world.place_of(obj)
+    if here != goal_place:
+        return ("walk", goal_place)
+    if here in CONTAINERS and here not in world.open:
+        return ("open", here)
+    return ("put",) if holding else ("pick", obj)
+
+
 def distance(a: str, b: str) -> float:
     (ax, ay), (bx, by) = STAND[a], STAND[b]
     return math.hypot(ax - bx, ay - by)
