@@ -106,3 +106,41 @@ def test_user_error_is_one_line_exit_2_and_no_run_folder(request, started, modul
     assert named in lines[0]
     assert "Traceback" not in result.stdout + result.stderr
     assert not list(folder.iterdir()), "a failed start left files behind"
+
+
+# a mistake in the command line is reported before the heavy libraries are imported (issue 34):
+# each entry point's start imports only its config schemas and hydra, in one process here
+HEAVY = ("torch", "scipy", "mujoco", "matplotlib", "pyspiel", "ray")
+LIGHT_STARTS = [
+    "embodied.episode env=nope",
+    "worldmodels.train worldmodel=tiyn",
+    "research_agent.run search=mcst",
+    "research_agent.leaderboard runs=[nope]",
+    "runkit.dashboard port=99999",
+    "embodied.deploy robot=reahc",
+    "embodied.deploy.sim_robot robot.rate_hz=fast",
+]
+_LIGHT_START_SCRIPT = """
+import runpy, sys
+heavy, starts = sys.argv[1].split(","), sys.argv[2:]
+for start in starts:
+    module, *args = start.split()
+    sys.argv = [module, *args]
+    try:
+        runpy.run_module(module, run_name="__main__", alter_sys=True)
+    except SystemExit as exit:
+        assert exit.code == 2, (start, exit.code)
+    else:
+        raise AssertionError(f"{start} did not fail")
+    imported = [name for name in heavy if name in sys.modules]
+    assert not imported, f"{start} imported {imported} before reporting the mistake"
+"""
+
+
+def test_a_mistake_is_reported_before_torch_and_the_simulators_are_imported(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MUJOCO_GL": "egl", "HYDRA_FULL_ERROR": ""}
+    command = [sys.executable, "-c", _LIGHT_START_SCRIPT, ",".join(HEAVY), *LIGHT_STARTS]
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stderr.count("error: ") == len(LIGHT_STARTS), result.stderr
+    assert not list(tmp_path.iterdir()), "a failed start left files behind"
