@@ -45,4 +45,3 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "task_limits": "research_agent.execution.execute",
     },
 )
-

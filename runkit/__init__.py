@@ -23,4 +23,3 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "start_run": "runkit.run",
     },
 )
-

@@ -16,4 +16,3 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "load_episode": "embodied.data.episodes",
     },
 )
-

@@ -26,4 +26,3 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "build_language_model": "worldmodels.language.config",
     },
 )
-

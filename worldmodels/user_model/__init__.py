@@ -24,4 +24,3 @@ __getattr__, __dir__, __all__ = lazy_exports(
         "World": "worldmodels.user_model.household",
     },
 )
-
