@@ -25,6 +25,7 @@ _JOINTS = {
     "free": mujoco.mjtJoint.mjJNT_FREE,
 }
 MAX_IMAGE_SIZE = 1024
+HIDDEN_GROUP = 3  # geom group of collision proxies: not drawn by the default visual options
 
 
 def compile_scene(scene: Scene) -> mujoco.MjSpec:
@@ -43,6 +44,8 @@ def compile_scene(scene: Scene) -> mujoco.MjSpec:
         _add_geom(spec.worldbody, geom)
     for body in scene.bodies:
         _add_body(spec.worldbody, body)
+    for name in scene.kinematic_bodies():  # posed by scripts: no gravity moves them
+        spec.body(name).gravcomp = 1.0
     for actuator in scene.actuators:
         _add_actuator(spec, actuator)
     for gripper, body in grasp_pairs(scene):
@@ -77,6 +80,8 @@ def _add_geom(parent: mujoco.MjsBody, geom: Geom) -> None:
         added.mass = geom.mass
     if not geom.collide:
         added.contype = added.conaffinity = 0
+    if not geom.visible:
+        added.group = HIDDEN_GROUP
 
 
 def _add_body(parent: mujoco.MjsBody, body: Body) -> None:

@@ -19,6 +19,7 @@ from embodied.backends.base import Backend, camera_axes, yaw_quat
 from scenes.description import IDENTITY, Body, Geom, Quat, Scene
 
 FRAME_MASS = 1e-3  # mass of links that only carry a joint or a frame
+KINEMATIC_BRAKE = 1e4  # newton-metres holding a kinematic joint (an avatar's limb) still
 _JOINTS = {"hinge": pybullet.JOINT_REVOLUTE, "slide": pybullet.JOINT_PRISMATIC}
 _CONTROL = {
     "motor": pybullet.TORQUE_CONTROL,
@@ -78,8 +79,11 @@ class PyBulletBackend(Backend):
         for root in scene.bodies:
             self._create(self._compile_root(root), labels)
         self._controls = self._control_groups()
-        for uid, link in self._joints.values():
-            self.client.setJointMotorControl2(uid, link, pybullet.VELOCITY_CONTROL, force=0.0)
+        kinematic = {j.name for b, _ in scene.walk() if b.name in scene.kinematic_bodies()
+                     for j in b.joints}  # fmt: skip
+        for name, (uid, link) in self._joints.items():
+            brake = KINEMATIC_BRAKE if name in kinematic else 0.0  # where set_joint_positions put it
+            self.client.setJointMotorControl2(uid, link, pybullet.VELOCITY_CONTROL, force=brake)
 
     # ----- compilation ------------------------------------------------------------------------
     def _compile_root(self, root: Body) -> _MultiBody:
@@ -126,7 +130,8 @@ class PyBulletBackend(Backend):
             kwargs = {"radius": size[0], "length": 2.0 * size[1]}
         col_kwargs = {k if k != "length" else "height": v for k, v in kwargs.items()}
         col = self.client.createCollisionShape(shape_type, **col_kwargs) if geom.collide else -1
-        vis = self.client.createVisualShape(shape_type, rgbaColor=geom.rgba, **kwargs)
+        vis = (self.client.createVisualShape(shape_type, rgbaColor=geom.rgba, **kwargs)
+               if geom.visible else -1)  # fmt: skip
         multibody.add_link(
             owner, frame, pos, geom.quat, mass=geom.mass, col=col, vis=vis,
             type=pybullet.JOINT_FIXED, axis=(0.0, 0.0, 1.0), joint=None, friction=geom.friction,
