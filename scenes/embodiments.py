@@ -172,4 +172,5 @@ def wearable(avatar_name: str = "user", name: str = "wearable") -> Parts:
     head = f"{avatar_name}_head"
     camera = Camera(name, head, pos=(0.16, 0.0, 1.6 - NECK_Z), forward=(1.0, 0.0, -0.35),
                     fovy=80.0)  # fmt: skip
-    return Parts(None, cameras=(camera,), embodiment=Embodiment(name, "wearable", head, camera=name))
+    embodiment = Embodiment(name, "wearable", head, camera=name)
+    return Parts(None, cameras=(camera,), embodiment=embodiment)

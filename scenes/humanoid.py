@@ -67,8 +67,11 @@ def _leg(name: str, side: str) -> Body:
 
 def _arm(name: str, side: str) -> Body:
     p, sign = f"{name}_{side}_", SIDES[side]
-    hand = Body(f"{p}hand", pos=(0.0, 0.0, -FOREARM),
-                geoms=(Geom("sphere", (0.045,), rgba=SKIN_RGBA, mass=0.2, collide=False),))
+    hand = Body(
+        f"{p}hand",
+        pos=(0.0, 0.0, -FOREARM),
+        geoms=(Geom("sphere", (0.045,), rgba=SKIN_RGBA, mass=0.2, collide=False),),
+    )
     forearm = Body(f"{p}forearm", pos=(0.0, 0.0, -UPPER_ARM),
                    geoms=(_segment(FOREARM, 0.04, SKIN_RGBA, 0.6),),
                    joints=(Joint(f"{p}elbow", axis=PITCH, range=(0.0, 2.6)),),
@@ -89,8 +92,12 @@ def _head(name: str) -> Body:
                 mass=0.1, collide=False)  # fmt: skip
     glasses = Geom("box", (0.03, 0.1, 0.015), pos=(0.1, 0.0, HEAD_CENTRE), rgba=DARK_RGBA,
                    mass=0.05, collide=False)  # fmt: skip
-    return Body(f"{name}_head", pos=(0.0, 0.0, NECK_Z), geoms=(neck, skull, hair, glasses),
-                joints=(Joint(f"{name}_neck", axis=(0.0, 1.0, 0.0), range=(-0.6, 0.9)),))
+    return Body(
+        f"{name}_head",
+        pos=(0.0, 0.0, NECK_Z),
+        geoms=(neck, skull, hair, glasses),
+        joints=(Joint(f"{name}_neck", axis=(0.0, 1.0, 0.0), range=(-0.6, 0.9)),),
+    )
 
 
 def humanoid(name: str, pos: Vec3 = (0.0, 0.0, 0.0), solid: bool = True) -> Body:

@@ -82,7 +82,7 @@ class PyBulletBackend(Backend):
         kinematic = {j.name for b, _ in scene.walk() if b.name in scene.kinematic_bodies()
                      for j in b.joints}  # fmt: skip
         for name, (uid, link) in self._joints.items():
-            brake = KINEMATIC_BRAKE if name in kinematic else 0.0  # where set_joint_positions put it
+            brake = KINEMATIC_BRAKE if name in kinematic else 0.0  # held where it was set
             self.client.setJointMotorControl2(uid, link, pybullet.VELOCITY_CONTROL, force=brake)
 
     # ----- compilation ------------------------------------------------------------------------

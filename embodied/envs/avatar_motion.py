@@ -162,4 +162,3 @@ class AvatarMotion:
     def hand(self) -> np.ndarray:
         """World position of the right hand (where a carried object rides)."""
         return self.sim.body_position(f"{self.name}_right_hand")
-
