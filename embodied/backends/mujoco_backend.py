@@ -169,6 +169,11 @@ class MujocoBackend(Backend):
     def body_position(self, body: str) -> np.ndarray:
         return self.data.body(body).xpos.copy()
 
+    def camera_pose(self, camera: str) -> tuple[np.ndarray, np.ndarray]:
+        self.camera(camera)  # an unknown name lists the valid ones
+        view = self.data.cam(camera)
+        return view.xpos.copy(), view.xmat.reshape(3, 3).copy()
+
     def in_contact(self, bodies: Sequence[str], other: str) -> bool:
         ids = {self.model.body(name).id for name in bodies}
         other_id = self.model.body(other).id

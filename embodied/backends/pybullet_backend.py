@@ -233,6 +233,11 @@ class PyBulletBackend(Backend):
     def body_position(self, body: str) -> np.ndarray:
         return self._frame_pose(body)[0]
 
+    def camera_pose(self, camera: str) -> tuple[np.ndarray, np.ndarray]:
+        cam = self.camera(camera)
+        pos, rot = self._frame_pose(cam.body)
+        return pos + rot @ np.asarray(cam.pos), rot @ camera_axes(cam).T
+
     def in_contact(self, bodies: Sequence[str], other: str) -> bool:
         other_uid, other_links = self._links[other]
         for name in bodies:
@@ -277,9 +282,8 @@ class PyBulletBackend(Backend):
         self, camera: str, width: int, height: int, modalities: Sequence[str]
     ) -> dict[str, np.ndarray]:
         cam = self.camera(camera)
-        pos, rot = self._frame_pose(cam.body)
-        eye = pos + rot @ np.asarray(cam.pos)
-        _, up, back = (rot @ axis for axis in camera_axes(cam))
+        eye, axes = self.camera_pose(camera)
+        _, up, back = axes.T
         view = self.client.computeViewMatrix(eye.tolist(), (eye - back).tolist(), up.tolist())
         proj = self.client.computeProjectionMatrixFOV(cam.fovy, width / height, cam.near, cam.far)
         flags = (

@@ -3,7 +3,7 @@
 The walk is a gait cycle driven by the distance walked: hips swing sinusoidally (one stride of
 ``STRIDE`` metres per cycle), knees bend in each leg's swing phase, arms counter-swing and the
 pelvis dips so the standing foot stays on the floor; its amplitude fades in and out as the
-avatar starts and stops. The reach points the right arm at a target: the elbow bends so the
+avatar starts and stops. The reach points the arm on the target's side at it: the elbow bends so the
 hand lands on it when it is within reach, else the straight arm points at it. Poses are written
 as joint positions each step (no torques), so the same seed gives the same motion.
 """
@@ -94,7 +94,7 @@ def gait(phase: float, amplitude: float) -> dict[str, float]:
     return angles
 
 
-CARRY = reach_angles("right", CARRY_POINT)
+CARRY = reach_angles("right", CARRY_POINT)  # the same angles carry on the left (mirrored)
 
 
 class AvatarMotion:
@@ -112,6 +112,7 @@ class AvatarMotion:
     def reset(self) -> None:
         self.distance, self.amplitude = 0.0, 0.0
         self.angles = np.zeros(len(self.joints))
+        self.side = "right"  # the hand that reaches and carries
         self._last: np.ndarray | None = None
 
     @property
@@ -127,9 +128,10 @@ class AvatarMotion:
         carrying: bool = False,
     ) -> np.ndarray:
         """Place the avatar at floor ``position`` facing ``yaw``, its legs at the gait's pose for
-        the distance walked so far; ``carrying``: the right hand holds an object in front;
-        ``reach``: a world point the right arm goes to (and the head looks at), blended in by
-        ``weight`` in [0, 1]. Returns the joint angles written (order of ``joints``)."""
+        the distance walked so far; ``carrying``: a hand holds an object in front;
+        ``reach``: a world point an arm goes to (and the head looks at), blended in by
+        ``weight`` in [0, 1], with the hand on its side (the one that carries what it picks).
+        Returns the joint angles written (order of ``joints``)."""
         xy = np.asarray(position, dtype=float)[:2]
         step = 0.0 if self._last is None else float(np.linalg.norm(xy - self._last))
         step = 0.0 if step > TELEPORT else step
@@ -140,25 +142,29 @@ class AvatarMotion:
         angles = gait(self.phase, self.amplitude)
         # the dip of the pelvis that keeps the standing leg's foot on the floor
         dip = LEG * (1.0 - np.cos(angles["left_hip"]))
-        if carrying:
-            angles.update(zip(("right_shoulder_pitch", "right_shoulder_roll", "right_elbow"),
-                              CARRY, strict=True))  # fmt: skip
-        if reach is not None:
-            w = float(np.clip(weight, 0.0, 1.0))
+        local = None
+        if reach is not None:  # the hand on the target's side reaches (and then carries)
             local = rotation((0.0, 0.0, 1.0), -yaw) @ (np.asarray(reach, float) - [*xy, -dip])
-            target = reach_angles("right", local)
-            for suffix, value in zip(("shoulder_pitch", "shoulder_roll", "elbow"), target,
-                                     strict=True):  # fmt: skip
-                key = f"right_{suffix}"
+            if not carrying:
+                self.side = "left" if local[1] > 0.0 else "right"
+        arm = [f"{self.side}_{s}" for s in ("shoulder_pitch", "shoulder_roll", "elbow")]
+        if carrying:
+            angles.update(zip(arm, CARRY, strict=True))
+        if local is not None:
+            w = float(np.clip(weight, 0.0, 1.0))
+            target = reach_angles(self.side, local)
+            for key, value in zip(arm, target, strict=True):
                 angles[key] = (1.0 - w) * angles[key] + w * value
             eye = np.array([0.0, 0.0, NECK_Z + HEAD_CENTRE])
             gaze = np.arctan2(eye[2] - local[2], max(float(np.hypot(*local[:2])), 0.1))
             angles["neck"] = w * float(np.clip(gaze - 0.35, *NECK_LIMITS))
+        elif not carrying:
+            self.side = "right"
         self.angles = np.clip([angles[s] for s in self.suffixes], self.low, self.high)
         self.sim.set_body_pose(self.name, np.array([*xy, -dip]), yaw)
         self.sim.set_joint_positions(self.joints, self.angles)
         return self.angles
 
     def hand(self) -> np.ndarray:
-        """World position of the right hand (where a carried object rides)."""
-        return self.sim.body_position(f"{self.name}_right_hand")
+        """World position of the hand that reached last (where a carried object rides)."""
+        return self.sim.body_position(f"{self.name}_{self.side}_hand")
