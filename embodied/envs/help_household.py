@@ -179,7 +179,8 @@ class HouseholdWorld:
 
     # ----- the scene ----------------------------------------------------------------------------
     def hand(self, agent: str) -> np.ndarray:
-        """Where an object held by ``agent`` rides: the hand the user picked it with, over the robot's base."""
+        """Where an object held by ``agent`` rides: in the hand the user picked it with; above
+        the robot's base."""
         if agent == "user":
             return self.user_motion.hand()
         x, y, _ = self.pose[agent]
