@@ -130,8 +130,9 @@ class PyBulletBackend(Backend):
             kwargs = {"radius": size[0], "length": 2.0 * size[1]}
         col_kwargs = {k if k != "length" else "height": v for k, v in kwargs.items()}
         col = self.client.createCollisionShape(shape_type, **col_kwargs) if geom.collide else -1
-        vis = (self.client.createVisualShape(shape_type, rgbaColor=geom.rgba, **kwargs)
-               if geom.visible else -1)  # fmt: skip
+        # a link without a visual shape is drawn with its collision shape: hide it transparent
+        rgba = geom.rgba if geom.visible else (0.0, 0.0, 0.0, 0.0)
+        vis = self.client.createVisualShape(shape_type, rgbaColor=rgba, **kwargs)
         multibody.add_link(
             owner, frame, pos, geom.quat, mass=geom.mass, col=col, vis=vis,
             type=pybullet.JOINT_FIXED, axis=(0.0, 0.0, 1.0), joint=None, friction=geom.friction,

@@ -11,9 +11,12 @@ import pytest
 import embodied
 from embodied.backends import backend_class
 from embodied.envs.avatar_motion import STRIDE, AvatarMotion, arm_points, reach_angles
+from embodied.envs.crowd import CrowdEnv
 from embodied.envs.help_household import HelpHouseholdEnv, HouseholdWorld
+from scenes.description import Camera, Geom
+from scenes.embodiments import avatar, mobile_base
 from scenes.humanoid import humanoid_joints
-from scenes.library import household_scene
+from scenes.library import compose, household_scene
 from worldmodels.user_model.household import OBJECTS, World, command_index
 from worldmodels.user_model.recognizer import USER_HAND
 
@@ -182,3 +185,41 @@ def test_the_avatar_moves_the_same_under_the_same_seed():
         runs.append(env.world.sim.joint_positions(humanoid_joints("user")).copy())
         env.close()
     assert runs[0] == pytest.approx(runs[1], abs=0.0)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_solid_avatar_blocks_the_robot_through_an_invisible_proxy(backend):
+    camera = Camera("side", pos=(1.0, -3.0, 1.0), forward=(0.0, 1.0, -0.1))
+    floor = Geom("plane", (5.0, 5.0))
+    images, reached = [], []
+    for solid in (True, False):
+        scene = compose("t", [mobile_base(), avatar("person", (1.2, 0.0, 0.0), solid)], [],
+                        [floor], [camera])  # fmt: skip
+        sim = backend_class(backend)(scene)
+        sim.reset()
+        images.append(sim.render("side", 64, 48, ["rgb", "segmentation"]))
+        ctrl = np.zeros(len(sim.actuators))
+        ctrl[0] = 1.0  # the base drives along +x into the avatar
+        for _ in range(60):
+            sim.step(ctrl, 10)
+        reached.append(sim.body_position("robot")[0])
+        sim.close()
+    assert reached[0] < 1.2 - 0.18 - 0.2 + 0.03 < 1.5 < reached[1]  # blocked / passes through
+    for modality in ("rgb", "segmentation"):  # the proxy is not drawn
+        assert np.array_equal(images[0][modality], images[1][modality])
+
+
+def test_the_crowds_avatars_walk_facing_the_way_they_move():
+    env = CrowdEnv(num_avatars=3)
+    env.reset(seed=0)
+    joints = humanoid_joints("person0")
+    before, angles = env.avatar_positions().copy(), []
+    for _ in range(20):
+        env.step(np.zeros(3, np.float32))
+        angles.append(env.sim.joint_positions(joints).copy())
+    assert np.ptp(np.array(angles), axis=0).max() > 0.3
+    for i in range(len(env.motions)):
+        heading = _facing(env.sim, f"person{i}")
+        assert abs(math.remainder(heading - env._headings[i], 2 * math.pi)) < 1e-6
+    assert not np.array_equal(before, env.avatar_positions())
+    env.close()
