@@ -90,7 +90,7 @@ def _head(name: str) -> Body:
                  collide=False)  # fmt: skip
     hair = Geom("sphere", (0.105,), pos=(-0.02, 0.0, HEAD_CENTRE + 0.02), rgba=(0.3, 0.2, 0.1, 1),
                 mass=0.1, collide=False)  # fmt: skip
-    glasses = Geom("box", (0.015, 0.075, 0.012), pos=(0.095, 0.0, HEAD_CENTRE), rgba=DARK_RGBA,
+    glasses = Geom("box", (0.015, 0.062, 0.012), pos=(0.095, 0.0, HEAD_CENTRE), rgba=DARK_RGBA,
                    mass=0.05, collide=False)  # fmt: skip
     return Body(
         f"{name}_head",

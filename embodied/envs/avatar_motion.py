@@ -36,7 +36,8 @@ ARM_SWING = 0.3
 ELBOW_BEND = 0.3  # of the swinging arms
 AMPLITUDE_RATE = 0.25  # the gait's amplitude changes this much per pose when starting/stopping
 TELEPORT = 0.5  # metres: a jump this long between poses is a reset, not a step
-CARRY_POINT = np.array([0.3, -0.12, 1.0])  # the right hand holding an object (avatar frame)
+CARRY_POINT = np.array([0.3, -0.12, 1.02])  # the right hand holding an object (avatar frame)
+GRIP = 0.06  # a held object's centre lies this far beyond the hand's, along the forearm
 NECK_LIMITS = (-0.3, 0.6)
 LEG = THIGH + SHIN
 
@@ -166,5 +167,11 @@ class AvatarMotion:
         return self.angles
 
     def hand(self) -> np.ndarray:
-        """World position of the hand that reached last (where a carried object rides)."""
+        """World position of the hand that reached last."""
         return self.sim.body_position(f"{self.name}_{self.side}_hand")
+
+    def grip(self) -> np.ndarray:
+        """Where the centre of an object held in that hand rides: just beyond its palm."""
+        hand = self.hand()
+        forearm = hand - self.sim.body_position(f"{self.name}_{self.side}_forearm")
+        return hand + GRIP * forearm / np.linalg.norm(forearm)

@@ -50,7 +50,7 @@ BASE_JOINTS = ("robot_x", "robot_y", "robot_yaw")
 REACH_SHARE = 0.5  # of an action's ticks the user's arm takes to reach out (then it stays)
 # a held object rides in the user's hand: while holding, the hand stays where the robot's
 # recognizer counts an object as held (``USER_HAND``: within 0.45 m, 0.9-1.1 m high)
-HOLD_RADIUS, HOLD_HEIGHTS = 0.38, (0.96, 1.04)
+HOLD_RADIUS, HOLD_HEIGHTS = 0.32, (0.98, 1.05)  # of the hand: what it holds rides 6 cm beyond
 TEXT_CHARSET = "".join(chr(c) for c in range(32, 127))
 
 
@@ -182,7 +182,7 @@ class HouseholdWorld:
         """Where an object held by ``agent`` rides: in the hand the user picked it with; above
         the robot's base."""
         if agent == "user":
-            return self.user_motion.hand()
+            return self.user_motion.grip()
         x, y, _ = self.pose[agent]
         return np.array([x, y, 0.45])
 

@@ -44,6 +44,13 @@ def sim(request):
     sim.close()
 
 
+def test_the_avatars_limbs_are_the_scenes_kinematic_bodies():
+    scene = household_scene()
+    kinematic = set(scene.kinematic_bodies())
+    assert {f"user_{limb}" for limb in LIMBS} == kinematic
+    assert not kinematic & {"robot", "robot_hand", "mug", "user"}
+
+
 def test_both_backends_build_the_avatar_with_its_joints_and_hold_them_where_set(sim):
     joints = humanoid_joints("user")
     assert sim.scene.embodiment("user").joints == joints
@@ -118,6 +125,8 @@ def test_the_arm_points_at_the_object_the_user_picks(backend):
         assert max(angles[5:]) < 5.0 and angles[0] > 20.0  # it points there over a few ticks
         assert world.sim.joint_positions([f"user_{side}_shoulder_pitch"])[0] != shoulder
         assert world.hand("user") == pytest.approx(world.sim.body_position(obj))  # held
+        hand = world.sim.body_position(f"user_{side}_hand")
+        assert 0.05 < np.linalg.norm(hand - world.hand("user")) < 0.07  # in the palm
         world.state = world.state.apply("user", ("put",))  # hands free for the next one
     world.close()
 
