@@ -111,10 +111,12 @@ class AvatarMotion:
         self.reset()
 
     def reset(self) -> None:
+        """Forget the walk so far (call after the simulator's reset)."""
         self.distance, self.amplitude = 0.0, 0.0
         self.angles = np.zeros(len(self.joints))
         self.side = "right"  # the hand that reaches and carries
         self._last: np.ndarray | None = None
+        self._stale = True  # the simulator's joints may differ from ``angles``
 
     @property
     def phase(self) -> float:
@@ -161,9 +163,12 @@ class AvatarMotion:
             angles["neck"] = w * float(np.clip(gaze - 0.35, *NECK_LIMITS))
         elif not carrying:
             self.side = "right"
+        written = self.angles
         self.angles = np.clip([angles[s] for s in self.suffixes], self.low, self.high)
         self.sim.set_body_pose(self.name, np.array([*xy, -dip]), yaw)
-        self.sim.set_joint_positions(self.joints, self.angles)
+        if self._stale or not np.array_equal(self.angles, written):  # standing: nothing to write
+            self.sim.set_joint_positions(self.joints, self.angles)
+            self._stale = False
         return self.angles
 
     def hand(self) -> np.ndarray:
