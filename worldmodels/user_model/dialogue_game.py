@@ -7,7 +7,10 @@ each candidate once per turn (cached on disk as JSON, so a solve is reproducible
 the payoffs come from the outcome. Chance draws the user's goal (from the helper's posterior) and
 mood (patient or busy); both are private to the user. Turns alternate: the assistant says
 something or stops; the user, knowing its goal and mood, answers truthfully or brushes the
-question off; the assistant hears the answer (the goal named, yes/no, or nothing). When the
+question off; the assistant hears the answer: to an open question a patient user names its
+goal and a busy one only where things go (the target place, which two goals share), to a
+confirmation yes or no, to a brush-off nothing. So one question may leave goals apart that a
+second one separates, and what the user said tells the assistant something of its mood. When the
 dialogue ends the assistant acts on its posterior given what it heard, and both players get the
 seconds of the user's plan the chosen subtask saves under the *true* goal, minus the time the
 questions cost and the user's annoyance (which grows with each question, more for a busy user);
@@ -32,7 +35,13 @@ from open_spiel.python import policy as policy_lib
 from open_spiel.python.algorithms import cfr, exploitability
 
 from worldmodels.language.base import LanguageModel
-from worldmodels.user_model.helping import best_subtask, candidate_subtasks, robot_seconds, savings
+from worldmodels.user_model.helping import (
+    Reply,
+    best_subtask,
+    candidate_subtasks,
+    robot_seconds,
+    savings,
+)
 from worldmodels.user_model.household import TASK_NAMES, TASKS, World
 
 log = logging.getLogger(__name__)
@@ -197,16 +206,20 @@ def scene_of(
     return Scene(goals, tuple(float(p) for p in prior), 0, value)
 
 
-def _heard(move: Move, goal: int, top: int) -> str:
-    """What the assistant hears when the user answers ``move`` with goal index ``goal``."""
+def _heard(move: Move, goal: int, top: int, mood: str, goals: tuple[int, ...]) -> str:
+    """What the assistant hears when the user in ``mood`` answers ``move`` with goal index
+    ``goal`` (into ``goals``): the goal, or its target place from a busy user, or yes/no."""
     if move.kind == "open":
-        return f"g{goal}"
+        return f"g{goal}" if mood == "patient" else f"t{TASKS[goals[goal]].target}"
     return "yes" if goal == top else "no"
 
 
-def _possible(mask: int, heard: str, top: int) -> int:
+def _possible(mask: int, heard: str, top: int, goals: tuple[int, ...]) -> int:
     if heard.startswith("g"):
         return mask & (1 << int(heard[1:]))
+    if heard.startswith("t"):
+        same = sum(1 << i for i, g in enumerate(goals) if TASKS[g].target == heard[1:])
+        return mask & same
     if heard == "yes":
         return mask & (1 << top)
     if heard == "no":
@@ -281,8 +294,8 @@ class _EfgWriter:
             said = f"{history}/{turn}:{i}"
             name = f"u{goal}{mood}{said}"
             self.lines.append(f'p "" 2 {self.infoset(2, name)} "{name}" {{ "answer" "brush" }} 0')
-            heard = _heard(move, goal, self.scene.top)
-            after = _possible(mask, heard, self.scene.top)
+            heard = _heard(move, goal, self.scene.top, mood, self.scene.goals)
+            after = _possible(mask, heard, self.scene.top, self.scene.goals)
             self.assistant(goal, mood, turn + 1, f"{said}={heard}", after, asked + 1,
                            answered + 1, extra)  # fmt: skip
             self.assistant(goal, mood, turn + 1, f"{said}=-", mask, asked + 1, answered, extra)
@@ -344,6 +357,26 @@ class Solved:
         return None
 
 
+def _heard_in_game(reply: Reply, move: Move, scene: Scene) -> str | None:
+    """The game's name of what ``reply`` to ``move`` told (None: an answer it has no branch
+    for, such as a goal it left out)."""
+    if reply.kind == "none":
+        return "-"
+    if reply.kind in ("yes", "no"):
+        return reply.kind if move.kind == "confirm" else None
+    if reply.kind == "place":
+        target = TASKS[TASK_NAMES.index(next(iter(reply.tasks)))].target
+        goals_there = [g for g in scene.goals if TASKS[g].target == target]
+        return f"t{target}" if move.kind == "open" and goals_there else None
+    goal = TASK_NAMES.index(reply.task)  # type: ignore[arg-type]
+    if goal not in scene.goals:
+        return None
+    index = scene.goals.index(goal)
+    if move.kind == "open":
+        return f"g{index}"
+    return "yes" if index == scene.top else "no"
+
+
 class MultiTurnDialogue:
     """Solves the multi-turn dialogue game and plays the assistant's side against a user."""
 
@@ -367,11 +400,12 @@ class MultiTurnDialogue:
         return self.last
 
     def play(self, world: World, goal_probs: np.ndarray, ask_cost: float,
-             say: Callable[[str], str | None], avoid: Mapping[str, float] | None = None,
-             ) -> list[tuple[str, str | None]]:  # fmt: skip
+             say: Callable[[str, str | None], Reply], avoid: Mapping[str, float] | None = None,
+             ) -> list[tuple[str, Reply]]:  # fmt: skip
         """Solve, then say the moves the assistant's average strategy favours, one per turn,
-        until it stops; ``say`` asks the user and returns the task name it heard (or None).
-        Returns (question, task heard) per question asked."""
+        until it stops; ``say(question, confirms)`` asks the user (``confirms``: the task a
+        confirmation asks about, None for an open question) and returns the :class:`Reply`
+        it read. Returns (question, reply) per question asked."""
         solved = self.solve(world, goal_probs, ask_cost, avoid)
         scene, history, said = solved.scene, "", []
         for turn, moves in enumerate(solved.turns):
@@ -384,13 +418,11 @@ class MultiTurnDialogue:
                      probs[move_index])  # fmt: skip
             if move.kind == STOP:
                 break
-            heard_task = say(move.text)
-            said.append((move.text, heard_task))
-            heard = "-"
-            if heard_task is not None:
-                goal = TASK_NAMES.index(heard_task)
-                if goal not in scene.goals:
-                    break  # an answer the game did not foresee: act on the updated posterior
-                heard = _heard(move, scene.goals.index(goal), scene.top)
+            top = TASK_NAMES[scene.goals[scene.top]]
+            reply = say(move.text, top if move.kind == "confirm" else None)
+            said.append((move.text, reply))
+            heard = _heard_in_game(reply, move, scene)
+            if heard is None:
+                break  # an answer the game did not foresee: act on the updated posterior
             history += f"/{turn}:{move_index}={heard}"
         return said
