@@ -17,7 +17,6 @@ Usage: python benchmarks/dialogue_helping.py [--episodes N] [--llm embedded|none
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import os
 import time
@@ -90,16 +89,14 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     llm = language_model(args.llm, args.proposals.with_suffix(".sqlite"))
+    multi = {"llm": llm, "dialogue_turns": args.turns, "proposals_path": str(args.proposals)}
     helpers = {
         "none": HELPERS["none"],
         "oracle": HELPERS["oracle"],
-        "one_move": dataclasses.replace(HELPERS["infer"], llm=llm),
-        "multi_turn": dataclasses.replace(
-            HELPERS["infer"],
-            llm=llm,
-            dialogue_turns=args.turns,
-            proposals_path=str(args.proposals),
-        ),
+        "one_move": {**HELPERS["infer"], "llm": llm},
+        "multi_turn": {**HELPERS["infer"], **multi},
+        # the game's busy user minds only the time a question takes (as TerseUser does)
+        "multi_turn_calm": {**HELPERS["infer"], **multi, "busy_annoyance": 0.0},
     }
     if args.only is not None:
         helpers = {n: h for n, h in helpers.items() if n in {"none", "oracle", *args.only}}
@@ -115,7 +112,7 @@ def main() -> None:
     seconds: dict[str, float] = {}
     nash_convs: list[float] = []
     for name, helper in helpers.items():
-        agent = HelperAgent(env, dataclasses.replace(helper, num_particles=args.particles))
+        agent = HelperAgent(env, num_particles=args.particles, **helper)
         start, asked = time.perf_counter(), 0
         for seed in seeds:
             agent.dialogue.last = None
@@ -125,7 +122,7 @@ def main() -> None:
             asked += agent.questions
             if name == "none":
                 moods.append(getattr(env.user, "mood", "patient"))
-            if name == "multi_turn" and agent.dialogue.last is not None:
+            if name.startswith("multi_turn") and agent.dialogue.last is not None:
                 nash_convs.append(agent.dialogue.last.nash_conv)
         seconds[name] = time.perf_counter() - start
         questions[name] = asked / args.episodes

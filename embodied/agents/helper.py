@@ -85,6 +85,9 @@ class HelperConfig:
     dialogue_turns: int = 1
     """1: the one-move dialogue game; more: the multi-turn game (``dialogue_game``) with up to
     this many questions in one dialogue, which may also decide to ask nothing."""
+    busy_annoyance: float = 4.0
+    """Seconds a busy user's annoyance costs per question (times its index) in the multi-turn
+    game (a patient user's: 0.5); 0 models a user who minds only the time (the pause)."""
     proposals_path: str | None = None
     """A JSON file caching the multi-turn game's proposed utterances (None: in memory)."""
     memory_capacity: int = 256
@@ -133,7 +136,9 @@ class HelperAgent:
         llm = cfg.llm if cfg.dialogue else None
         self.game = DialogueGame(UtteranceProposer(llm) if llm is not None else None)
         self.dialogue = MultiTurnDialogue(
-            TurnProposer(llm, ProposalCache(cfg.proposals_path)), max(cfg.dialogue_turns, 1)
+            TurnProposer(llm, ProposalCache(cfg.proposals_path)),
+            max(cfg.dialogue_turns, 1),
+            annoyance={"patient": 0.5, "busy": cfg.busy_annoyance},
         )
         self.rng = np.random.default_rng(cfg.seed)
         self.tick = 0

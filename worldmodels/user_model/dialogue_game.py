@@ -162,7 +162,8 @@ class TurnProposer:
 @dataclass(frozen=True)
 class Scene:
     """What the payoffs need: the goals chance draws (indices into ``TASKS``) with their prior,
-    the likeliest goal (what a confirmation asks about), and ``value[k, g]``: seconds saved when
+    the likeliest goal (what a first confirmation asks about; later ones ask about the
+    likeliest goal still possible, :func:`top_of`), and ``value[k, g]``: seconds saved when
     the assistant acts on what it knows (k: a bitmask of the goals still possible) and the goal
     is g."""
 
@@ -214,6 +215,12 @@ def _heard(move: Move, goal: int, top: int, mood: str, goals: tuple[int, ...]) -
     return "yes" if goal == top else "no"
 
 
+def top_of(mask: int) -> int:
+    """The likeliest goal still possible (goals are in order of probability): what a
+    confirmation asks about once earlier answers have ruled goals out."""
+    return (mask & -mask).bit_length() - 1
+
+
 def _possible(mask: int, heard: str, top: int, goals: tuple[int, ...]) -> int:
     if heard.startswith("g"):
         return mask & (1 << int(heard[1:]))
@@ -258,8 +265,10 @@ def solve_trembling(game: pyspiel.Game, iterations: int, tremble: float = TREMBL
 class _EfgWriter:
     """Writes the game tree depth-first, numbering outcomes and infosets per player."""
 
-    def __init__(self, scene: Scene, turns: list[list[Move]], ask_cost: float) -> None:
+    def __init__(self, scene: Scene, turns: list[list[Move]], ask_cost: float,
+                 annoyance: Mapping[str, float]) -> None:  # fmt: skip
         self.scene, self.turns, self.ask_cost = scene, turns, ask_cost
+        self.annoyance = annoyance
         self.lines: list[str] = []
         self.infosets: dict[tuple[int, str], int] = {}
         self.outcomes = 0
@@ -270,7 +279,7 @@ class _EfgWriter:
 
     def terminal(self, goal: int, mood: str, mask: int, asked: int, answered: int, bonus: float):
         saved = self.scene.value(mask, goal)
-        annoyance = ANNOYANCE[mood] * asked * (asked + 1) / 2
+        annoyance = self.annoyance[mood] * asked * (asked + 1) / 2
         shared = saved - self.ask_cost * asked - annoyance
         brushed = asked - answered
         user = shared - ANSWER_EFFORT * answered - BRUSH_OFF_AWKWARDNESS * brushed
@@ -294,8 +303,9 @@ class _EfgWriter:
             said = f"{history}/{turn}:{i}"
             name = f"u{goal}{mood}{said}"
             self.lines.append(f'p "" 2 {self.infoset(2, name)} "{name}" {{ "answer" "brush" }} 0')
-            heard = _heard(move, goal, self.scene.top, mood, self.scene.goals)
-            after = _possible(mask, heard, self.scene.top, self.scene.goals)
+            top = top_of(mask)
+            heard = _heard(move, goal, top, mood, self.scene.goals)
+            after = _possible(mask, heard, top, self.scene.goals)
             self.assistant(goal, mood, turn + 1, f"{said}={heard}", after, asked + 1,
                            answered + 1, extra)  # fmt: skip
             self.assistant(goal, mood, turn + 1, f"{said}=-", mask, asked + 1, answered, extra)
@@ -312,12 +322,17 @@ class _EfgWriter:
         return "\n".join(self.lines) + "\n"
 
 
-def multi_turn_efg(scene: Scene, turns: list[list[Move]], ask_cost: float) -> str:
+def multi_turn_efg(scene: Scene, turns: list[list[Move]], ask_cost: float,
+                   annoyance: Mapping[str, float] | None = None) -> str:  # fmt: skip
     """The multi-turn dialogue game in open_spiel's EFG format (``turns``: the assistant's
-    candidate moves per turn; a ``stop`` move ends the dialogue)."""
+    candidate moves per turn; a ``stop`` move ends the dialogue; ``annoyance``: seconds per
+    mood that each further question costs, times its index; default :data:`ANNOYANCE`)."""
     if ask_cost < 0:
         raise ValueError(f"ask_cost={ask_cost} must be >= 0")
-    return _EfgWriter(scene, turns, ask_cost).write()
+    annoyance = dict(ANNOYANCE if annoyance is None else annoyance)
+    if set(annoyance) != set(MOOD_PRIOR) or min(annoyance.values()) < 0:
+        raise ValueError(f"annoyance={annoyance} must give seconds >= 0 for {sorted(MOOD_PRIOR)}")
+    return _EfgWriter(scene, turns, ask_cost, annoyance).write()
 
 
 @dataclass
@@ -357,7 +372,7 @@ class Solved:
         return None
 
 
-def _heard_in_game(reply: Reply, move: Move, scene: Scene) -> str | None:
+def _heard_in_game(reply: Reply, move: Move, scene: Scene, top: int) -> str | None:
     """The game's name of what ``reply`` to ``move`` told (None: an answer it has no branch
     for, such as a goal it left out)."""
     if reply.kind == "none":
@@ -374,18 +389,20 @@ def _heard_in_game(reply: Reply, move: Move, scene: Scene) -> str | None:
     index = scene.goals.index(goal)
     if move.kind == "open":
         return f"g{index}"
-    return "yes" if index == scene.top else "no"
+    return "yes" if index == top else "no"
 
 
 class MultiTurnDialogue:
     """Solves the multi-turn dialogue game and plays the assistant's side against a user."""
 
     def __init__(self, proposer: TurnProposer | None = None, turns: int = 2,
-                 iterations: int = 100) -> None:  # fmt: skip
+                 iterations: int = 100, annoyance: Mapping[str, float] | None = None,
+                 ) -> None:  # fmt: skip
         if turns < 1:
             raise ValueError(f"turns={turns} must be >= 1")
         self.proposer = proposer or TurnProposer()
         self.turns, self.iterations = turns, iterations
+        self.annoyance = dict(ANNOYANCE if annoyance is None else annoyance)
         self.last: Solved | None = None
 
     def solve(self, world: World, goal_probs: np.ndarray, ask_cost: float,
@@ -393,11 +410,20 @@ class MultiTurnDialogue:
         scene = scene_of(world, goal_probs, avoid)
         top = TASKS[scene.goals[scene.top]].description
         turns = [self.proposer.moves(t, top) for t in range(self.turns)]
-        game = pyspiel.load_efg_game(multi_turn_efg(scene, turns, ask_cost))
+        game = pyspiel.load_efg_game(multi_turn_efg(scene, turns, ask_cost, self.annoyance))
         average = solve_trembling(game, self.iterations)
         conv = float(exploitability.nash_conv(game, average))
         self.last = Solved(game, average, turns, scene, conv)
         return self.last
+
+    def _words(self, move: Move, turn: int, top: str) -> str:
+        """The words of ``move`` about ``top`` (a confirmation names the likeliest goal still
+        possible, which earlier answers may have changed)."""
+        if move.kind != "confirm":
+            return move.text
+        same = [m for m in self.proposer.moves(turn, top) if (m.kind, m.style) == (move.kind,
+                move.style)]  # fmt: skip
+        return same[0].text if same else move.text
 
     def play(self, world: World, goal_probs: np.ndarray, ask_cost: float,
              say: Callable[[str, str | None], Reply], avoid: Mapping[str, float] | None = None,
@@ -408,6 +434,7 @@ class MultiTurnDialogue:
         it read. Returns (question, reply) per question asked."""
         solved = self.solve(world, goal_probs, ask_cost, avoid)
         scene, history, said = solved.scene, "", []
+        mask = (1 << len(scene.goals)) - 1
         for turn, moves in enumerate(solved.turns):
             probs = solved.assistant_probs(history)
             if not probs:
@@ -418,11 +445,13 @@ class MultiTurnDialogue:
                      probs[move_index])  # fmt: skip
             if move.kind == STOP:
                 break
-            top = TASK_NAMES[scene.goals[scene.top]]
-            reply = say(move.text, top if move.kind == "confirm" else None)
-            said.append((move.text, reply))
-            heard = _heard_in_game(reply, move, scene)
-            if heard is None:
+            top = top_of(mask)
+            text = self._words(move, turn, TASKS[scene.goals[top]].description)
+            reply = say(text, TASK_NAMES[scene.goals[top]] if move.kind == "confirm" else None)
+            said.append((text, reply))
+            heard = _heard_in_game(reply, move, scene, top)
+            mask = 0 if heard is None else _possible(mask, heard, top, scene.goals)
+            if not mask:
                 break  # an answer the game did not foresee: act on the updated posterior
             history += f"/{turn}:{move_index}={heard}"
         return said
