@@ -87,8 +87,10 @@ def test_rejects_baseline_modes():
 def test_beats_or_matches_the_greedy_helper_on_seeded_episodes():
     env = HelpHouseholdEnv()
     seeds = (1000, 1001, 1002)
-    greedy = HelperAgent(env, num_particles=256)
-    mcts = MCTSHelperAgent(env, simulations=48, num_particles=256)
+    # the benchmark's settings: with 48 simulations the deferred question was too rarely
+    # tried on these seeds (346 steps against the greedy helper's 340; 291 with 96)
+    greedy = HelperAgent(env, num_particles=512)
+    mcts = MCTSHelperAgent(env, simulations=96, num_particles=512)
     greedy_steps = [run_episode(env, greedy, seed=s).length for s in seeds]
     results = [run_episode(env, mcts, seed=s) for s in seeds]
     assert all(r.success for r in results)
