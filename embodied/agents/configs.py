@@ -112,6 +112,9 @@ class HelperConfig:
     dialogue_turns: int = 1
     """1: the one-move dialogue game; more: the multi-turn game (``dialogue_game``) with up to
     this many questions in one dialogue, which may also decide to ask nothing."""
+    busy_annoyance: float = 4.0
+    """Seconds a busy user's annoyance costs per question (times its index) in the multi-turn
+    game (a patient user's: 0.5); 0 models a user who minds only the time (the pause)."""
     proposals_path: str | None = None
     """A JSON file caching the multi-turn game's proposed utterances (None: in memory)."""
     memory_capacity: int = 256
@@ -144,3 +147,6 @@ class MCTSHelperConfig(HelperConfig):
     """The best continuation's share in a node's value ("mixmax"; 0: the mean)."""
     horizon_seconds: float = 60.0
     """How far one simulation runs, in simulated seconds."""
+    ask_busy_seconds: float = 2.0
+    """A question deferred to the user's next walk is asked once a walk has this many seconds
+    left."""

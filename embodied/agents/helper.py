@@ -25,9 +25,10 @@ from embodied.agents.configs import HelperConfig
 from worldmodels.user_model.dialogue import DialogueGame, UtteranceProposer
 from worldmodels.user_model.dialogue_game import MultiTurnDialogue, ProposalCache, TurnProposer
 from worldmodels.user_model.helping import (
+    Reply,
     Subtask,
     best_subtask,
-    read_answer,
+    read_reply,
     value_of_confirmation,
     value_of_question,
 )
@@ -88,7 +89,9 @@ class HelperAgent:
         llm = cfg.llm if cfg.dialogue else None
         self.game = DialogueGame(UtteranceProposer(llm) if llm is not None else None)
         self.dialogue = MultiTurnDialogue(
-            TurnProposer(llm, ProposalCache(cfg.proposals_path)), max(cfg.dialogue_turns, 1)
+            TurnProposer(llm, ProposalCache(cfg.proposals_path)),
+            max(cfg.dialogue_turns, 1),
+            annoyance={"patient": 0.5, "busy": cfg.busy_annoyance},
         )
         self.rng = np.random.default_rng(cfg.seed)
         self.tick = 0
@@ -239,18 +242,22 @@ class HelperAgent:
             "confirm": value_of_confirmation(world, probs, avoid),
         }
         top = TASKS[int(np.argmax(probs))]
-        self._say(self.game.choose(values, self.ask_cost, top.description).text)
+        utterance = self.game.choose(values, self.ask_cost, top.description)
+        self._say(utterance.text, top.name if utterance.content == "confirm" else None)
 
-    def _say(self, question: str) -> str | None:
-        """Ask the user ``question``, update the model with the answer; the task it names."""
+    def _say(self, question: str, confirms: str | None = None) -> Reply:
+        """Ask the user ``question`` (``confirms``: the task a confirmation asks about), update
+        the model with what the answer tells (a task, yes/no, a place); return that."""
         answer = self.env.ask(question)
         self.questions += 1
-        said = read_answer(answer)
-        if said is not None:
-            self.model.observe_answer(said, self.answer_error)
+        reply = read_reply(answer, confirms)
+        if reply.task is not None and reply.kind == "task":
+            self.model.observe_answer(reply.task, self.answer_error)
+        elif reply.kind != "none":
+            self.model.observe_tasks(reply.tasks, self.answer_error)
         self.log.append({"tick": self.tick, "question": question, "answer": answer,
-                         "read_as": said})  # fmt: skip
-        return said
+                         "read_as": reply.task, "reply": reply.kind})  # fmt: skip
+        return reply
 
     def close(self) -> None:
         if self.memory_path is not None:

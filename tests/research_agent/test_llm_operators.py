@@ -45,9 +45,9 @@ from worldmodels.language.embedded import EmbeddedModel
 from worldmodels.language.types import Completion, EndpointUnreachableError
 
 
-@pytest.fixture(scope="module")
-def model() -> EmbeddedModel:
-    return EmbeddedModel(device="cpu", dtype=fastest_dtype("cpu"))
+@pytest.fixture
+def model(embedded_model: EmbeddedModel) -> EmbeddedModel:
+    return embedded_model
 
 
 def test_the_longest_fenced_block_is_extracted_and_parsed():
