@@ -14,7 +14,6 @@ the user when the value of the answer beats the time the question costs.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ import gymnasium as gym
 import numpy as np
 
 from embodied.agents.agent_config import agent_config
+from embodied.agents.configs import HelperConfig
 from worldmodels.user_model.dialogue import DialogueGame, UtteranceProposer
 from worldmodels.user_model.dialogue_game import MultiTurnDialogue, ProposalCache, TurnProposer
 from worldmodels.user_model.helping import (
@@ -49,53 +49,6 @@ from worldmodels.user_model.recognizer import ActionRecognizer
 
 log = logging.getLogger(__name__)
 MODES = ("infer", "oracle", "random_goal", "none")
-
-
-@dataclass
-class HelperConfig:
-    """Settings of :class:`HelperAgent` (``agent=helper``)."""
-
-    mode: str = "infer"
-    """``infer``, ``oracle``, ``random_goal`` or ``none`` (see the module doc)."""
-    num_particles: int = 512
-    """Particles of the user model's filter over (task, belief)."""
-    rationality: float = 2.0
-    """How sharply the modelled user prefers cheaper plans (Boltzmann inverse temperature)."""
-    noise: float = 0.05
-    """Probability that the modelled user takes a random action."""
-    change_prob: float = 0.02
-    """Probability per action that the modelled user switches task."""
-    belief_slip: float = 0.1
-    """Probability that the modelled user misremembers where an object is."""
-    confidence: float = 0.6
-    """Goal probability at which the helper commits to a subtask, in [0, 1]."""
-    ask: bool = True
-    """Whether the helper may ask the user questions."""
-    ask_cost: float = 3.0
-    """What a question costs (in user time); asked when the answer is worth more."""
-    max_questions: int = 1
-    """Questions per episode."""
-    answer_error: float = 0.05
-    """Probability that an answer is misunderstood."""
-    llm: Any = None
-    """A language model (``worldmodels.language``) that writes and rates the dialogue game's
-    utterances; None asks with plain templates."""
-    dialogue: bool = True
-    """Whether questions go through the dialogue game with ``llm`` (False: templates)."""
-    dialogue_turns: int = 1
-    """1: the one-move dialogue game; more: the multi-turn game (``dialogue_game``) with up to
-    this many questions in one dialogue, which may also decide to ask nothing."""
-    busy_annoyance: float = 4.0
-    """Seconds a busy user's annoyance costs per question (times its index) in the multi-turn
-    game (a patient user's: 0.5); 0 models a user who minds only the time (the pause)."""
-    proposals_path: str | None = None
-    """A JSON file caching the multi-turn game's proposed utterances (None: in memory)."""
-    memory_capacity: int = 256
-    """Sightings the episodic memory keeps."""
-    memory_path: str | None = None
-    """A JSON file the episodic memory is saved to when the agent closes."""
-    seed: int = 0
-    """Seed of the helper's and the user model's random streams."""
 
 
 class HelperAgent:

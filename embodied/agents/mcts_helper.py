@@ -14,14 +14,14 @@ moves), and the robot plans its move meanwhile. ``explain()`` gives the reasonin
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
 from embodied.agents.agent_config import agent_config
-from embodied.agents.helper import HelperAgent, HelperConfig
+from embodied.agents.configs import MCTSHelperConfig
+from embodied.agents.helper import HelperAgent
 from worldmodels.user_model.belief_mcts import (
     ASK,
     ASK_WHEN_BUSY,
@@ -35,33 +35,6 @@ from worldmodels.user_model.belief_mcts import (
     user_activity_from_pose,
 )
 from worldmodels.user_model.household import TASK_NAMES, Action, World
-
-
-@dataclass
-class MCTSHelperConfig(HelperConfig):
-    """Settings of :class:`MCTSHelperAgent` (``agent=mcts_helper``): the helper's (``mode`` must
-    be ``infer``; the baselines live in ``agent=helper``) and the search's."""
-
-    simulations: int = 96
-    """MCTS expansions per decision, one determinized simulation each."""
-    max_depth: int = 1
-    """Skills in a tree prefix before the rollout policy takes over."""
-    uct_c: float = 0.5
-    """UCT's exploration constant."""
-    pw_k: float | None = 1.5
-    """Progressive widening: a node has at most ``pw_k * visits ** pw_alpha`` children (None:
-    off)."""
-    pw_alpha: float = 0.5
-    """Progressive widening's exponent."""
-    value_weight: float = 0.0
-    """The remaining-cost heuristic's (``value_fn``) share of the backed-up value."""
-    max_weight: float = 0.0
-    """The best continuation's share in a node's value ("mixmax"; 0: the mean)."""
-    horizon_seconds: float = 60.0
-    """How far one simulation runs, in simulated seconds."""
-    ask_busy_seconds: float = 2.0
-    """A question deferred to the user's next walk is asked once a walk has this many seconds
-    left."""
 
 
 class MCTSHelperAgent(HelperAgent):

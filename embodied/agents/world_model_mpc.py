@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +24,11 @@ import numpy as np
 import torch
 
 from embodied.agents.agent_config import agent_config
+from embodied.agents.configs import WorldModelMPCConfig
 from embodied.agents.planners import build_planner
-from planning.mppi import MPPIConfig
 from runkit.device import resolve_device
 from worldmodels.checkpoint import checkpoint_env, load_world_model, save_checkpoint
-from worldmodels.config import TrainerConfig, WorldModelConfig
+from worldmodels.config import WorldModelConfig
 from worldmodels.data import ReplayBuffer
 from worldmodels.model import WorldModel
 from worldmodels.trainer import WorldModelTrainer, on_with_cuda
@@ -62,50 +62,6 @@ def check_checkpoint_fits(
         log.warning(
             "checkpoint %s was trained on env %s, now runs on %s", checkpoint, trained, env_id
         )
-
-
-@dataclass
-class WorldModelMPCConfig:
-    """Settings of :class:`WorldModelMPCAgent` (``agent=wm_mpc``)."""
-
-    checkpoint: str | None = None
-    """A world-model checkpoint (a ``step_*`` folder or a training run's folder) to start from;
-    None builds a model from ``worldmodel`` and learns it from scratch."""
-    worldmodel: WorldModelConfig = field(default_factory=WorldModelConfig)
-    """The model built when there is no checkpoint."""
-    trainer: TrainerConfig = field(default_factory=TrainerConfig)
-    """How the model learns online (its ``discount`` also discounts the planner's returns)."""
-    planner: MPPIConfig = field(default_factory=MPPIConfig)
-    """The sampling planner's settings (TD-MPC2's), in [-1, 1] units of the action box."""
-    planner_kind: str = "mppi"
-    """``mppi`` or ``cem`` (elites weighed equally; ``planner.temperature`` unused)."""
-    learn: bool = True
-    """Collect experience and update the model online (False needs a ``checkpoint``)."""
-    seed_steps: int = 1000
-    """Random-action steps before the first update, and the updates made after them."""
-    updates_per_step: int = 1
-    """Model updates per env step after the seed steps."""
-    explore_std: float | None = None
-    """While learning, the std of the Gaussian noise added to the planned action (in [-1, 1]
-    action units); None takes the std of the planner's final distribution (TD-MPC2)."""
-    save_to: str | None = None
-    """A checkpoint folder the learned model is saved to when the agent closes."""
-    env_id: str | None = None
-    """The env's id, recorded in the checkpoint it saves and named when a checkpoint does not
-    fit the env."""
-    device: str = "auto"
-    """``auto`` (CUDA when present), ``cpu`` or ``cuda``."""
-    seed: int = 0
-    """Seed of a new model's weights, the planner (it replaces ``planner.seed``), exploration
-    and replay sampling."""
-    compile: bool | None = None
-    """``torch.compile`` the planner's scoring and (unless ``trainer.compile`` says otherwise)
-    the losses; None compiles on CUDA only. On a CPU it costs a few minutes of compilation and
-    then halves the time per step, which pays off over runs of thousands of steps."""
-    cpu_threads: int | None = None
-    """torch's intra-op threads on a CPU (process-wide; None keeps torch's default). On an idle
-    2-core CPU torch's two threads are 1.12x faster than one; on a CPU shared with other jobs
-    two threads wait on each other (measured 27x slower at load 15), so set 1 there."""
 
 
 class WorldModelMPCAgent:
