@@ -51,11 +51,12 @@ COMMANDS = {
         "selection.folds=0",
         "hydra.run.dir=outputs/research/digits/live",
     ],
-    # fails after its run folder is made, when the agent is built (not a usage error, whose
-    # start leaves no folder: an unknown env id would)
+    # fails after its run folder is made, when the agent is built: the target exists, so the
+    # command-line check passes, but it takes none of the agent's options (a usage error, such
+    # as an unknown env id or a target that names nothing, leaves no folder)
     "failing": [
         "embodied.episode",
-        "agent._target_=no_such_agent.Agent",
+        "agent._target_=builtins.int",
         "hydra.run.dir=outputs/episode/failing",
     ],
     "train_worldmodel": [
