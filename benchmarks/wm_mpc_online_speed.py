@@ -23,7 +23,8 @@ step) after ``--seed-steps`` random steps and as many pre-training updates (not 
 
 With ``--learn-steps N`` it instead measures the learning: the old code (serial) and this
 tree's default (overlapped) each learn for N env steps on seeds 0 and 1, then act greedily for
-one episode (seed 100); it prints the returns, so that speed is not bought with learning.
+one episode of ``--eval-steps`` steps (seed 100); it prints the returns, so that speed is not
+bought with learning.
 
     python benchmarks/wm_mpc_online_speed.py [--steps 40] [--rounds 2] [--compiled]
     python benchmarks/wm_mpc_online_speed.py --learn-steps 1000 [--seed-steps 200]
@@ -43,6 +44,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = "3898e08"  # main before the speedup (branch wm-speed)
+ENV = "cartpole-balance"
 WORLDMODEL = {"latent_dim": 64, "hidden_dim": 64, "encoder_dim": 64, "decoder": False}
 
 
@@ -56,7 +58,7 @@ def build(seed_steps: int, threads: int, options: dict, seed: int = 0):
 
     if threads > 0:
         torch.set_num_threads(threads)
-    env = embodied.make("cartpole-balance")
+    env = embodied.make(ENV)
     agent = WorldModelMPCAgent(
         env,
         worldmodel=WORLDMODEL,
@@ -111,8 +113,10 @@ def child(steps: int, seed_steps: int, threads: int, options: dict) -> dict:
     }
 
 
-def learn_child(steps: int, seed_steps: int, seed: int, options: dict) -> dict:
-    """Learn online for ``steps`` env steps, then the greedy return of one episode."""
+def learn_child(steps: int, seed_steps: int, seed: int, eval_steps: int, options: dict) -> dict:
+    """Learn online for ``steps`` env steps, then the greedy return of one episode of
+    ``eval_steps`` steps."""
+    import embodied
     from embodied.runner import run_episode
 
     env, agent = build(seed_steps, 1, options, seed)
@@ -129,7 +133,7 @@ def learn_child(steps: int, seed_steps: int, seed: int, options: dict) -> dict:
                 break
     learn_s = time.perf_counter() - start
     agent.learn = False  # greedy: no exploration noise, no updates
-    result = run_episode(env, agent, seed=100)
+    result = run_episode(embodied.make(ENV, max_episode_steps=eval_steps), agent, seed=100)
     return {"return": result.episode_return, "length": result.length, "learn_s": learn_s}
 
 
@@ -187,10 +191,12 @@ def learning(args: argparse.Namespace, snapshot: Path) -> dict:
     for seed in (0, 1):
         for name, code in variants.items():
             cmd = [f"--learn-steps={args.learn_steps}", f"--seed-steps={args.seed_steps}"]
-            out[name][f"seed_{seed}"] = run_child(code, [*cmd, f"--seed={seed}"], {})
+            cmd += [f"--eval-steps={args.eval_steps}", f"--seed={seed}"]
+            out[name][f"seed_{seed}"] = run_child(code, cmd, {})
     for runs in out.values():
         runs["mean_return"] = round(statistics.mean(r["return"] for r in runs.values()), 1)
-    return {"learn_steps": args.learn_steps, "seed_steps": args.seed_steps, "returns": out}
+    steps = {"learn_steps": args.learn_steps, "seed_steps": args.seed_steps}
+    return {**steps, "eval_steps": args.eval_steps, "returns": out}
 
 
 def main() -> None:
@@ -200,6 +206,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--compiled", action="store_true", help="add the compiled variant")
     parser.add_argument("--learn-steps", type=int, default=0, help="measure returns instead")
+    parser.add_argument("--eval-steps", type=int, default=500, help="of the greedy episode")
     parser.add_argument("--baseline", default=BASELINE, help="git revision of the old code")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--threads", type=int, default=0, help=argparse.SUPPRESS)
@@ -211,7 +218,9 @@ def main() -> None:
     if args.child:
         options = json.loads(args.options)
         if args.learn_steps:
-            result = learn_child(args.learn_steps, args.seed_steps, args.seed, options)
+            result = learn_child(
+                args.learn_steps, args.seed_steps, args.seed, args.eval_steps, options
+            )
         else:
             result = child(args.steps, args.seed_steps, args.threads, options)
         print(json.dumps(result))
