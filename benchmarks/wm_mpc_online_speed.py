@@ -10,9 +10,9 @@ so load changes on a shared machine hit all of them alike. Variants:
 - ``baseline``: the old code as a user ran it (torch's default thread count, 2 on 2 cores);
 - ``baseline_1thread``: the old code on one torch thread;
 - ``current_serial_1thread``: this tree's code, update and planning in turn, one torch thread;
-- ``current_overlap_1thread``: this tree's default on a CPU: each step's update runs in a
-  background thread while the planner plans the next action, one torch thread each (two
-  threads in all, as ``baseline``);
+- ``current_overlap_1thread``: this tree's code with ``agent.overlap_update``: each step's
+  update runs in a background thread while the planner plans the next action, one torch
+  thread each (two threads in all, as ``baseline``);
 - ``current_overlap_compiled_1thread`` (with ``--compiled``): the same with ``agent.compile``;
   its compilation is timed apart (``warmup_s``) and left out of the steps per second.
 
@@ -22,7 +22,7 @@ step) after ``--seed-steps`` random steps and as many pre-training updates (not 
 ``--steps`` env steps of collect → update → plan. Prints one JSON object.
 
 With ``--learn-steps N`` it instead measures the learning: the old code (serial) and this
-tree's default (overlapped) each learn for N env steps on seeds 0 and 1, then act greedily for
+tree's code overlapped each learn for N env steps on seeds 0 and 1, then act greedily for
 one episode of ``--eval-steps`` steps (seed 100); it prints the returns, so that speed is not
 bought with learning.
 
@@ -185,14 +185,16 @@ def speed(args: argparse.Namespace, snapshot: Path) -> dict:
 
 
 def learning(args: argparse.Namespace, snapshot: Path) -> dict:
-    """Greedy returns after ``--learn-steps`` env steps: old code against this tree's default."""
+    """Greedy returns after ``--learn-steps`` env steps: the old code against this tree's,
+    overlapped."""
     variants = {"baseline_serial": snapshot, "current_overlap": ROOT}
     out: dict[str, dict] = {name: {} for name in variants}
     for seed in (0, 1):
         for name, code in variants.items():
             cmd = [f"--learn-steps={args.learn_steps}", f"--seed-steps={args.seed_steps}"]
             cmd += [f"--eval-steps={args.eval_steps}", f"--seed={seed}"]
-            out[name][f"seed_{seed}"] = run_child(code, cmd, {})
+            options = {"overlap_update": True} if code == ROOT else {}
+            out[name][f"seed_{seed}"] = run_child(code, cmd, options)
     for runs in out.values():
         runs["mean_return"] = round(statistics.mean(r["return"] for r in runs.values()), 1)
     steps = {"learn_steps": args.learn_steps, "seed_steps": args.seed_steps}

@@ -6,11 +6,10 @@ the model's policy prior; it plans in [-1, 1] units of the env's action box, as 
 With ``learn=true`` the agent collects its own experience into a replay buffer (each step
 trainable at once): random actions for ``seed_steps`` steps, then ``seed_steps`` pre-training
 updates, then ``updates_per_step`` world-model updates per env step (collect → update → plan),
-exploring with the planner's own final std; on a CPU each env step's update runs in a background
-thread while the planner plans the next action (``overlap_update``). Observations enter the
-model raw (as in TD-MPC2): the encoder's normalisers stay as a checkpoint left them, since
-statistics fitted on the random seed data would misscale the states that a better policy
-reaches later.
+exploring with the planner's own final std (``overlap_update`` runs each update in a background
+thread while the planner plans the next action). Observations enter the model raw (as in
+TD-MPC2): the encoder's normalisers stay as a checkpoint left them, since statistics fitted on
+the random seed data would misscale the states that a better policy reaches later.
 """
 
 from __future__ import annotations
@@ -110,12 +109,13 @@ class WorldModelMPCConfig:
     2-core CPU torch's two threads are 1.12x faster than one; on a CPU shared with other jobs
     two threads wait on each other (measured 27x slower at load 15), so set 1 there. With
     ``overlap_update`` the planner and the update each run ops on this many threads at once."""
-    overlap_update: bool | None = None
+    overlap_update: bool = False
     """Run each env step's updates in a background thread while the planner plans the next
     action (as asynchronous actor-learner setups do): the planner then uses the weights from
     before the update in flight, at most one env step's updates old; the update ratio is
-    unchanged. None: on a CPU only (two cores then work at once; a GPU would run the two in
-    turn anyway). The seed pre-training runs before the first plan, as without overlap."""
+    unchanged, and the seed pre-training still runs before the first plan. Off by default: on
+    the shared 2-core CPU (load 14-20) the two threads contended for the GIL and the CPU and
+    were no faster than in turn (see docs/BENCHMARKS.md); on an idle machine it is unmeasured."""
 
 
 class WorldModelMPCAgent:
@@ -165,9 +165,7 @@ class WorldModelMPCAgent:
         self.trainer = (
             WorldModelTrainer(self._model, trainer_cfg, self.device, seed) if cfg.learn else None
         )
-        overlap = cfg.learn and (
-            self.device.type == "cpu" if cfg.overlap_update is None else cfg.overlap_update
-        )
+        overlap = cfg.learn and cfg.overlap_update
         # the planner's copy of the model: the learner changes ``model`` while it plans
         self.planning_model = (
             copy.deepcopy(self._model).requires_grad_(False) if overlap else self._model

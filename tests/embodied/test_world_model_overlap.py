@@ -34,9 +34,9 @@ def same(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> bool:
     return all(torch.equal(a[k], b[k]) for k in a)
 
 
-def test_on_a_cpu_it_overlaps_by_default_and_plans_one_update_behind():
+def test_overlapped_it_plans_one_update_behind_and_keeps_the_update_ratio():
     env = make("inverted-pendulum")
-    agent = tiny_agent(env)
+    agent = tiny_agent(env, overlap_update=True)
     assert agent.planning_model is not agent._model  # the planner's own copy
     obs, _ = env.reset(seed=0)
     agent.reset()
@@ -53,8 +53,7 @@ def test_on_a_cpu_it_overlaps_by_default_and_plans_one_update_behind():
             assert not same(planned_with, learned), "the update must change the model"
             assert same(weights(agent.planning_model), learned), "then the planner gets them"
     assert agent.updates == SEED_STEPS + (steps - SEED_STEPS)  # one update per env step
-    assert tiny_agent(env, overlap_update=None, learn=True)._learner is not None
-    serial = tiny_agent(env, overlap_update=False)
+    serial = tiny_agent(env)  # in turn by default
     assert serial.planning_model is serial._model and serial._learner is None
 
 
