@@ -114,8 +114,8 @@ class WorldModelMPCConfig:
     action (as asynchronous actor-learner setups do): the planner then uses the weights from
     before the update in flight, at most one env step's updates old; the update ratio is
     unchanged, and the seed pre-training still runs before the first plan. Off by default: on
-    the shared 2-core CPU (load 14-20) the two threads contended for the GIL and the CPU and
-    were no faster than in turn (see docs/BENCHMARKS.md); on an idle machine it is unmeasured."""
+    the shared 2-core CPU (load 6-20) the two threads contended for the GIL and the cores and
+    ran 0.53-0.71x the in-turn speed (see docs/BENCHMARKS.md); idle it is unmeasured."""
 
 
 class WorldModelMPCAgent:
