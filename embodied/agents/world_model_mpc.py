@@ -102,8 +102,9 @@ class WorldModelMPCConfig:
     and replay sampling."""
     compile: bool | None = None
     """``torch.compile`` the planner's scoring and (unless ``trainer.compile`` says otherwise)
-    the losses; None compiles on CUDA only. On a CPU it costs a few minutes of compilation and
-    then halves the time per step, which pays off over runs of thousands of steps."""
+    the losses; None compiles on CUDA only. On the shared 2-core CPU (load 6, the
+    ``agent=wm_mpc`` sizes) compiled steps ran 0.65-0.90x of eager, after 468 s of compilation
+    at load 7-12 (about 10 s with a warm inductor cache), so it does not pay off there."""
     cpu_threads: int | None = None
     """torch's intra-op threads on a CPU (process-wide; None keeps torch's default). On an idle
     2-core CPU torch's two threads are 1.12x faster than one; on a CPU shared with other jobs
