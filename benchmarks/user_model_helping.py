@@ -9,7 +9,11 @@ fraction of the user's actions observed (from the episodes without a helper), su
 speedup = steps alone / steps helped, decision time per step (every act(), mean and p95; for
 "mcts" also per decision, when the robot is idle, and simulations per decision), and plots the
 goal posterior over time for sample episodes.
-Usage: python benchmarks/user_model_helping.py [--episodes N] [--only HELPER ...] [--plot PATH]
+The gain ratio (speedup − 1) / (oracle's − 1) comes with its standard error (a bootstrap over
+the seeds, each resampled seed keeping all helpers' episodes), and ``--per-seed PATH`` writes
+every episode's steps (JSON lines), so runs over disjoint seed ranges can be pooled.
+Usage: python benchmarks/user_model_helping.py [--episodes N] [--first-seed S] [--only HELPER ...]
+       [--plot PATH] [--per-seed PATH]
 """
 
 from __future__ import annotations
@@ -57,6 +61,21 @@ def accuracy_by_fraction(histories: list[tuple[list[np.ndarray], str]]) -> dict[
     return out
 
 
+def gain_ratio_se(lengths: dict[str, list[int]], draws: int = 2000, seed: int = 0
+                  ) -> dict[str, float]:  # fmt: skip
+    """Bootstrap standard error of each helper's (speedup − 1) / (oracle's − 1) over seeds."""
+    alone = np.array(lengths["none"], dtype=float)
+    oracle = alone / np.array(lengths["oracle"], dtype=float)
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(len(alone), size=(draws, len(alone)))
+    oracle_gain = oracle[picks].mean(axis=1) - 1.0
+    out = {}
+    for name, helped in lengths.items():
+        ratio = alone / np.array(helped, dtype=float)
+        out[name] = float(np.std((ratio[picks].mean(axis=1) - 1.0) / oracle_gain))
+    return out
+
+
 def plot_posteriors(path: Path, samples: list[tuple[list[np.ndarray], str]]) -> Path:
     fig, axes = plt.subplots(1, len(samples), figsize=(4.5 * len(samples), 3.2), squeeze=False)
     for ax, (history, truth) in zip(axes[0], samples, strict=True):
@@ -99,6 +118,8 @@ class timed:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--episodes", type=int, default=40)
+    parser.add_argument("--first-seed", type=int, default=1000)
+    parser.add_argument("--per-seed", type=Path, default=None, help="JSON lines of every episode")
     parser.add_argument("--particles", type=int, default=512)
     parser.add_argument("--simulations", type=int, default=96, help="MCTS helper, per decision")
     parser.add_argument("--only", nargs="*", default=None, help="helpers besides none, oracle")
@@ -108,7 +129,7 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     env = HelpHouseholdEnv()
-    seeds = range(1000, 1000 + args.episodes)
+    seeds = range(args.first_seed, args.first_seed + args.episodes)
     lengths: dict[str, list[int]] = {}
     success: dict[str, list[bool]] = {}
     histories: list[tuple[list[np.ndarray], str]] = []
@@ -147,6 +168,12 @@ def main() -> None:
         if decided:
             decision_ms[name] = {"mean": 1e3 * float(np.mean(decided)),
                                  "p95": 1e3 * float(np.percentile(decided, 95))}  # fmt: skip
+    if args.per_seed is not None:
+        args.per_seed.parent.mkdir(parents=True, exist_ok=True)
+        with args.per_seed.open("w") as out:
+            for i, seed in enumerate(seeds):
+                row = {n: {"steps": v[i], "success": success[n][i]} for n, v in lengths.items()}
+                out.write(json.dumps({"seed": seed, **row}) + "\n")
     alone = np.array(lengths["none"], dtype=float)
     speedup = {n: float(np.mean(alone / np.array(v))) for n, v in lengths.items()}
     plot_posteriors(args.plot, histories[:3])
@@ -155,6 +182,7 @@ def main() -> None:
         "benchmark": "user_model_helping",
         "machine": machine_info(torch.device("cpu")),
         "episodes": args.episodes,
+        "seeds": [seeds[0], seeds[-1]],
         "particles": args.particles,
         "goal_inference_accuracy_by_fraction_observed": accuracy_by_fraction(histories),
         "success_rate": {n: float(np.mean(v)) for n, v in success.items()},
@@ -162,6 +190,7 @@ def main() -> None:
         "speedup": speedup,
         "speedup_vs_oracle": {n: s / speedup["oracle"] for n, s in speedup.items()},
         "gain_vs_oracle_gain": {n: (s - 1.0) / oracle_gain for n, s in speedup.items()},
+        "gain_vs_oracle_gain_se": gain_ratio_se(lengths),
         "questions_per_episode": questions,
         "decision_ms_per_step": step_ms,
         "mcts_ms_per_decision": decision_ms,

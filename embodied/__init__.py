@@ -1,48 +1,48 @@
-"""Embodied agents in physics simulation behind Gymnasium's API."""
+"""Embodied agents in physics simulation behind Gymnasium's API.
+
+Importing the package registers the environments by ``"module:Class"``: their modules (and
+torch, the simulators) are imported when an environment is made, not here, so an entry point
+checks its command line without them.
+"""
 
 import embodied._gl  # noqa: F401  (sets MUJOCO_GL before mujoco is imported)
-from embodied.envs.cartpole import CartPoleEnv
-from embodied.envs.crowd import CrowdEnv
-from embodied.envs.dmc import DMC_TASKS, DMCEnv
-from embodied.envs.help_household import HelpHouseholdEnv
-from embodied.envs.inverted_pendulum import InvertedPendulumEnv
-from embodied.envs.scene_env import SceneEnv
+from embodied.envs.dmc import DMC_TASKS  # (dm_control itself is imported when a task is made)
 from embodied.registry import env_spec, list_envs, make, register_env
 
 register_env(
     "cartpole-balance",
-    CartPoleEnv,
+    "embodied.envs.cartpole:CartPoleEnv",
     description="MuJoCo cart-pole starting upright; keep the pole up (fast control task).",
     task="balance",
 )
 register_env(
     "cartpole-swingup",
-    CartPoleEnv,
+    "embodied.envs.cartpole:CartPoleEnv",
     description="MuJoCo cart-pole starting hanging down; swing it up and balance it.",
     task="swingup",
 )
 register_env(
     "inverted-pendulum",
-    InvertedPendulumEnv,
+    "embodied.envs.inverted_pendulum:InvertedPendulumEnv",
     description="Gymnasium's InvertedPendulum-v5 model and task (+1 while upright) on this API.",
 )
 
 register_env(
     "help-household",
-    HelpHouseholdEnv,
+    "embodied.envs.help_household:HelpHouseholdEnv",
     description="a robot helps a simulated user with a hidden task and its own beliefs "
     "in the household scene (symbolic commands; questions through env.ask)",
 )
 register_env(
     "crowd",
-    CrowdEnv,
+    "embodied.envs.crowd:CrowdEnv",
     description="a mobile base crosses a hall among avatars moved by a mean-field population model",
 )
 
 for _dmc_task in DMC_TASKS:
     register_env(
         f"dmc/{_dmc_task}",
-        DMCEnv,
+        "embodied.envs.dmc:DMCEnv",
         description=f"DeepMind Control Suite {_dmc_task}, action repeat 2 (as TD-MPC2)",
         task=_dmc_task,
     )
@@ -57,7 +57,7 @@ for _task, _description in SCENE_TASKS.items():
     for _backend in ("mujoco", "pybullet"):
         register_env(
             _task if _backend == "mujoco" else f"{_task}-{_backend}",
-            SceneEnv,
+            "embodied.envs.scene_env:SceneEnv",
             description=f"{_backend}: {_description}",
             task=_task,
             backend=_backend,

@@ -15,10 +15,12 @@ from hydra.core.config_store import ConfigStore
 from omegaconf import II, MISSING
 
 import worldmodels.language.config  # noqa: F401  (the llm group's schemas: agent=helper)
-from embodied.agents.helper import HelperConfig
-from embodied.agents.mcts_helper import MCTSHelperConfig
-from embodied.agents.simulator_mpc import SimulatorMPCConfig
-from embodied.agents.world_model_mpc import WorldModelMPCConfig
+from embodied.agents.configs import (
+    HelperConfig,
+    MCTSHelperConfig,
+    SimulatorMPCConfig,
+    WorldModelMPCConfig,
+)
 from planning.ray_executor import RaySettings
 from runkit.config import EnvConfig, RunConfig
 
@@ -37,7 +39,7 @@ class ScriptedAgentConfig:
 
 @dataclass
 class SimulatorMPCAgentSchema(SimulatorMPCConfig):
-    """agent=mpc_sim: :class:`embodied.agents.simulator_mpc.SimulatorMPCConfig`."""
+    """agent=mpc_sim: :class:`embodied.agents.configs.SimulatorMPCConfig`."""
 
     _target_: str = "embodied.agents.SimulatorMPCAgent"
     seed: int = II("run.seed")
@@ -45,7 +47,7 @@ class SimulatorMPCAgentSchema(SimulatorMPCConfig):
 
 @dataclass
 class WorldModelMPCAgentSchema(WorldModelMPCConfig):
-    """agent=wm_mpc: :class:`embodied.agents.world_model_mpc.WorldModelMPCConfig`."""
+    """agent=wm_mpc: :class:`embodied.agents.configs.WorldModelMPCConfig`."""
 
     _target_: str = "embodied.agents.WorldModelMPCAgent"
     device: str = II("run.device")
@@ -54,7 +56,7 @@ class WorldModelMPCAgentSchema(WorldModelMPCConfig):
 
 @dataclass
 class HelperAgentSchema(HelperConfig):
-    """agent=helper: :class:`embodied.agents.helper.HelperConfig` (``llm``: an ``llm`` group
+    """agent=helper: :class:`embodied.agents.configs.HelperConfig` (``llm``: an ``llm`` group
     config, instantiated by hydra)."""
 
     _target_: str = "embodied.agents.helper.HelperAgent"
@@ -63,7 +65,7 @@ class HelperAgentSchema(HelperConfig):
 
 @dataclass
 class MCTSHelperAgentSchema(MCTSHelperConfig):
-    """agent=mcts_helper: :class:`embodied.agents.mcts_helper.MCTSHelperConfig`."""
+    """agent=mcts_helper: :class:`embodied.agents.configs.MCTSHelperConfig`."""
 
     _target_: str = "embodied.agents.mcts_helper.MCTSHelperAgent"
     seed: int = II("run.seed")

@@ -43,11 +43,13 @@ def run(cfg: DictConfig, output_dir: str | Path | None = None) -> dict[str, Any]
     seeds = [ctx.seed + index for index in range(cfg.episodes)]
     record = [bool(cfg.record) and index < cfg.record_episodes for index in range(cfg.episodes)]
     fps = env.metadata.get("render_fps", 30)
-    step_writer = StepWriter(ctx.artefact(STEPS_FILE))
+    writers: list[StepWriter] = []  # made with the first finished episode (below)
 
     def finished(index: int, result: EpisodeResult) -> None:
         log.info("episode %d: return %.2f in %d steps", index, result.episode_return, result.length)
-        step_writer.write(index, result.steps)
+        if not writers:  # not at the start: a start that fails (a bad agent.checkpoint) leaves
+            writers.append(StepWriter(ctx.artefact(STEPS_FILE)))  # only start files, removed
+        writers[0].write(index, result.steps)
         if record[index]:
             frames = overlay_episode(result.frames, result.steps) if cfg.overlay else result.frames
             path = write_video(ctx.artefact(f"videos/episode_{index:03d}.mp4"), frames, fps)

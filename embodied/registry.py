@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import importlib
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,12 +18,21 @@ GYMNASIUM_NAMESPACE = "embodied"
 
 @dataclass(frozen=True)
 class EnvSpec:
-    """How to build one environment id: a constructor and its default keyword arguments."""
+    """How to build one environment id: a constructor (or ``"module:Class"``, imported when the
+    environment is made) and its default keyword arguments."""
 
     env_id: str
-    entry_point: Callable[..., gym.Env]
+    entry_point: Callable[..., gym.Env] | str
     defaults: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+
+    @property
+    def constructor(self) -> Callable[..., gym.Env]:
+        """The entry point, its module imported if it was given as ``"module:Class"``."""
+        if not isinstance(self.entry_point, str):
+            return self.entry_point
+        module, name = self.entry_point.split(":")
+        return getattr(importlib.import_module(module), name)
 
     @property
     def gymnasium_id(self) -> str:
@@ -33,9 +43,10 @@ _REGISTRY: dict[str, EnvSpec] = {}
 
 
 def register_env(
-    env_id: str, entry_point: Callable[..., gym.Env], description: str = "", **defaults: Any
+    env_id: str, entry_point: Callable[..., gym.Env] | str, description: str = "", **defaults: Any
 ) -> EnvSpec:
-    """Register ``env_id`` here and as ``embodied/<env_id>-v0`` with Gymnasium."""
+    """Register ``env_id`` here and as ``embodied/<env_id>-v0`` with Gymnasium; a
+    ``"module:Class"`` entry point is imported only when the environment is made."""
     if env_id in _REGISTRY:
         raise ValueError(f"environment {env_id!r} is already registered")
     spec = EnvSpec(env_id, entry_point, dict(defaults), description)
@@ -80,7 +91,8 @@ def make(env_id: str, **overrides: Any) -> gym.Env:
     """
     spec = env_spec(env_id)
     env_id = spec.env_id
-    params = inspect.signature(spec.entry_point).parameters
+    constructor = spec.constructor
+    params = inspect.signature(constructor).parameters
     takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
     unknown = sorted(set(overrides) - set(params))
     if unknown and not takes_any:
@@ -88,4 +100,4 @@ def make(env_id: str, **overrides: Any) -> gym.Env:
             f"environment {env_id!r} has no option(s) {', '.join(unknown)}; "
             f"valid: {', '.join(sorted(params))}"
         )
-    return spec.entry_point(**{**spec.defaults, **overrides})
+    return constructor(**{**spec.defaults, **overrides})

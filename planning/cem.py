@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import Tensor
 
-from planning.sampling_planner import SamplingConfig, SamplingPlanner
-
-
-@dataclass
-class CEMConfig(SamplingConfig):
-    """CEM settings; defaults follow PlaNet (horizon 12, 1000 samples, 100 elites, 10 rounds)."""
-
-    horizon: int = 12
-    num_samples: int = 1000
-    num_elites: int = 100
-    iterations: int = 10
-    max_std: float = 1.0
-    num_policy_samples: int = 0
+from planning.sampling_config import CEMConfig
+from planning.sampling_planner import SamplingPlanner
 
 
 class CEM(SamplingPlanner):

@@ -8,8 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-import torch
-
 
 def _umask() -> int:
     mask = os.umask(0o022)
@@ -44,11 +42,15 @@ def atomic_write(path: str | os.PathLike, write: Callable[[IO[bytes]], None]) ->
 
 def save_state(path: str | os.PathLike, state: dict[str, Any]) -> None:
     """Write ``state`` to ``path`` atomically."""
+    import torch  # imported on use: atomic_write serves every run folder without torch
+
     atomic_write(path, lambda f: torch.save(state, f))
 
 
 def load_state(path: str | os.PathLike) -> dict[str, Any]:
     """Read a state written by :func:`save_state`; a missing or corrupt file is a clear error."""
+    import torch
+
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no search checkpoint at {path}")

@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import Tensor
 
-from planning.sampling_planner import SamplingConfig, SamplingPlanner, check_field
-
-
-@dataclass
-class MPPIConfig(SamplingConfig):
-    """TD-MPC2's planner settings."""
-
-    temperature: float = 0.5
-    """Scales the elites' scores before the softmax that weights them."""
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        check_field(self, "temperature", self.temperature > 0, "> 0")
+from planning.sampling_config import MPPIConfig
+from planning.sampling_planner import SamplingPlanner
 
 
 class MPPI(SamplingPlanner):

@@ -16,73 +16,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import Tensor
 
 from planning.budget import Budget
+from planning.sampling_config import SamplingConfig, check_field  # noqa: F401  (re-exported)
 
 ScoreFn = Callable[[Tensor], Tensor]
 """``score_fn(actions[B, N, H, A]) -> returns[B, N]``, higher is better."""
 PolicyPrior = Callable[[], Tensor]
 """``policy_prior() -> actions[B, P, H, A]`` proposed by a policy, ``P = num_policy_samples``."""
-
-_AUTOCAST_DTYPES = (torch.bfloat16, torch.float16)
-
-
-@dataclass
-class SamplingConfig:
-    """Settings shared by CEM and MPPI (defaults are TD-MPC2's)."""
-
-    horizon: int = 3
-    """Steps ``H`` of each action sequence."""
-    num_samples: int = 512
-    """Sequences ``N`` scored per iteration, the policy prior's included."""
-    num_elites: int = 64
-    """Best sequences ``K`` the distribution is refitted to."""
-    iterations: int = 6
-    """Refits per plan."""
-    min_std: float = 0.05
-    """Lower clamp of the refitted std."""
-    max_std: float = 2.0
-    """Upper clamp of the refitted std, and the std each plan starts from."""
-    num_policy_samples: int = 24
-    """Sequences per iteration taken from the policy prior, when one is given."""
-    seed: int = 0
-    """Seed of the sampling noise."""
-    compile: bool = False
-    """``torch.compile`` the whole optimisation loop (CUDA graphs on CUDA)."""
-    autocast_dtype: Any = None
-    """``torch.bfloat16`` or ``torch.float16``: autocast the score and prior functions; None
-    runs them in the plan's dtype. (Typed ``Any`` so that hydra's structured configs hold it.)"""
-
-    def __post_init__(self) -> None:
-        for name in ("horizon", "num_samples", "num_elites", "iterations"):
-            check_field(self, name, getattr(self, name) >= 1, ">= 1")
-        check_field(self, "num_elites", self.num_elites <= self.num_samples, "<= num_samples")
-        check_field(self, "min_std", self.min_std > 0, "> 0")
-        check_field(self, "max_std", self.max_std >= self.min_std, ">= min_std")
-        check_field(
-            self,
-            "num_policy_samples",
-            0 <= self.num_policy_samples < self.num_samples,
-            ">= 0 and < num_samples",
-        )
-        check_field(
-            self,
-            "autocast_dtype",
-            self.autocast_dtype is None or self.autocast_dtype in _AUTOCAST_DTYPES,
-            "None, torch.bfloat16 or torch.float16",
-        )
-
-
-def check_field(config: object, name: str, ok: bool, rule: str) -> None:
-    """Raise a ValueError naming ``config``'s field ``name`` unless ``ok``."""
-    if not ok:
-        value = getattr(config, name)
-        raise ValueError(f"{type(config).__name__}.{name} must be {rule}, got {value!r}")
 
 
 class SamplingPlanner:

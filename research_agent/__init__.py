@@ -18,39 +18,30 @@ Read it from its parts, bottom up (each imports only parts above it in this list
   task as a Gymnasium environment) and ``tuners.py`` (random search and TPE, for comparison).
 """
 
-from research_agent.execution.execute import ExecutionResult, execute, task_limits
-from research_agent.execution.sandbox import Limits, isolation_backend
-from research_agent.gym_env import ResearchEnv  # registers research_agent/Research-v0
-from research_agent.journal import Journal
-from research_agent.operators import (
-    Operators,
-    ProgrammaticOperators,
-    ProposedSolution,
-    make_operators,
-)
-from research_agent.research_domain import ResearchDomain
-from research_agent.search import SearchOutcome, make_policy, run_search
-from research_agent.tasks import TaskFolder, TaskSpec, grade, load_task, prepare
+from planning.lazy_exports import lazy_exports
 
-__all__ = [
-    "ExecutionResult",
-    "Journal",
-    "Limits",
-    "Operators",
-    "ProgrammaticOperators",
-    "ProposedSolution",
-    "ResearchDomain",
-    "ResearchEnv",
-    "SearchOutcome",
-    "TaskFolder",
-    "TaskSpec",
-    "execute",
-    "grade",
-    "isolation_backend",
-    "load_task",
-    "make_operators",
-    "make_policy",
-    "prepare",
-    "run_search",
-    "task_limits",
-]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "ExecutionResult": "research_agent.execution.execute",
+        "Journal": "research_agent.journal",
+        "Limits": "research_agent.execution.sandbox",
+        "Operators": "research_agent.operators",
+        "ProgrammaticOperators": "research_agent.operators",
+        "ProposedSolution": "research_agent.operators",
+        "ResearchDomain": "research_agent.research_domain",
+        "ResearchEnv": "research_agent.gym_env",
+        "SearchOutcome": "research_agent.search",
+        "TaskFolder": "research_agent.tasks",
+        "TaskSpec": "research_agent.tasks",
+        "execute": "research_agent.execution.execute",
+        "grade": "research_agent.tasks",
+        "isolation_backend": "research_agent.execution.sandbox",
+        "load_task": "research_agent.tasks",
+        "make_operators": "research_agent.operators",
+        "make_policy": "research_agent.search",
+        "prepare": "research_agent.tasks",
+        "run_search": "research_agent.search",
+        "task_limits": "research_agent.execution.execute",
+    },
+)

@@ -106,6 +106,14 @@ def read_run(folder: Path) -> dict[str, Any] | None:
     }
 
 
+def existing_paths(paths: list[str]) -> list[Path]:
+    """``paths`` as paths; the first that does not exist raises :class:`PathNotFoundError`."""
+    for path in paths:
+        if not Path(path).exists():
+            raise PathNotFoundError(f"runs entry {path} does not exist")
+    return [Path(path) for path in paths]
+
+
 def load_runs(
     paths: list[str], skipped: list[dict[str, str]] | None = None
 ) -> list[dict[str, Any]]:
@@ -113,9 +121,7 @@ def load_runs(
     (:func:`run_folders`). A run whose files cannot be read safely is left out with a warning
     and, when ``skipped`` is given, appended to it as ``{"folder", "reason"}``."""
     runs = []
-    for path in map(Path, paths):
-        if not path.exists():
-            raise PathNotFoundError(f"runs entry {path} does not exist")
+    for path in existing_paths(paths):
         for folder in run_folders(path):
             try:
                 found = read_run(folder)
@@ -387,6 +393,7 @@ def plot(board: dict[str, Any], runs: list[dict[str, Any]], path: Path) -> Path 
 
 
 def run(cfg: DictConfig) -> dict[str, Any]:
+    existing_paths(list(cfg["runs"]))  # a mistyped path ends before the run folder and torch
     ctx = start_run(cfg)
     board = leaderboard(cfg)
     ctx.write_json("leaderboard.json", board)

@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import torch
 from omegaconf import DictConfig, OmegaConf
 
 import research_agent.config  # noqa: F401  (registers the schemas)
@@ -85,6 +84,8 @@ def build_domain(
         tmpfs_mb=sandbox.tmpfs_mb,
         log_kb=sandbox.log_kb,
     )
+    import torch  # imported on use: the command line is checked without it
+
     gpus = torch.cuda.device_count() if task.spec.wants_gpu else 0
     journal = Journal(run_dir / JOURNAL_FILE)
     return ResearchDomain(

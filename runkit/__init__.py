@@ -3,26 +3,23 @@
 Like ``planning`` and ``gametheory``, this package imports nothing of the project above it.
 """
 
-from runkit.config import EnvConfig, RunConfig
-from runkit.device import resolve_device
-from runkit.hydra_app import CONFIG_DIR, hydra_entry_point
-from runkit.preflight import PathNotFoundError, Preflight, UsageError, exit_with_usage_error
-from runkit.progress import progress_bar
-from runkit.run import RunContext, start_run
-from runkit.seeding import seed_everything
+from planning.lazy_exports import lazy_exports
 
-__all__ = [
-    "CONFIG_DIR",
-    "EnvConfig",
-    "PathNotFoundError",
-    "Preflight",
-    "RunConfig",
-    "RunContext",
-    "UsageError",
-    "exit_with_usage_error",
-    "hydra_entry_point",
-    "progress_bar",
-    "resolve_device",
-    "seed_everything",
-    "start_run",
-]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "CONFIG_DIR": "runkit.hydra_app",
+        "EnvConfig": "runkit.config",
+        "PathNotFoundError": "runkit.preflight",
+        "Preflight": "runkit.preflight",
+        "RunConfig": "runkit.config",
+        "RunContext": "runkit.run",
+        "UsageError": "runkit.preflight",
+        "exit_with_usage_error": "runkit.preflight",
+        "hydra_entry_point": "runkit.hydra_app",
+        "progress_bar": "runkit.progress",
+        "resolve_device": "runkit.device",
+        "seed_everything": "runkit.seeding",
+        "start_run": "runkit.run",
+    },
+)

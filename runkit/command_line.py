@@ -11,7 +11,11 @@ the override, what is valid and, where one is close, what was meant:
 * an unknown option or key lists the valid ones (``*_schema`` options hidden);
 * ``+key=value`` that adds a key to a schema'd node (a dataclass) is refused, as its plain
   form is: the key would be ignored; free ``dict`` fields (``env.options``) still take new keys;
-* a value of the wrong type names the key and the type it takes.
+* a value of the wrong type names the key and the type it takes;
+* a ``_target_`` that names no object says what is missing (module, attribute) and lists the
+  targets of the group's options;
+* a multirun (``-m``) is checked job by job (:mod:`runkit.sweeps`), so a mistake in any swept
+  value ends it before the first job runs.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from runkit.preflight import UsageError
+from runkit.sweeps import is_expandable, sweep_jobs
+from runkit.targets import target_problem
 
 INTERNAL_OPTION_SUFFIX = "_schema"
 
@@ -73,15 +79,66 @@ def check_overrides(config_dir: Path, config_name: str, overrides: list[str]) ->
         rewritten = [
             _group_option(o, loader) if o.key_or_group in groups else o.input_line for o in parsed
         ]
-        if any(o.is_sweep_override() for o in parsed):
-            return rewritten  # a multirun: each job's composition reports its own mistakes
-        base = [line for o, line in zip(parsed, rewritten, strict=True) if not _is_value(o, groups)]
-        config = _compose(config_name, base)
-        for override in parsed:
-            if _is_value(override, groups):
-                _check_key(config, override)
-        _compose(config_name, rewritten)
+        if not any(o.is_sweep_override() for o in parsed):
+            _check_job(config_name, rewritten, groups)
+            return rewritten
+        swept = OverridesParser.create(config_loader=loader).parse_overrides(rewritten)
+        if is_expandable(swept):  # else another sweeper's (interval) sweep: it checks its own
+            for job in sweep_jobs(swept):
+                _check_job(config_name, job, groups)
     return rewritten
+
+
+def _check_job(config_name: str, lines: list[str], groups: set[str]) -> None:
+    """Raise :class:`UsageError` for the first key of ``lines`` (one job's overrides, no sweep)
+    that its config does not have, or for the first value that does not fit it."""
+    parsed = OverridesParser.create().parse_overrides(lines)
+    base = [line for o, line in zip(parsed, lines, strict=True) if not _is_value(o, groups)]
+    config = _compose(config_name, base)
+    for override in parsed:
+        if _is_value(override, groups):
+            _check_key(config, override)
+    _compose(config_name, lines)
+    for override in parsed:
+        if (
+            override.key_or_group.rsplit(".", 1)[-1] == "_target_"
+            and override.type is not OverrideType.DEL
+        ):
+            _check_target(config_name, base, override, groups)
+
+
+def _check_target(config_name: str, base: list[str], override: Override, groups: set[str]) -> None:
+    """Raise :class:`UsageError` unless ``override`` (a ``_target_``) names an object; the
+    message lists the targets of the group's options when the node is a group's."""
+    problem = target_problem(str(override.value()))
+    if problem is None:
+        return
+    node = override.key_or_group.rsplit(".", 1)[0].lstrip("+~")
+    if node not in groups:
+        expected = "a dotted path of a class or function (module.Name)"
+        raise UsageError(f"{override.input_line}: {problem}; expected {expected}")
+    targets = _group_targets(config_name, base, node)
+    hint = did_you_mean(str(override.value()), targets)
+    raise UsageError(
+        f"{override.input_line}: {problem}{hint}; "
+        f"the {node} options' targets: {', '.join(targets) or '(none)'}"
+    )
+
+
+def _group_targets(config_name: str, base: list[str], group: str) -> list[str]:
+    """The ``_target_`` of each option of ``group`` (composed with the other overrides)."""
+    others = [line for line in base if line.split("=", 1)[0].lstrip("+~") != group]
+    loader = GlobalHydra.instance().config_loader()
+    targets = set()
+    for option in visible_options(loader.get_group_options(group)):
+        try:
+            config = compose(config_name, overrides=[*others, f"{group}={option}"])
+        except (HydraException, OmegaConfBaseException):
+            continue
+        target = OmegaConf.select(config, f"{group}._target_")
+        if target:
+            targets.add(str(target))
+    return sorted(targets)
 
 
 def _all_groups(loader: Any, parent: str = "") -> list[str]:

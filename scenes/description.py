@@ -47,6 +47,7 @@ class Geom:
     mass: float = 1.0
     collide: bool = True
     friction: float = 1.0
+    visible: bool = True  # False: a collision proxy that is not drawn (nor segmented)
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,9 @@ class Body:
     """A rigid body with its geoms, joints (applied in order) and child bodies.
 
     ``mocap`` bodies are kinematic: moved by setting their pose (goal markers, a user avatar).
+    The joints below a mocap body are kinematic too (an avatar's limbs): only
+    ``set_joint_positions`` moves them; the simulator holds them where they were set (gravity
+    is compensated, no motor drives them), so keep their geoms ``collide=False``.
     """
 
     name: str
@@ -145,6 +149,16 @@ class Scene:
 
     def joint_names(self) -> list[str]:
         return [joint.name for body, _ in self.walk() for joint in body.joints]
+
+    def kinematic_bodies(self) -> list[str]:
+        """Bodies below a mocap root (an avatar's limbs): their joints are posed by scripts."""
+        names: list[str] = []
+        stack = [child for root in self.bodies if root.mocap for child in root.children]
+        while stack:
+            body = stack.pop()
+            names.append(body.name)
+            stack.extend(body.children)
+        return names
 
     def free_bodies(self) -> list[str]:
         """Root bodies on a free joint: the objects that can be picked up."""

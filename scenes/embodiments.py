@@ -19,10 +19,10 @@ from scenes.description import (
     Vec3,
     rotation,
 )
+from scenes.humanoid import NECK_Z, humanoid, humanoid_joints
 
 ALONG_X = rotation((0.0, 1.0, 0.0), math.pi / 2)  # turns a capsule's z axis onto x
 ROBOT_RGBA = (0.85, 0.55, 0.1, 1.0)
-AVATAR_RGBA = (0.25, 0.45, 0.85, 1.0)
 
 
 @dataclass(frozen=True)
@@ -159,22 +159,18 @@ def mobile_base(name: str = "robot", with_arm: bool = False) -> Parts:
 
 
 def avatar(name: str = "user", pos: Vec3 = (0.0, 0.0, 0.0), solid: bool = True) -> Parts:
-    """A kinematic person-sized body standing for the user, moved by a simulated-user policy;
-    not ``solid``: it passes through bodies instead of shoving them."""
-    body = Body(name, pos=pos, mocap=True, geoms=(
-        Geom("capsule", (0.18, 0.45), pos=(0.0, 0.0, 0.75), rgba=AVATAR_RGBA, collide=solid),
-        Geom("sphere", (0.12,), pos=(0.0, 0.0, 1.52), rgba=(0.95, 0.8, 0.65, 1.0),
-             collide=solid),
-        Geom("box", (0.04, 0.1, 0.015), pos=(0.1, 0.0, 1.6), rgba=(0.1, 0.1, 0.1, 1.0),
-             collide=False),
-    ))  # fmt: skip
-    return Parts(body, embodiment=Embodiment(name, "avatar", name))
+    """An articulated person (``scenes.humanoid``) standing for the user, moved by a
+    simulated-user policy with kinematic joints; not ``solid``: it passes through bodies
+    instead of shoving them."""
+    body = humanoid(name, pos, solid)
+    return Parts(body, embodiment=Embodiment(name, "avatar", name, humanoid_joints(name)))
 
 
 def wearable(avatar_name: str = "user", name: str = "wearable") -> Parts:
-    """An egocentric head camera on the avatar (smart glasses): it observes, it does not act."""
-    camera = Camera(name, avatar_name, pos=(0.16, 0.0, 1.6), forward=(1.0, 0.0, -0.35),
+    """An egocentric head camera on the avatar's head (smart glasses): it moves and turns with
+    the head and sees what the avatar faces; it observes, it does not act."""
+    head = f"{avatar_name}_head"
+    camera = Camera(name, head, pos=(0.16, 0.0, 1.6 - NECK_Z), forward=(1.0, 0.0, -0.35),
                     fovy=80.0)  # fmt: skip
-    return Parts(
-        None, cameras=(camera,), embodiment=Embodiment(name, "wearable", avatar_name, camera=name)
-    )
+    embodiment = Embodiment(name, "wearable", head, camera=name)
+    return Parts(None, cameras=(camera,), embodiment=embodiment)

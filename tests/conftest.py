@@ -1,5 +1,6 @@
-"""Shared test setup: headless rendering, one torch thread, and a built-in research task
-prepared once per test session (the research-agent and scale-out tests use it)."""
+"""Shared test setup: headless rendering, one torch thread, a built-in research task prepared
+once per test session (the research-agent and scale-out tests use it) and the embedded language
+model loaded once per session."""
 
 from __future__ import annotations
 
@@ -34,3 +35,12 @@ def wine(tasks_dir: Path):
     from research_agent.tasks import load_task
 
     return load_task("wine", tasks_dir, runner=execute)
+
+
+@pytest.fixture(scope="session")
+def embedded_model():
+    """The embedded language model on the CPU in float32, loaded once for every module that asks
+    (loading it costs about half a CPU-minute). Its users only read it (usage counts grow)."""
+    from worldmodels.language.embedded import EmbeddedModel
+
+    return EmbeddedModel(device="cpu")

@@ -12,20 +12,17 @@ from __future__ import annotations
 import json
 import logging
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf
 
 from runkit import RunContext, hydra_entry_point, progress_bar, start_run
-from worldmodels.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
-from worldmodels.config import TrainerConfig, WorldModelConfig
-from worldmodels.data import EpisodeDataset, WindowSampler
-from worldmodels.evaluation import baselines, open_loop_errors
-from worldmodels.model import WorldModel
-from worldmodels.plots import plot_predictions
-from worldmodels.trainer import WorldModelTrainer
+from worldmodels.config import TrainerConfig, WorldModelConfig  # (registers the schemas)
+
+if TYPE_CHECKING:  # torch and the model are imported by the job: a command line is checked first
+    from worldmodels.data import EpisodeDataset, WindowSampler
+    from worldmodels.trainer import WorldModelTrainer
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +52,8 @@ class MetricWriter:
 
 
 def load_data(cfg: DictConfig, seed: int, modalities: list[str]) -> EpisodeDataset:
+    from worldmodels.data import EpisodeDataset
+
     source = instantiate(cfg.data)
     return EpisodeDataset(source.episodes(seed), modalities)
 
@@ -83,6 +82,8 @@ def train(
 
     Every ``eval.agent_every`` steps (and at the end) the agent planning in the newest
     checkpoint is evaluated in the env (:func:`evaluate_agent`)."""
+    from worldmodels.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
+
     folder = ctx.output_dir / "checkpoints"
     step = 0
     latest = latest_checkpoint(folder) if cfg.resume else None
@@ -123,6 +124,15 @@ def train(
 
 def run(cfg: DictConfig, output_dir: str | None = None) -> dict[str, Any]:
     """Train, evaluate and checkpoint as ``cfg`` says; return the metrics written."""
+    import torch
+
+    from worldmodels.checkpoint import latest_checkpoint
+    from worldmodels.data import WindowSampler
+    from worldmodels.evaluation import baselines, open_loop_errors
+    from worldmodels.model import WorldModel
+    from worldmodels.plots import plot_predictions
+    from worldmodels.trainer import WorldModelTrainer
+
     if cfg.env.pixels is not None or cfg.env.frame_stack != 1:
         raise ValueError(
             "env.pixels and env.frame_stack apply to the episode entry point (embodied.episode); "

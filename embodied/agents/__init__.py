@@ -1,9 +1,14 @@
 """Agents that act in the platform's environments."""
 
-from embodied.agents.base import Agent
-from embodied.agents.random_agent import RandomAgent
-from embodied.agents.scripted import ScriptedAgent
-from embodied.agents.simulator_mpc import SimulatorMPCAgent
-from embodied.agents.world_model_mpc import WorldModelMPCAgent
+from planning.lazy_exports import lazy_exports
 
-__all__ = ["Agent", "RandomAgent", "ScriptedAgent", "SimulatorMPCAgent", "WorldModelMPCAgent"]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "Agent": "embodied.agents.base",
+        "RandomAgent": "embodied.agents.random_agent",
+        "ScriptedAgent": "embodied.agents.scripted",
+        "SimulatorMPCAgent": "embodied.agents.simulator_mpc",
+        "WorldModelMPCAgent": "embodied.agents.world_model_mpc",
+    },
+)

@@ -14,7 +14,6 @@ the user when the value of the answer beats the time the question costs.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +21,14 @@ import gymnasium as gym
 import numpy as np
 
 from embodied.agents.agent_config import agent_config
+from embodied.agents.configs import HelperConfig
 from worldmodels.user_model.dialogue import DialogueGame, UtteranceProposer
 from worldmodels.user_model.dialogue_game import MultiTurnDialogue, ProposalCache, TurnProposer
 from worldmodels.user_model.helping import (
+    Reply,
     Subtask,
     best_subtask,
-    read_answer,
+    read_reply,
     value_of_confirmation,
     value_of_question,
 )
@@ -48,50 +49,6 @@ from worldmodels.user_model.recognizer import ActionRecognizer
 
 log = logging.getLogger(__name__)
 MODES = ("infer", "oracle", "random_goal", "none")
-
-
-@dataclass
-class HelperConfig:
-    """Settings of :class:`HelperAgent` (``agent=helper``)."""
-
-    mode: str = "infer"
-    """``infer``, ``oracle``, ``random_goal`` or ``none`` (see the module doc)."""
-    num_particles: int = 512
-    """Particles of the user model's filter over (task, belief)."""
-    rationality: float = 2.0
-    """How sharply the modelled user prefers cheaper plans (Boltzmann inverse temperature)."""
-    noise: float = 0.05
-    """Probability that the modelled user takes a random action."""
-    change_prob: float = 0.02
-    """Probability per action that the modelled user switches task."""
-    belief_slip: float = 0.1
-    """Probability that the modelled user misremembers where an object is."""
-    confidence: float = 0.6
-    """Goal probability at which the helper commits to a subtask, in [0, 1]."""
-    ask: bool = True
-    """Whether the helper may ask the user questions."""
-    ask_cost: float = 3.0
-    """What a question costs (in user time); asked when the answer is worth more."""
-    max_questions: int = 1
-    """Questions per episode."""
-    answer_error: float = 0.05
-    """Probability that an answer is misunderstood."""
-    llm: Any = None
-    """A language model (``worldmodels.language``) that writes and rates the dialogue game's
-    utterances; None asks with plain templates."""
-    dialogue: bool = True
-    """Whether questions go through the dialogue game with ``llm`` (False: templates)."""
-    dialogue_turns: int = 1
-    """1: the one-move dialogue game; more: the multi-turn game (``dialogue_game``) with up to
-    this many questions in one dialogue, which may also decide to ask nothing."""
-    proposals_path: str | None = None
-    """A JSON file caching the multi-turn game's proposed utterances (None: in memory)."""
-    memory_capacity: int = 256
-    """Sightings the episodic memory keeps."""
-    memory_path: str | None = None
-    """A JSON file the episodic memory is saved to when the agent closes."""
-    seed: int = 0
-    """Seed of the helper's and the user model's random streams."""
 
 
 class HelperAgent:
@@ -132,7 +89,9 @@ class HelperAgent:
         llm = cfg.llm if cfg.dialogue else None
         self.game = DialogueGame(UtteranceProposer(llm) if llm is not None else None)
         self.dialogue = MultiTurnDialogue(
-            TurnProposer(llm, ProposalCache(cfg.proposals_path)), max(cfg.dialogue_turns, 1)
+            TurnProposer(llm, ProposalCache(cfg.proposals_path)),
+            max(cfg.dialogue_turns, 1),
+            annoyance={"patient": 0.5, "busy": cfg.busy_annoyance},
         )
         self.rng = np.random.default_rng(cfg.seed)
         self.tick = 0
@@ -283,18 +242,22 @@ class HelperAgent:
             "confirm": value_of_confirmation(world, probs, avoid),
         }
         top = TASKS[int(np.argmax(probs))]
-        self._say(self.game.choose(values, self.ask_cost, top.description).text)
+        utterance = self.game.choose(values, self.ask_cost, top.description)
+        self._say(utterance.text, top.name if utterance.content == "confirm" else None)
 
-    def _say(self, question: str) -> str | None:
-        """Ask the user ``question``, update the model with the answer; the task it names."""
+    def _say(self, question: str, confirms: str | None = None) -> Reply:
+        """Ask the user ``question`` (``confirms``: the task a confirmation asks about), update
+        the model with what the answer tells (a task, yes/no, a place); return that."""
         answer = self.env.ask(question)
         self.questions += 1
-        said = read_answer(answer)
-        if said is not None:
-            self.model.observe_answer(said, self.answer_error)
+        reply = read_reply(answer, confirms)
+        if reply.task is not None and reply.kind == "task":
+            self.model.observe_answer(reply.task, self.answer_error)
+        elif reply.kind != "none":
+            self.model.observe_tasks(reply.tasks, self.answer_error)
         self.log.append({"tick": self.tick, "question": question, "answer": answer,
-                         "read_as": said})  # fmt: skip
-        return said
+                         "read_as": reply.task, "reply": reply.kind})  # fmt: skip
+        return reply
 
     def close(self) -> None:
         if self.memory_path is not None:

@@ -5,22 +5,26 @@ It perceives, keeps the mental user model and asks through the dialogue game as
 :func:`worldmodels.user_model.belief_mcts.plan`: ``planning.MCTS`` over go to / open / pick /
 place / ask / wait, each simulation against a (task, belief) particle of the model with the
 user's moves predicted by the model's own policy. When the search picks "ask" the robot asks
-and plans again with the answer. ``explain()`` gives the reasoning of the last ``act()``.
+and plans again with the answer; when it picks "ask at the user's next walk" the question waits
+until the user's pose shows a walk with ``ask_busy_seconds`` left (the robot talks while it
+moves), and the robot plans its move meanwhile. ``explain()`` gives the reasoning of the last
+``act()``.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
 from embodied.agents.agent_config import agent_config
-from embodied.agents.helper import HelperAgent, HelperConfig
+from embodied.agents.configs import MCTSHelperConfig
+from embodied.agents.helper import HelperAgent
 from worldmodels.user_model.belief_mcts import (
     ASK,
+    ASK_WHEN_BUSY,
     Decision,
     HelpingSimulator,
     PlannerSettings,
@@ -31,30 +35,6 @@ from worldmodels.user_model.belief_mcts import (
     user_activity_from_pose,
 )
 from worldmodels.user_model.household import TASK_NAMES, Action, World
-
-
-@dataclass
-class MCTSHelperConfig(HelperConfig):
-    """Settings of :class:`MCTSHelperAgent` (``agent=mcts_helper``): the helper's (``mode`` must
-    be ``infer``; the baselines live in ``agent=helper``) and the search's."""
-
-    simulations: int = 96
-    """MCTS expansions per decision, one determinized simulation each."""
-    max_depth: int = 1
-    """Skills in a tree prefix before the rollout policy takes over."""
-    uct_c: float = 0.5
-    """UCT's exploration constant."""
-    pw_k: float | None = 1.5
-    """Progressive widening: a node has at most ``pw_k * visits ** pw_alpha`` children (None:
-    off)."""
-    pw_alpha: float = 0.5
-    """Progressive widening's exponent."""
-    value_weight: float = 0.0
-    """The remaining-cost heuristic's (``value_fn``) share of the backed-up value."""
-    max_weight: float = 0.0
-    """The best continuation's share in a node's value ("mixmax"; 0: the mean)."""
-    horizon_seconds: float = 60.0
-    """How far one simulation runs, in simulated seconds."""
 
 
 class MCTSHelperAgent(HelperAgent):
@@ -89,12 +69,15 @@ class MCTSHelperAgent(HelperAgent):
                 answer_error=self.answer_error,
                 confidence=self.confidence,
                 horizon_seconds=cfg.horizon_seconds,
+                ask_busy_seconds=cfg.ask_busy_seconds,
             ),
         )
         self.decisions: list[Decision] = []  # of the episode, in order
         self.step_seconds: list[float] = []  # wall time of every act() of the episode
         self._seed = 0
         self._pause_until = 0  # tick until which the user still answers the last question
+        self._ask_pending = False  # a question waits for the user's next walk
+        self._asked_now: tuple[str, str] | None = None  # (question, answer) of this act()
         self._observation: dict[str, Any] = {}
         self._explanation: dict[str, Any] | None = None
 
@@ -103,16 +86,31 @@ class MCTSHelperAgent(HelperAgent):
         self._seed = 0 if seed is None else int(seed)
         self.decisions, self.step_seconds = [], []
         self._pause_until, self._explanation = 0, None
+        self._ask_pending, self._asked_now = False, None
 
     def act(self, observation: dict[str, Any]) -> np.ndarray:
         start = time.perf_counter()
         self._observation = observation
-        self._explanation = None
+        self._explanation, self._asked_now = None, None
         action = super().act(observation)
         if self._explanation is None:  # busy (or mode none): nothing decided this tick
-            self._explanation = self._explain(None, None, None)
+            self._explanation = self._explain(None, *(self._asked_now or (None, None)))
         self.step_seconds.append(time.perf_counter() - start)
         return action
+
+    def _perceive(self, observation: dict[str, Any]) -> World:
+        """Perceive; then ask a deferred question if the user now walks long enough."""
+        world = super()._perceive(observation)
+        if self._ask_pending and self.questions < self.max_questions:
+            walk = user_activity_from_pose(world, observation["user"])
+            if walk is not None and walk.seconds >= self.simulator.settings.ask_busy_seconds:
+                self._ask_pending = False
+                self._ask(world, self.goal_probs(), {})
+                self._asked_now = (self.log[-1]["question"], self.log[-1]["answer"])
+                # perceived before this act's tick count: the step index is self.tick
+                ticks = self.simulator.settings.ticks(self.env.ask_seconds)
+                self._pause_until = self.tick + ticks
+        return world
 
     def _situation(self, world: World) -> Situation:
         model = self.model
@@ -126,23 +124,28 @@ class MCTSHelperAgent(HelperAgent):
             user_activity=user_activity_from_pose(world, self._observation["user"]),
             pause_seconds=pause,
             questions_left=(self.max_questions - self.questions) if self.ask_enabled else 0,
+            ask_pending=self._ask_pending,
         )
 
     def _decide(self, world: World) -> Action:
-        question = answer = None
+        question, answer = self._asked_now or (None, None)
         while True:
-            entropy = [self._seed, self.tick, self.questions]
+            entropy = [self._seed, self.tick, self.questions, int(self._ask_pending)]
             seed = int(np.random.SeedSequence(entropy).generate_state(1)[0])
             decision = plan(self._situation(world), self.simulator, self.planner, seed)
             self.decisions.append(decision)
+            if decision.action == ASK_WHEN_BUSY and not self._ask_pending:
+                self._ask_pending = True  # plan the move with the question deferred
+                continue
             if decision.action != ASK or self.questions >= self.max_questions:
                 break
+            self._ask_pending = False
             probs = self.goal_probs()
             self._ask(world, probs, {})
             question, answer = self.log[-1]["question"], self.log[-1]["answer"]
             # the user starts nothing for ask_seconds from this step on (step index tick - 1)
             self._pause_until = self.tick - 1 + self.simulator.settings.ticks(self.env.ask_seconds)
-        action = decision.action if decision.action != ASK else ("wait",)
+        action = decision.action if decision.action not in (ASK, ASK_WHEN_BUSY) else ("wait",)
         self.log.append({"tick": self.tick, "posterior": self.goal_probs().tolist(),
                          "action": list(action), "simulations": decision.simulations})  # fmt: skip
         self._explanation = self._explain(decision, question, answer)

@@ -7,7 +7,7 @@ task's own vectorised reward scores them. It is the upper bound a learned world 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import mujoco
@@ -16,31 +16,9 @@ import numpy as np
 import torch
 
 from embodied.agents.agent_config import agent_config
+from embodied.agents.configs import SimulatorMPCConfig
 from embodied.agents.planners import build_planner
 from embodied.mujoco_env import MujocoEnv
-from planning.mppi import MPPIConfig
-
-
-def _simulator_planner() -> MPPIConfig:
-    return MPPIConfig(
-        horizon=50, num_samples=64, num_elites=8, iterations=2, max_std=0.5, num_policy_samples=0
-    )
-
-
-@dataclass
-class SimulatorMPCConfig:
-    """Settings of :class:`SimulatorMPCAgent` (``agent=mpc_sim``)."""
-
-    planner: MPPIConfig = field(default_factory=_simulator_planner)
-    """The sampling planner's settings; the horizon counts control steps. (No policy prior.)"""
-    planner_kind: str = "mppi"
-    """``mppi`` or ``cem`` (elites weighed equally; ``planner.temperature`` unused)."""
-    discount: float = 0.99
-    """Discount of the rewards along a sequence."""
-    nthread: int = 2
-    """Threads of MuJoCo's rollout."""
-    seed: int = 0
-    """Seed of the planner's sampling noise (it replaces ``planner.seed``)."""
 
 
 class SimulatorMPCAgent:

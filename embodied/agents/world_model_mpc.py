@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +26,11 @@ import numpy as np
 import torch
 
 from embodied.agents.agent_config import agent_config
+from embodied.agents.configs import WorldModelMPCConfig
 from embodied.agents.planners import build_planner
-from planning.mppi import MPPIConfig
 from runkit.device import resolve_device
 from worldmodels.checkpoint import checkpoint_env, load_world_model, save_checkpoint
-from worldmodels.config import TrainerConfig, WorldModelConfig
+from worldmodels.config import WorldModelConfig
 from worldmodels.data import Batch, ReplayBuffer
 from worldmodels.model import WorldModel
 from worldmodels.trainer import WorldModelTrainer, on_with_cuda
@@ -64,59 +64,6 @@ def check_checkpoint_fits(
         log.warning(
             "checkpoint %s was trained on env %s, now runs on %s", checkpoint, trained, env_id
         )
-
-
-@dataclass
-class WorldModelMPCConfig:
-    """Settings of :class:`WorldModelMPCAgent` (``agent=wm_mpc``)."""
-
-    checkpoint: str | None = None
-    """A world-model checkpoint (a ``step_*`` folder or a training run's folder) to start from;
-    None builds a model from ``worldmodel`` and learns it from scratch."""
-    worldmodel: WorldModelConfig = field(default_factory=WorldModelConfig)
-    """The model built when there is no checkpoint."""
-    trainer: TrainerConfig = field(default_factory=TrainerConfig)
-    """How the model learns online (its ``discount`` also discounts the planner's returns)."""
-    planner: MPPIConfig = field(default_factory=MPPIConfig)
-    """The sampling planner's settings (TD-MPC2's), in [-1, 1] units of the action box."""
-    planner_kind: str = "mppi"
-    """``mppi`` or ``cem`` (elites weighed equally; ``planner.temperature`` unused)."""
-    learn: bool = True
-    """Collect experience and update the model online (False needs a ``checkpoint``)."""
-    seed_steps: int = 1000
-    """Random-action steps before the first update, and the updates made after them."""
-    updates_per_step: int = 1
-    """Model updates per env step after the seed steps."""
-    explore_std: float | None = None
-    """While learning, the std of the Gaussian noise added to the planned action (in [-1, 1]
-    action units); None takes the std of the planner's final distribution (TD-MPC2)."""
-    save_to: str | None = None
-    """A checkpoint folder the learned model is saved to when the agent closes."""
-    env_id: str | None = None
-    """The env's id, recorded in the checkpoint it saves and named when a checkpoint does not
-    fit the env."""
-    device: str = "auto"
-    """``auto`` (CUDA when present), ``cpu`` or ``cuda``."""
-    seed: int = 0
-    """Seed of a new model's weights, the planner (it replaces ``planner.seed``), exploration
-    and replay sampling."""
-    compile: bool | None = None
-    """``torch.compile`` the planner's scoring and (unless ``trainer.compile`` says otherwise)
-    the losses; None compiles on CUDA only. On the shared 2-core CPU (load 6, the
-    ``agent=wm_mpc`` sizes) compiled steps ran 0.65-0.90x of eager, after 468 s of compilation
-    at load 7-12 (about 10 s with a warm inductor cache), so it does not pay off there."""
-    cpu_threads: int | None = None
-    """torch's intra-op threads on a CPU (process-wide; None keeps torch's default). On an idle
-    2-core CPU torch's two threads are 1.12x faster than one; on a CPU shared with other jobs
-    two threads wait on each other (measured 27x slower at load 15), so set 1 there. With
-    ``overlap_update`` the planner and the update each run ops on this many threads at once."""
-    overlap_update: bool = False
-    """Run each env step's updates in a background thread while the planner plans the next
-    action (as asynchronous actor-learner setups do): the planner then uses the weights from
-    before the update in flight, at most one env step's updates old; the update ratio is
-    unchanged, and the seed pre-training still runs before the first plan. Off by default: on
-    the shared 2-core CPU (load 6-20) the two threads contended for the GIL and the cores and
-    ran 0.53-0.71x the in-turn speed (see docs/BENCHMARKS.md); idle it is unmeasured."""
 
 
 class WorldModelMPCAgent:

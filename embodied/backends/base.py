@@ -55,6 +55,12 @@ class Backend(ABC):
     def set_body_pose(self, body: str, pos: np.ndarray, yaw: float = 0.0) -> None:
         """Place a mocap or free root ``body`` at ``pos`` turned by ``yaw`` about z, at rest."""
 
+    def camera_pose(self, camera: str) -> tuple[np.ndarray, np.ndarray]:
+        """World position of ``camera`` and its rotation, columns (right, up, backward): it
+        looks along minus the third column (OpenGL convention). A camera on a body (a head)
+        moves and turns with it."""
+        raise NotImplementedError(f"the {self.name} backend has no camera poses")
+
     def in_contact(self, bodies: Sequence[str], other: str) -> bool:
         """Whether a geom of any of ``bodies`` touched a geom of ``other`` in the last step."""
         raise NotImplementedError(f"the {self.name} backend has no contact queries")

@@ -25,6 +25,7 @@ _JOINTS = {
     "free": mujoco.mjtJoint.mjJNT_FREE,
 }
 MAX_IMAGE_SIZE = 1024
+HIDDEN_GROUP = 3  # geom group of collision proxies: not drawn by the default visual options
 
 
 def compile_scene(scene: Scene) -> mujoco.MjSpec:
@@ -43,6 +44,8 @@ def compile_scene(scene: Scene) -> mujoco.MjSpec:
         _add_geom(spec.worldbody, geom)
     for body in scene.bodies:
         _add_body(spec.worldbody, body)
+    for name in scene.kinematic_bodies():  # posed by scripts: no gravity moves them
+        spec.body(name).gravcomp = 1.0
     for actuator in scene.actuators:
         _add_actuator(spec, actuator)
     for gripper, body in grasp_pairs(scene):
@@ -77,6 +80,8 @@ def _add_geom(parent: mujoco.MjsBody, geom: Geom) -> None:
         added.mass = geom.mass
     if not geom.collide:
         added.contype = added.conaffinity = 0
+    if not geom.visible:
+        added.group = HIDDEN_GROUP
 
 
 def _add_body(parent: mujoco.MjsBody, body: Body) -> None:
@@ -163,6 +168,11 @@ class MujocoBackend(Backend):
 
     def body_position(self, body: str) -> np.ndarray:
         return self.data.body(body).xpos.copy()
+
+    def camera_pose(self, camera: str) -> tuple[np.ndarray, np.ndarray]:
+        self.camera(camera)  # an unknown name lists the valid ones
+        view = self.data.cam(camera)
+        return view.xpos.copy(), view.xmat.reshape(3, 3).copy()
 
     def in_contact(self, bodies: Sequence[str], other: str) -> bool:
         ids = {self.model.body(name).id for name in bodies}

@@ -19,6 +19,7 @@ from embodied.backends.base import Backend, camera_axes, yaw_quat
 from scenes.description import IDENTITY, Body, Geom, Quat, Scene
 
 FRAME_MASS = 1e-3  # mass of links that only carry a joint or a frame
+KINEMATIC_BRAKE = 1e4  # newton-metres holding a kinematic joint (an avatar's limb) still
 _JOINTS = {"hinge": pybullet.JOINT_REVOLUTE, "slide": pybullet.JOINT_PRISMATIC}
 _CONTROL = {
     "motor": pybullet.TORQUE_CONTROL,
@@ -78,8 +79,11 @@ class PyBulletBackend(Backend):
         for root in scene.bodies:
             self._create(self._compile_root(root), labels)
         self._controls = self._control_groups()
-        for uid, link in self._joints.values():
-            self.client.setJointMotorControl2(uid, link, pybullet.VELOCITY_CONTROL, force=0.0)
+        kinematic = {j.name for b, _ in scene.walk() if b.name in scene.kinematic_bodies()
+                     for j in b.joints}  # fmt: skip
+        for name, (uid, link) in self._joints.items():
+            brake = KINEMATIC_BRAKE if name in kinematic else 0.0  # held where it was set
+            self.client.setJointMotorControl2(uid, link, pybullet.VELOCITY_CONTROL, force=brake)
 
     # ----- compilation ------------------------------------------------------------------------
     def _compile_root(self, root: Body) -> _MultiBody:
@@ -126,7 +130,9 @@ class PyBulletBackend(Backend):
             kwargs = {"radius": size[0], "length": 2.0 * size[1]}
         col_kwargs = {k if k != "length" else "height": v for k, v in kwargs.items()}
         col = self.client.createCollisionShape(shape_type, **col_kwargs) if geom.collide else -1
-        vis = self.client.createVisualShape(shape_type, rgbaColor=geom.rgba, **kwargs)
+        # a link without a visual shape is drawn with its collision shape: hide it transparent
+        rgba = geom.rgba if geom.visible else (0.0, 0.0, 0.0, 0.0)
+        vis = self.client.createVisualShape(shape_type, rgbaColor=rgba, **kwargs)
         multibody.add_link(
             owner, frame, pos, geom.quat, mass=geom.mass, col=col, vis=vis,
             type=pybullet.JOINT_FIXED, axis=(0.0, 0.0, 1.0), joint=None, friction=geom.friction,
@@ -228,6 +234,11 @@ class PyBulletBackend(Backend):
     def body_position(self, body: str) -> np.ndarray:
         return self._frame_pose(body)[0]
 
+    def camera_pose(self, camera: str) -> tuple[np.ndarray, np.ndarray]:
+        cam = self.camera(camera)
+        pos, rot = self._frame_pose(cam.body)
+        return pos + rot @ np.asarray(cam.pos), rot @ camera_axes(cam).T
+
     def in_contact(self, bodies: Sequence[str], other: str) -> bool:
         other_uid, other_links = self._links[other]
         for name in bodies:
@@ -272,9 +283,8 @@ class PyBulletBackend(Backend):
         self, camera: str, width: int, height: int, modalities: Sequence[str]
     ) -> dict[str, np.ndarray]:
         cam = self.camera(camera)
-        pos, rot = self._frame_pose(cam.body)
-        eye = pos + rot @ np.asarray(cam.pos)
-        _, up, back = (rot @ axis for axis in camera_axes(cam))
+        eye, axes = self.camera_pose(camera)
+        _, up, back = axes.T
         view = self.client.computeViewMatrix(eye.tolist(), (eye - back).tolist(), up.tolist())
         proj = self.client.computeProjectionMatrixFOV(cam.fovy, width / height, cam.near, cam.far)
         flags = (

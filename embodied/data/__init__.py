@@ -1,20 +1,18 @@
 """Episode data: fast collection from the simulator and the on-disk format world models read."""
 
-from embodied.data.agent_collection import AgentCollection
-from embodied.data.episodes import EpisodeWriter, load_dataset, load_episode
-from embodied.data.evaluation import AgentEvaluation
-from embodied.data.rollout_collector import collect_state_episodes
-from embodied.data.source import SavedEpisodes, SimulatorCollection
-from embodied.data.vector_collector import collect_sensor_episodes
+from planning.lazy_exports import lazy_exports
 
-__all__ = [
-    "AgentCollection",
-    "AgentEvaluation",
-    "EpisodeWriter",
-    "SavedEpisodes",
-    "SimulatorCollection",
-    "collect_sensor_episodes",
-    "collect_state_episodes",
-    "load_dataset",
-    "load_episode",
-]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "AgentCollection": "embodied.data.agent_collection",
+        "AgentEvaluation": "embodied.data.evaluation",
+        "EpisodeWriter": "embodied.data.episodes",
+        "SavedEpisodes": "embodied.data.source",
+        "SimulatorCollection": "embodied.data.source",
+        "collect_sensor_episodes": "embodied.data.vector_collector",
+        "collect_state_episodes": "embodied.data.rollout_collector",
+        "load_dataset": "embodied.data.episodes",
+        "load_episode": "embodied.data.episodes",
+    },
+)

@@ -16,7 +16,6 @@ from typing import Any
 
 import gymnasium as gym
 import numpy as np
-import torch
 from hydra.utils import instantiate
 from omegaconf import DictConfig, OmegaConf, open_dict
 
@@ -112,6 +111,8 @@ def stop_on_signals(halt: threading.Event) -> Iterator[None]:
 
 def run(cfg: DictConfig, halt: threading.Event | None = None) -> dict[str, Any]:
     """Run the deploy session of ``cfg`` and return the metrics written to metrics.json."""
+    import torch  # imported on use: the command line is checked without it
+
     ctx = start_run(cfg)
     torch.set_num_threads(cfg.torch_threads)
     robot = cfg.robot

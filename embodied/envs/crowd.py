@@ -5,6 +5,8 @@ Each avatar is one particle of a :class:`~worldmodels.meanfield.population.Popul
 (default: the meeting game's known dynamics; ``population_model`` loads a learned one). The
 particle's value maps linearly onto the hall's x axis, its lane (random per episode) onto y,
 and every control step advances the particles by ``population_dt`` of model time.
+The avatars are humanoids walking with a gait (``embodied.envs.avatar_motion``), facing the
+way they move along their lane; their limbs are not observed.
 Observation: ``proprio`` (the base's joints) and ``crowd`` (every avatar's x, y); reward:
 progress to the goal − 0.01 per step − 0.1 per avatar closer than 0.5 m, + 2.5 on reaching
 the goal (within 0.3 m).
@@ -19,6 +21,7 @@ import numpy as np
 import torch
 
 from embodied.backends.mujoco_backend import MujocoBackend
+from embodied.envs.avatar_motion import AvatarMotion
 from scenes.description import Body, Camera
 from scenes.embodiments import avatar, mobile_base
 from scenes.library import compose, goal_marker, room
@@ -28,6 +31,7 @@ from worldmodels.meanfield.population import PopulationSDE, load_population_mode
 HALF = (3.0, 2.0)
 SUCCESS_RADIUS = 0.3
 PERSONAL_SPACE = 0.5
+TURN_STEP = 0.02  # metres: an avatar moving less than this per step keeps its heading
 
 
 def crowd_scene(num_avatars: int) -> Any:
@@ -82,6 +86,9 @@ class CrowdEnv(gym.Env[dict[str, np.ndarray], np.ndarray]):
             "crowd": gym.spaces.Box(-np.inf, np.inf, (2 * num_avatars,), np.float32),
         })  # fmt: skip
         self.particles = torch.zeros(num_avatars)
+        self.motions = [AvatarMotion(self.sim, f"person{i}") for i in range(num_avatars)]
+        self._headings = np.zeros(num_avatars)
+        self._last_x: np.ndarray | None = None
         self.goal = np.array([HALF[0] - 0.5, 0.0])
         self._generator = torch.Generator()
         self._elapsed, self._distance = 0, 0.0
@@ -94,8 +101,16 @@ class CrowdEnv(gym.Env[dict[str, np.ndarray], np.ndarray]):
         return np.stack([x, self.lanes], -1)
 
     def _place_avatars(self) -> None:
-        for i, (x, y) in enumerate(self.avatar_positions()):
-            self.sim.set_body_pose(f"person{i}", np.array([x, y, 0.0]))
+        """Each avatar walks (with a gait) to its particle's place, facing along its lane the
+        way it last moved."""
+        positions = self.avatar_positions()
+        if self._last_x is not None:
+            dx = positions[:, 0] - self._last_x
+            moving = np.abs(dx) > TURN_STEP
+            self._headings[moving] = np.where(dx[moving] > 0.0, 0.0, np.pi)
+        self._last_x = positions[:, 0].copy()
+        for motion, xy, heading in zip(self.motions, positions, self._headings, strict=True):
+            motion.pose(xy, float(heading))
 
     def _observation(self) -> dict[str, np.ndarray]:
         joints = self.robot.joints
@@ -122,6 +137,9 @@ class CrowdEnv(gym.Env[dict[str, np.ndarray], np.ndarray]):
         self.lanes = self.np_random.uniform(-HALF[1] + 0.3, HALF[1] - 0.3, self.num_avatars)
         spread = torch.randn(self.num_avatars, generator=self._generator, dtype=torch.float64)
         self.particles = (self.center + 0.5 * spread).float()
+        for motion in self.motions:
+            motion.reset()
+        self._headings[:], self._last_x = 0.0, None
         self._place_avatars()
         self._elapsed = 0
         self._distance = float(np.linalg.norm(self.goal - self._robot_xy()))

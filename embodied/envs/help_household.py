@@ -17,6 +17,7 @@ import gymnasium as gym
 import numpy as np
 
 from embodied.backends import backend_class
+from embodied.envs.avatar_motion import AvatarMotion
 from embodied.envs.user_goals import SimulatedUser
 from scenes.description import Body, Geom, Scene
 from scenes.library import BIN, GRASPABLES, HOUSEHOLD_SURFACES, household_scene
@@ -46,6 +47,10 @@ LID_THICKNESS = 0.02
 LID_CLOSED = (BIN_X, BIN_Y, 2 * BIN_HZ + LID_THICKNESS / 2)  # on the bin's rim
 LID_OPEN = (BIN_X, BIN_Y - 0.6, LID_THICKNESS / 2)  # on the floor beside it
 BASE_JOINTS = ("robot_x", "robot_y", "robot_yaw")
+REACH_SHARE = 0.5  # of an action's ticks the user's arm takes to reach out (then it stays)
+# a held object rides in the user's hand: while holding, the hand stays where the robot's
+# recognizer counts an object as held (``USER_HAND``: within 0.45 m, 0.9-1.1 m high)
+HOLD_RADIUS, HOLD_HEIGHTS = 0.32, (0.98, 1.05)  # of the hand: what it holds rides 6 cm beyond
 TEXT_CHARSET = "".join(chr(c) for c in range(32, 127))
 
 
@@ -106,9 +111,11 @@ class HouseholdWorld:
         self.activity: dict[str, Activity | None] = {a: None for a in AGENTS}
         self.labels = self.sim.body_labels()
         self.failed: dict[str, int] = {a: 0 for a in AGENTS}
+        self.user_motion = AvatarMotion(self.sim, "user")
 
     def reset(self, world: World) -> None:
         self.sim.reset()
+        self.user_motion.reset()
         self.state = world
         for agent in AGENTS:
             self.pose[agent] = np.array([*self._stand(agent, world.location(agent)), 0.0])
@@ -172,15 +179,44 @@ class HouseholdWorld:
 
     # ----- the scene ----------------------------------------------------------------------------
     def hand(self, agent: str) -> np.ndarray:
-        x, y, yaw = self.pose[agent]
+        """Where an object held by ``agent`` rides: in the hand the user picked it with; above
+        the robot's base."""
         if agent == "user":
-            return np.array([x + 0.3 * math.cos(yaw), y + 0.3 * math.sin(yaw), 1.0])
+            return self.user_motion.grip()
+        x, y, _ = self.pose[agent]
         return np.array([x, y, 0.45])
 
+    def reach_target(self, agent: str) -> tuple[np.ndarray | None, float]:
+        """The point ``agent``'s arm goes to during its current action (the object it picks,
+        the slot it puts to, the lid it opens; None otherwise) and how far out it is (0-1)."""
+        act = self.activity[agent]
+        if act is None or act.action[0] not in ("pick", "put", "open"):
+            return None, 0.0
+        here, held = self.state.location(agent), self.state.held_by(agent)
+        if act.action[0] == "pick":
+            target = self.sim.body_position(act.action[1])
+        elif act.action[0] == "put" and held is not None and here in PLACES:
+            target = slot_position(held, here)
+        else:
+            target = np.array(LID_CLOSED)
+        if held is not None:  # the hand holds on to its object: it only gestures
+            target = self._within_hold(agent, target)
+        return target, min(1.0, act.done / (REACH_SHARE * act.ticks))
+
+    def _within_hold(self, agent: str, target: np.ndarray) -> np.ndarray:
+        x, y, _ = self.pose[agent]
+        offset = target[:2] - (x, y)
+        scale = min(1.0, HOLD_RADIUS / max(float(np.linalg.norm(offset)), 1e-9))
+        return np.array([x + scale * offset[0], y + scale * offset[1],
+                         np.clip(target[2], *HOLD_HEIGHTS)])  # fmt: skip
+
     def sync(self) -> None:
-        """Move the avatar, the robot base, the objects and the lid to the symbolic state."""
+        """Move the avatar (walking with a gait, reaching with its arm), the robot base, the
+        objects and the lid to the symbolic state."""
         x, y, yaw = self.pose["user"]
-        self.sim.set_body_pose("user", np.array([x, y, 0.0]), yaw)
+        reach, weight = self.reach_target("user")
+        carrying = self.state.held_by("user") is not None
+        self.user_motion.pose((x, y), yaw, reach, weight, carrying)
         self.sim.set_joint_positions(BASE_JOINTS, self.pose["robot"])
         for obj, where in zip(OBJECTS, self.state.where, strict=True):
             pos = self.hand(where) if where in AGENTS else slot_position(obj, where)

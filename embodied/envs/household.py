@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from embodied.backends.base import Backend
+from embodied.envs.avatar_motion import AvatarMotion
 from embodied.envs.floor_paths import FloorGrid
 from embodied.envs.grasp import Grasp
 from embodied.envs.scene_task import SceneTask
@@ -104,7 +105,8 @@ class HouseholdTask(SceneTask):
     −1 opens). Reward: the object's progress towards the place − 0.01 per step + 2.5 on
     success (the object let go of within 15 cm of the place's middle, on its surface).
     ``info["held"]`` names what the gripper holds; ``info["user_position"]`` is where the avatar
-    is; the ``wearable`` camera sees from its head.
+    is; the avatar walks with a gait (kinematic joints, not observed) and the ``wearable``
+    camera sees from its head.
     """
 
     embodiment = "robot"
@@ -123,6 +125,7 @@ class HouseholdTask(SceneTask):
              PathLength()]
         )  # fmt: skip
         self.user = ScriptedUser(USER_HUB, USER_SPOTS)
+        self.user_motion = AvatarMotion(sim, "user")
         self.grasp = Grasp(sim, self.robot)
         self.gripper_index = [a.joint for a in sim.actuators].index(f"{self.robot.name}_gripper")
         self.target, self.place = GRASPABLES[0][0], PLACES[0]
@@ -157,12 +160,13 @@ class HouseholdTask(SceneTask):
         self._height = TRANSIT_HEIGHT
         self._arm = (0.0, 0.0)
         self.user.reset(rng)
+        self.user_motion.reset()
         self._move_user(self.user.position, self.user.yaw)
         where = "in the bin" if self.place == "bin" else f"on {PLACE_NAMES[self.place]}"
         self.instruction = f"Take {description} and put it {where}."
 
     def _move_user(self, position: np.ndarray, yaw: float) -> None:
-        self.sim.set_body_pose("user", np.array([*position, 0.0]), yaw)
+        self.user_motion.pose(position, yaw)  # walking with a gait, facing where it goes
 
     def before_step(self, rng: np.random.Generator) -> None:
         self._move_user(*self.user.act(self.control_dt, rng))

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-from scipy.optimize import minimize
 
 from gametheory.voting.outcome import Outcome, outcome_from_scores
 from gametheory.voting.profile import PreferenceProfile, Vote, as_profile
@@ -23,6 +22,8 @@ def elo(
     Every ranked pair a ≻ b inside a vote counts as a win of a over b. A tiny Gaussian
     prior (``regularization`` on the natural-log scale) keeps unbeaten alternatives finite.
     """
+    from scipy.optimize import minimize  # imported on use: scipy costs seconds to import
+
     profile = as_profile(votes)
     pref = profile.preference_matrix()
 

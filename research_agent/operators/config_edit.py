@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-import jsonschema
 import numpy as np
 
 from planning.domain import Parent
@@ -43,7 +42,7 @@ from research_agent.solutions.space import (
 )
 from research_agent.tasks.spec import TaskFolder
 from worldmodels.language.base import LanguageModel
-from worldmodels.language.structured import extract_json, schema_violation
+from worldmodels.language.structured import complete_json
 from worldmodels.language.types import LanguageModelError
 
 FAILED_SHOWN = 3
@@ -198,38 +197,24 @@ class ConfigEditOperators:
     def _ask(
         self, messages: list[dict[str, str]], schema: dict[str, Any], seed: int
     ) -> tuple[Any, str]:
-        """The model's config under ``schema`` (None and the last problem when none validates
-        in ``attempts``). The prompt describes the space in words and shows the JSON's shape;
-        the schema guides the decoding (backends without guidance get the problem back)."""
-        validator = jsonschema.Draft202012Validator(schema)
-        problem = ""
-        for attempt in range(self.attempts):
-            try:
-                reply = self.model.chat(
-                    messages,
-                    temperature=self.temperature,
-                    max_tokens=self.max_tokens,
-                    seed=seed + attempt,
-                    json_schema=schema,
-                ).text
-            except LanguageModelError as exc:
-                return None, str(exc)
-            try:
-                value = extract_json(reply)
-                problem = schema_violation(value, validator) or ""
-            except ValueError as exc:
-                problem = str(exc)
-            if not problem:
-                return value, ""
-            messages = [
-                *messages,
-                {"role": "assistant", "content": reply},
-                {
-                    "role": "user",
-                    "content": f"That is not valid: {problem}. Reply with the JSON only.",
-                },
-            ]
-        return None, problem
+        """The model's config under ``schema`` (None and the problem when none validates in
+        ``attempts``: :func:`~worldmodels.language.structured.complete_json`). The prompt
+        describes the space in words and shows the JSON's shape; the schema guides the decoding
+        (backends without guidance get the problem back)."""
+        try:
+            value = complete_json(
+                self.model,
+                messages,
+                schema,
+                retries=self.attempts - 1,
+                instruct=False,
+                temperature=self.temperature,
+                max_tokens=self.max_tokens,
+                seed=seed,
+            )
+        except LanguageModelError as exc:  # StructuredOutputError included
+            return None, str(exc)
+        return value, ""
 
     def _propose(
         self,

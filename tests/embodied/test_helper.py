@@ -16,7 +16,8 @@ from embodied.agents.helper import HelperAgent, HelperConfig
 from embodied.envs.help_household import HelpHouseholdEnv
 from embodied.runner import run_episode
 from tests.hydra_compose import compose_config
-from worldmodels.user_model.household import TASK_NAMES
+from worldmodels.user_model.helping import place_answer
+from worldmodels.user_model.household import TASK_NAMES, TASKS
 
 
 def test_episode_entry_point_runs_the_helper_and_saves_its_memory(tmp_path):
@@ -45,6 +46,21 @@ def test_helper_asks_when_the_posterior_is_flat_and_says_the_games_choice():
     assert env.user.questions[0] == chosen  # what the solved game chose is what was said
     assert agent.model.most_likely_goal() == env.task.name
     assert agent.model.goal_posterior()[env.task.name] > 0.9
+
+
+def test_helper_reads_an_answer_that_names_only_the_place_into_its_posterior():
+    """A terse answer ("It all goes on the shelf.") leaves the two tasks with that target; the
+    helper used to read it as nothing."""
+    env = HelpHouseholdEnv()
+    env.user.answer = lambda question, rng: place_answer(env.task.target)
+    agent = HelperAgent(env, HelperConfig(num_particles=128))
+    obs, _ = env.reset(seed=2)
+    agent.reset(seed=2)
+    agent.act(obs)
+    assert agent.questions == 1 and agent.log[0]["reply"] == "place"
+    posterior = agent.model.goal_posterior()
+    same_target = [t.name for t in TASKS if t.target == env.task.target]
+    assert sum(posterior[name] for name in same_target) > 0.9
 
 
 def test_helper_does_not_ask_when_the_posterior_is_sharp():

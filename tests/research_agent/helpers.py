@@ -12,6 +12,15 @@ from research_agent.journal import Journal
 from tests.hydra_compose import compose_config
 
 FAST = Limits(wall_s=20.0, memory_mb=2048, nproc=32)
+# the smallest settings under which each search policy uses all of its operators in 6 steps
+POLICY_SETTINGS = {
+    "greedy": ["search.num_drafts=2"],
+    "mcts": ["search.num_children=2"],
+    "evolutionary": [
+        "search.individuals_per_generation=2",
+        "search.num_generations_till_crossover=1",
+    ],
+}
 
 
 def research_cfg(tasks_dir: Path, overrides: list[str]) -> DictConfig:

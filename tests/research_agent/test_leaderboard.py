@@ -81,14 +81,11 @@ def test_votes_keep_ties_and_put_missing_scores_last():
     assert votes == [(1.0, [{"a", "b"}, "c", "d"])]
 
 
-def test_leaderboard_entry_point_over_real_research_runs(tmp_path):
-    for policy in ("greedy", "evolutionary"):
-        folder = tmp_path / policy
-        cmd = [sys.executable, "-m", "research_agent.run", "task=wine", f"search={policy}",
-               "budget.steps=2", "run.progress=false", f"hydra.run.dir={folder}"]  # fmt: skip
-        subprocess.run(cmd, check=True, capture_output=True, timeout=300)
+def test_leaderboard_entry_point_over_real_research_runs(search_run, tmp_path):
+    """The entry point over two research runs of the search tests (made by research())."""
+    runs = ",".join(str(search_run(policy)[0]) for policy in ("greedy", "evolutionary"))
     out = tmp_path / "board"
-    cmd = [sys.executable, "-m", "research_agent.leaderboard", f"runs=[{tmp_path}]",
+    cmd = [sys.executable, "-m", "research_agent.leaderboard", f"runs=[{runs}]",
            f"hydra.run.dir={out}"]  # fmt: skip
     subprocess.run(cmd, check=True, capture_output=True, timeout=120)
     board = json.loads((out / "leaderboard.json").read_text())

@@ -34,6 +34,7 @@ from research_agent.solutions.program import read_config
 from research_agent.solutions.space import families_for, random_config
 from research_agent.tasks import TaskFolder
 from tests.research_agent.helpers import executions_per_key, research_cfg
+from worldmodels.language.base import LanguageModel
 from worldmodels.language.config import (
     BF16_CPU_FLAGS,
     EmbeddedLLMConfig,
@@ -41,12 +42,12 @@ from worldmodels.language.config import (
     fastest_dtype,
 )
 from worldmodels.language.embedded import EmbeddedModel
-from worldmodels.language.types import EndpointUnreachableError
+from worldmodels.language.types import Completion, EndpointUnreachableError
 
 
-@pytest.fixture(scope="module")
-def model() -> EmbeddedModel:
-    return EmbeddedModel(device="cpu", dtype=fastest_dtype("cpu"))
+@pytest.fixture
+def model(embedded_model: EmbeddedModel) -> EmbeddedModel:
+    return embedded_model
 
 
 def test_the_longest_fenced_block_is_extracted_and_parsed():
@@ -278,3 +279,34 @@ def test_a_sigterm_stops_the_entry_point_with_its_report_and_metrics(
     assert 3 <= metrics["nodes"] < 500 and metrics["best_val_score"] is not None
     assert metrics["nodes"] == len(executions_per_key(run_dir))
     assert (run_dir / "report.md").is_file() and (run_dir / "best_solution.py").is_file()
+
+
+class _ScriptedModel(LanguageModel):
+    """Replies with ``replies`` in turn and keeps each request (a backend with no guidance)."""
+
+    def __init__(self, replies: list[str]) -> None:
+        super().__init__("scripted")
+        self.replies, self.requests = list(replies), []
+
+    def _complete(self, request):
+        self.requests.append(request)
+        return Completion(text=self.replies.pop(0), model="scripted", finish_reason="stop")
+
+
+def test_the_config_mode_retries_an_invalid_reply_with_its_problem(wine: TaskFolder):
+    """The config mode asks again through complete_json: the invalid reply and why it is
+    invalid are shown, no schema system message is added (the prompt describes the space)."""
+    chosen = _shown(random_config("classification", False, np.random.default_rng(1)))
+    model = _ScriptedModel(["not json", json.dumps(chosen)])
+    ops = ConfigEditOperators(model, attempts=2)
+    candidate = ops.draft(wine, np.random.default_rng(0))
+    assert read_config(candidate.code)["model"] == chosen["model"]
+    first, second = (request.messages for request in model.requests)
+    assert all(message["role"] != "system" for message in first)
+    assert second[-2]["content"] == "not json"
+    assert "That is not valid: the reply holds no JSON object or array" in second[-1]["content"]
+    assert model.requests[0].json_schema == config_schema(wine)
+
+    failing = ConfigEditOperators(_ScriptedModel(["no", "no"]), attempts=2)
+    fallback = failing.draft(wine, np.random.default_rng(0))
+    assert "no config from the model" in fallback.plan and "2 attempts" in fallback.plan

@@ -214,7 +214,7 @@ def test_hostile_solutions_are_recorded_buggy_and_the_run_goes_on(
                  f"search.num_drafts={len(HOSTILE) + 1}", "search.debug_prob=0",
                  "operators.backend=hostile", "sandbox.time_limit_s=8",
                  "sandbox.memory_mb=1536", "sandbox.nproc=32",
-                 "start_from_baseline=false"]  # fmt: skip
+                 "start_from_baseline=false", "selection.folds=1"]  # fmt: skip
     metrics = research(research_cfg(tasks_dir, overrides), tmp_path)
     assert metrics["nodes"] == len(HOSTILE) + 2
     records = [r for r in Journal(tmp_path / "journal.jsonl").records() if r["kind"] == "execution"]

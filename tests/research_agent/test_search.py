@@ -11,35 +11,23 @@ from planning.domain import ExpansionJob, Parent
 from research_agent.journal import Journal
 from research_agent.operators import ProgrammaticOperators
 from research_agent.research_domain import ResearchDomain, run_time
-from research_agent.run import build_domain, research
+from research_agent.run import build_domain
 from research_agent.search import STATE_FILE, make_policy, run_search
 from research_agent.solutions.program import read_config, render
 from research_agent.solutions.space import default_config, families_for
 from research_agent.tasks import TaskFolder
-from tests.research_agent.helpers import FAST, executions_per_key, research_cfg
-
-POLICY_SETTINGS = {
-    "greedy": ["search.num_drafts=2"],
-    "mcts": ["search.num_children=2"],
-    "evolutionary": [
-        "search.individuals_per_generation=2",
-        "search.num_generations_till_crossover=1",
-    ],
-}
+from tests.research_agent.helpers import FAST, POLICY_SETTINGS, executions_per_key, research_cfg
 
 
 @pytest.mark.parametrize("policy", sorted(POLICY_SETTINGS))
-def test_search_runs_end_to_end(policy: str, wine: TaskFolder, tasks_dir: Path, tmp_path: Path):
-    overrides = [f"search={policy}", *POLICY_SETTINGS[policy], "task=wine", "budget.steps=6"]
-    overrides.append("selection.candidates=2")
-    workers = 2 if policy == "mcts" else 1
-    metrics = research(research_cfg(tasks_dir, [*overrides, f"workers={workers}"]), tmp_path)
+def test_search_runs_end_to_end(policy: str, search_run):
+    run_dir, metrics = search_run(policy)
     assert metrics["nodes"] == 6 and metrics["policy"] == policy
     assert metrics["best_val_score"] >= metrics["baseline_val_score"]  # node 0 is the baseline
     assert 0 < metrics["test_score"] <= 1 and metrics["test_error"] is None
     gain = metrics["val_gain_over_baseline"]
     assert gain["gain"] == pytest.approx(metrics["best_val_score"] - metrics["baseline_val_score"])
-    report = (tmp_path / "report.md").read_text()
+    report = (run_dir / "report.md").read_text()
     assert "Validation gain over the baseline" in report
     selection = metrics["selection"]  # the shortlist's 3-fold scores chose the solution
     assert selection["rule"] == "cross_validation" and len(selection["candidates"]) == 2
@@ -47,8 +35,8 @@ def test_search_runs_end_to_end(policy: str, wine: TaskFolder, tasks_dir: Path, 
     assert metrics["best_node"] == selection["chosen"] == best["node"]
     assert "3-fold cross-validation" in report
     for name in ("report.md", "score_vs_time.png", "tree.json", "best_solution.py", STATE_FILE):
-        assert (tmp_path / name).is_file(), name
-    nodes = Journal(tmp_path / "journal.jsonl").nodes()
+        assert (run_dir / name).is_file(), name
+    nodes = Journal(run_dir / "journal.jsonl").nodes()
     assert [n["id"] for n in nodes] == list(range(6))
     assert {"code", "plan", "parents", "operator", "metrics", "exec_time", "exit_code",
             "is_buggy", "analysis", "files"} <= set(nodes[0])  # fmt: skip
@@ -56,7 +44,7 @@ def test_search_runs_end_to_end(policy: str, wine: TaskFolder, tasks_dir: Path, 
     assert nodes[0]["metrics"]["val_score"] == metrics["baseline_val_score"]
     if policy == "evolutionary":
         assert any(n["operator"] == "crossover" for n in nodes)
-    assert json.loads((tmp_path / "metrics.json").read_text())["nodes"] == 6
+    assert json.loads((run_dir / "metrics.json").read_text())["nodes"] == 6
 
 
 def test_journal_nodes_missing_from_the_checkpoint_are_replayed(

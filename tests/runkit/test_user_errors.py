@@ -66,12 +66,59 @@ CASES = [
     case("deploy-path", "embodied.deploy agent=wm_mpc checkpoint=nope", "nope does not exist"),
     case("sim-robot-id", "embodied.deploy.sim_robot scene=reahc", "reahc", by_default=True),
     case("sim-robot-type", "embodied.deploy.sim_robot robot.rate_hz=fast", "robot.rate_hz=fast"),
+    # a multirun checks every job as a single run is checked, before the first job runs (the
+    # jobs are short, so that the old code, which ran the first job, failed quickly)
+    case(
+        "multirun-key",
+        "embodied.episode -m agent=random env.max_episode_steps=2 run.sed=1,2",
+        "run.sed=1: unknown key 'sed' (did you mean seed?)",
+        by_default=True,
+    ),
+    case(
+        "multirun-id",
+        "embodied.episode -m agent=random env.max_episode_steps=2 env.id=reach,reahc",
+        "'reahc' (did you mean reach?)",
+        by_default=True,
+    ),
+    case(
+        "multirun-option",
+        "embodied.episode -m agent=random,mpc_sim,mpcsim env.max_episode_steps=2",
+        "agent=mpcsim: no such option (did you mean mpc_sim?)",
+    ),
+    case(
+        "multirun-type",
+        "embodied.episode -m agent=random env.max_episode_steps=2 run.seed=1,abc",
+        "run.seed=abc",
+    ),
+    case(
+        "multirun-key-of-one-option",
+        "embodied.episode -m agent=random,mpc_sim env.max_episode_steps=2 agent.nthread=1",
+        "agent.nthread=1: unknown key 'nthread'",
+    ),
+    # a _target_ that names no object: what is missing, and the targets of the group's options
+    case(
+        "target-attribute",
+        "embodied.episode agent=random agent._target_=embodied.agents.RandomAgnt",
+        "module embodied.agents has no attribute RandomAgnt "
+        "(did you mean embodied.agents.RandomAgent?); the agent options' targets: ",
+        by_default=True,
+    ),
+    case(
+        "target-module",
+        "worldmodels.train data._target_=embodied.nope.Source",
+        "module embodied has no attribute nope",
+    ),
+    case("target-package", "embodied.episode agent._target_=nope.Agent", "no module named nope"),
+    case("multirun-train-id", "worldmodels.train -m steps=1 env.id=reach,reahc", "reahc"),
+    case("multirun-task", "research_agent.run -m budget.steps=1 task=digits,wien", "task=wien"),
 ]
 
 
 def _start(module: str, args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "MUJOCO_GL": "egl", "HYDRA_FULL_ERROR": ""}
-    command = [sys.executable, "-m", module, "run.progress=false", *args]
+    flags = [arg for arg in args if arg.startswith("-")]  # (-m) before the overrides
+    overrides = [arg for arg in args if not arg.startswith("-")]
+    command = [sys.executable, "-m", module, *flags, "run.progress=false", *overrides]
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
 
 
@@ -106,3 +153,41 @@ def test_user_error_is_one_line_exit_2_and_no_run_folder(request, started, modul
     assert named in lines[0]
     assert "Traceback" not in result.stdout + result.stderr
     assert not list(folder.iterdir()), "a failed start left files behind"
+
+
+# a mistake in the command line is reported before the heavy libraries are imported (issue 34):
+# each entry point's start imports only its config schemas and hydra, in one process here
+HEAVY = ("torch", "scipy", "mujoco", "matplotlib", "pyspiel", "ray")
+LIGHT_STARTS = [
+    "embodied.episode env=nope",
+    "worldmodels.train worldmodel=tiyn",
+    "research_agent.run search=mcst",
+    "research_agent.leaderboard runs=[nope]",
+    "runkit.dashboard port=99999",
+    "embodied.deploy robot=reahc",
+    "embodied.deploy.sim_robot robot.rate_hz=fast",
+]
+_LIGHT_START_SCRIPT = """
+import runpy, sys
+heavy, starts = sys.argv[1].split(","), sys.argv[2:]
+for start in starts:
+    module, *args = start.split()
+    sys.argv = [module, *args]
+    try:
+        runpy.run_module(module, run_name="__main__", alter_sys=True)
+    except SystemExit as exit:
+        assert exit.code == 2, (start, exit.code)
+    else:
+        raise AssertionError(f"{start} did not fail")
+    imported = [name for name in heavy if name in sys.modules]
+    assert not imported, f"{start} imported {imported} before reporting the mistake"
+"""
+
+
+def test_a_mistake_is_reported_before_torch_and_the_simulators_are_imported(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "MUJOCO_GL": "egl", "HYDRA_FULL_ERROR": ""}
+    command = [sys.executable, "-c", _LIGHT_START_SCRIPT, ",".join(HEAVY), *LIGHT_STARTS]
+    result = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stderr.count("error: ") == len(LIGHT_STARTS), result.stderr
+    assert not list(tmp_path.iterdir()), "a failed start left files behind"

@@ -4,37 +4,25 @@
 local_server); ``python -m worldmodels.language.serve`` serves the embedded model over HTTP.
 """
 
-from worldmodels.language.accounting import Pricing, RunUsage
-from worldmodels.language.base import LanguageModel
-from worldmodels.language.cache import ResponseCache
-from worldmodels.language.config import build_language_model
-from worldmodels.language.types import (
-    AuthenticationFailedError,
-    ChatRequest,
-    Completion,
-    EndpointUnreachableError,
-    LanguageModelError,
-    Message,
-    ModelNotFoundError,
-    RequestTimeoutError,
-    StructuredOutputError,
-    Usage,
-)
+from planning.lazy_exports import lazy_exports
 
-__all__ = [
-    "AuthenticationFailedError",
-    "ChatRequest",
-    "Completion",
-    "EndpointUnreachableError",
-    "LanguageModel",
-    "LanguageModelError",
-    "Message",
-    "ModelNotFoundError",
-    "Pricing",
-    "RequestTimeoutError",
-    "ResponseCache",
-    "RunUsage",
-    "StructuredOutputError",
-    "Usage",
-    "build_language_model",
-]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "AuthenticationFailedError": "worldmodels.language.types",
+        "ChatRequest": "worldmodels.language.types",
+        "Completion": "worldmodels.language.types",
+        "EndpointUnreachableError": "worldmodels.language.types",
+        "LanguageModel": "worldmodels.language.base",
+        "LanguageModelError": "worldmodels.language.types",
+        "Message": "worldmodels.language.types",
+        "ModelNotFoundError": "worldmodels.language.types",
+        "Pricing": "worldmodels.language.accounting",
+        "RequestTimeoutError": "worldmodels.language.types",
+        "ResponseCache": "worldmodels.language.cache",
+        "RunUsage": "worldmodels.language.accounting",
+        "StructuredOutputError": "worldmodels.language.types",
+        "Usage": "worldmodels.language.types",
+        "build_language_model": "worldmodels.language.config",
+    },
+)

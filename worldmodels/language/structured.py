@@ -50,17 +50,21 @@ def complete_json(
     schema: dict[str, Any],
     *,
     retries: int = 2,
+    instruct: bool = True,
     **chat_kwargs: Any,
 ) -> Any:
     """A JSON value from ``model`` that validates against ``schema``.
 
     Each failed attempt is shown to the model with the reason; after ``retries`` more attempts a
     :class:`StructuredOutputError` names the last reply and what was wrong with it.
+    ``instruct``: put the schema in a system message first (False when ``messages`` already
+    describe what to write; the schema still guides the decoding where the backend can).
     """
     validator_cls = jsonschema.validators.validator_for(schema)
     validator_cls.check_schema(schema)
     validator = validator_cls(schema)
-    conversation = [{"role": "system", "content": schema_instruction(schema)}, *messages]
+    instruction = [{"role": "system", "content": schema_instruction(schema)}] if instruct else []
+    conversation = [*instruction, *messages]
     problem = ""
     for _ in range(retries + 1):
         reply = model.chat(conversation, json_schema=schema, **chat_kwargs).text

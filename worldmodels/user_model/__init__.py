@@ -9,18 +9,18 @@
 Like the rest of ``worldmodels`` it imports nothing of ``embodied``.
 """
 
-from worldmodels.user_model.household import TASKS, UserTask, World
-from worldmodels.user_model.inverse_planner import Prediction, UserModel
-from worldmodels.user_model.memory import EpisodicMemory, Sighting
-from worldmodels.user_model.recognizer import ActionRecognizer
+from planning.lazy_exports import lazy_exports
 
-__all__ = [
-    "TASKS",
-    "ActionRecognizer",
-    "EpisodicMemory",
-    "Prediction",
-    "Sighting",
-    "UserModel",
-    "UserTask",
-    "World",
-]
+__getattr__, __dir__, __all__ = lazy_exports(
+    __name__,
+    {
+        "ActionRecognizer": "worldmodels.user_model.recognizer",
+        "EpisodicMemory": "worldmodels.user_model.memory",
+        "Prediction": "worldmodels.user_model.inverse_planner",
+        "Sighting": "worldmodels.user_model.memory",
+        "TASKS": "worldmodels.user_model.household",
+        "UserModel": "worldmodels.user_model.inverse_planner",
+        "UserTask": "worldmodels.user_model.household",
+        "World": "worldmodels.user_model.household",
+    },
+)

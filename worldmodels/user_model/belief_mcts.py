@@ -10,13 +10,17 @@ policy that knows only what it would know by then (the posterior at the root, sh
 the answer to a question and by the user's picks and puts), until the task is done. The score
 is minus the seconds that takes. A question makes the user stop for ``ask_seconds`` before its
 next action — cheap while it is walking, dear when it is about to start one — and the tree
-weighs that against the time the answer saves.
+weighs that against the time the answer saves. Besides asking now, the robot can defer the
+question to the user's next walk with at least ``ask_busy_seconds`` left
+(:data:`ASK_WHEN_BUSY`): the robot may talk while it moves, so the question then fires at that
+tick whatever the robot is doing. At the start the user stands idle and a question there stops
+it for the whole pause; deferred, the pause overlaps the walk.
 
 ``value_fn`` (MCTS's hook) is a remaining-cost heuristic: the seconds of the prefix plus the
 best split of the task's remaining fetches between user and robot (:func:`remaining_seconds`).
 Progressive widening adds children in the order of a prior (the rollout policy's action first,
-then asking, waiting, and the moves towards the objects most likely needed), and the domain's
-``max_children`` stops the tree at the actions that exist.
+then asking now and at the next walk, waiting, and the moves towards the objects most likely
+needed), and the domain's ``max_children`` stops the tree at the actions that exist.
 """
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from worldmodels.user_model.household import (
 )
 
 ASK: Action = ("ask",)
+ASK_WHEN_BUSY: Action = ("ask", "when_busy")  # ask at the user's next walk (see the module doc)
 Policy = Callable[[World, Belief, int], tuple[list[Action], np.ndarray]]
 PICK_EVIDENCE = 0.3  # likelihood of a pick of an object outside a task, relative to one inside
 PUT_EVIDENCE = 0.05  # the same for a put at a place that is not the task's target for it
@@ -73,7 +78,8 @@ class Situation:
 
     ``tasks``/``beliefs``/``weights``: the particles of the user model; ``goal_probs``: the
     posterior over ``TASKS``; ``user_activity``: the user's action in progress (None: idle);
-    ``pause_seconds``: how long the user still stops for a question already asked.
+    ``pause_seconds``: how long the user still stops for a question already asked;
+    ``ask_pending``: a question waits for the user's next walk (:data:`ASK_WHEN_BUSY`).
     """
 
     world: World
@@ -84,6 +90,7 @@ class Situation:
     user_activity: UserActivity | None = None
     pause_seconds: float = 0.0
     questions_left: int = 1
+    ask_pending: bool = False
 
     def __post_init__(self) -> None:
         n = len(self.tasks)
@@ -99,7 +106,9 @@ class SimulationSettings:
     """The rules of a simulation: control tick, question pause and answer error the helper
     assumes, the rollout robot's confidence to act, the simulated horizon, and how busy the
     user must be (a fraction of the pause) for the rollout robot to ask (None: it never asks;
-    the default: with 0.5 the helper's gain fell from 0.78 to 0.71 of the oracle's, 24 seeds)."""
+    the default: with 0.5 the helper's gain fell from 0.78 to 0.71 of the oracle's, 24 seeds),
+    and ``ask_busy_seconds``: the walk time left at which a question deferred with
+    :data:`ASK_WHEN_BUSY` is asked."""
 
     dt: float = 0.1
     ask_seconds: float = 3.0
@@ -107,6 +116,7 @@ class SimulationSettings:
     confidence: float = 0.6
     horizon_seconds: float = 60.0
     ask_when_busy: float | None = None
+    ask_busy_seconds: float = 2.0
 
     def ticks(self, seconds: float) -> int:
         """Ticks an action of ``seconds`` takes (as the env rounds it)."""
@@ -249,6 +259,7 @@ class _Run:
     robot: _Agent = field(default_factory=_Agent)
     user_free: int = 0  # the user starts nothing before this tick (a question's pause)
     user_choices: int = 0
+    ask_pending: bool = False  # a question waits for the user's next walk
 
 
 @dataclass(frozen=True)
@@ -286,6 +297,7 @@ class HelpingSimulator:
             run.user = _Agent(situation.user_activity.action,
                               s.ticks(situation.user_activity.seconds))  # fmt: skip
         run.user_free = round(situation.pause_seconds / s.dt)
+        run.ask_pending = situation.ask_pending and run.questions > 0
         horizon, t, step = s.ticks(s.horizon_seconds), 0, 0
         estimate = None if prefix else remaining_seconds(run.world, goal) / s.dt
         while t <= horizon:
@@ -301,6 +313,8 @@ class HelpingSimulator:
                     action = self._rollout(run, t)
                 if action == ASK:
                     self._ask(run, goal_index, t)
+                elif action == ASK_WHEN_BUSY:
+                    run.ask_pending = run.questions > 0
                 else:
                     self._start(run, "robot", action, t)
             if run.user.action is None and t >= run.user_free:
@@ -309,6 +323,8 @@ class HelpingSimulator:
                 index = min(int(np.searchsorted(np.cumsum(p), draw)), len(actions) - 1)
                 run.user_choices += 1
                 self._start(run, "user", actions[index], t)
+            if run.ask_pending and self._user_walks_long(run, t):  # seen a tick later
+                self._ask(run, goal_index, t + 1)
             user_next = run.user.end if run.user.action is not None else run.user_free
             t = max(t + 1, min(run.robot.end, user_next))
         rest = remaining_seconds(run.world, goal) / s.dt
@@ -326,6 +342,14 @@ class HelpingSimulator:
         if unsure and busy >= s.ask_when_busy * s.ask_seconds:
             return ASK
         return rollout_action(run.world, run.probs, run.user.action, s.confidence)
+
+    def _user_walks_long(self, run: _Run, t: int) -> bool:
+        """Whether the user walks with at least ``ask_busy_seconds`` left after this tick (a
+        walk is what the robot sees from the user's pose)."""
+        user = run.user
+        if user.action is None or user.action[0] != "walk":
+            return False
+        return (user.end - t - 1) * self.settings.dt >= self.settings.ask_busy_seconds - 1e-9
 
     def _start(self, run: _Run, agent: str, action: Action, t: int) -> None:
         if action not in run.world.legal_actions(agent):
@@ -359,6 +383,7 @@ class HelpingSimulator:
             return
         s, n = self.settings, len(TASKS)
         run.questions -= 1
+        run.ask_pending = False
         said = goal_index
         if run.answer_draw < s.answer_error:  # which wrong task: the rest of the same draw
             offset = int(run.answer_draw / s.answer_error * (n - 1))
@@ -402,14 +427,14 @@ def candidate_actions(
     situation: Situation, prefix: tuple[Action, ...], confidence: float = 0.6
 ) -> list[Action]:
     """The robot's commands after ``prefix`` (in the world where only the robot moved),
-    in the order progressive widening adds them: the rollout policy's choice, asking (while
-    questions are left), then the rest by how likely they serve the task; waiting comes third
-    at the root, last deeper in the tree."""
+    in the order progressive widening adds them: the rollout policy's choice, asking now and
+    asking at the user's next walk (while questions are left), then the rest by how likely
+    they serve the task; waiting comes fourth at the root, last deeper in the tree."""
     world = robot_only(situation.world, prefix)
     probs = situation.goal_probs
     activity = situation.user_activity
     first = rollout_action(world, probs, activity.action if activity else None, confidence)
-    asked = sum(a == ASK for a in prefix)
+    asked = sum(a in (ASK, ASK_WHEN_BUSY) for a in prefix)
     need = _need(probs, world)
 
     def prior(action: Action) -> float:
@@ -426,8 +451,10 @@ def candidate_actions(
     rest = sorted((a for a in world.legal_actions("robot") if a not in (first, WAIT)),
                   key=prior, reverse=True)  # fmt: skip
     ordered = [first]
-    if situation.questions_left - asked > 0 and ASK not in ordered:
+    if situation.questions_left - asked > 0:
         ordered.append(ASK)
+        if not situation.ask_pending:
+            ordered.append(ASK_WHEN_BUSY)
     later = (WAIT, *rest) if not prefix else (*rest, WAIT)  # waiting again: rarely the best
     ordered += [a for a in later if a not in ordered]
     return ordered

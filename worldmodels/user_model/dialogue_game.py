@@ -7,7 +7,10 @@ each candidate once per turn (cached on disk as JSON, so a solve is reproducible
 the payoffs come from the outcome. Chance draws the user's goal (from the helper's posterior) and
 mood (patient or busy); both are private to the user. Turns alternate: the assistant says
 something or stops; the user, knowing its goal and mood, answers truthfully or brushes the
-question off; the assistant hears the answer (the goal named, yes/no, or nothing). When the
+question off; the assistant hears the answer: to an open question a patient user names its
+goal and a busy one only where things go (the target place, which two goals share), to a
+confirmation yes or no, to a brush-off nothing. So one question may leave goals apart that a
+second one separates, and what the user said tells the assistant something of its mood. When the
 dialogue ends the assistant acts on its posterior given what it heard, and both players get the
 seconds of the user's plan the chosen subtask saves under the *true* goal, minus the time the
 questions cost and the user's annoyance (which grows with each question, more for a busy user);
@@ -32,7 +35,13 @@ from open_spiel.python import policy as policy_lib
 from open_spiel.python.algorithms import cfr, exploitability
 
 from worldmodels.language.base import LanguageModel
-from worldmodels.user_model.helping import best_subtask, candidate_subtasks, robot_seconds, savings
+from worldmodels.user_model.helping import (
+    Reply,
+    best_subtask,
+    candidate_subtasks,
+    robot_seconds,
+    savings,
+)
 from worldmodels.user_model.household import TASK_NAMES, TASKS, World
 
 log = logging.getLogger(__name__)
@@ -153,7 +162,8 @@ class TurnProposer:
 @dataclass(frozen=True)
 class Scene:
     """What the payoffs need: the goals chance draws (indices into ``TASKS``) with their prior,
-    the likeliest goal (what a confirmation asks about), and ``value[k, g]``: seconds saved when
+    the likeliest goal (what a first confirmation asks about; later ones ask about the
+    likeliest goal still possible, :func:`top_of`), and ``value[k, g]``: seconds saved when
     the assistant acts on what it knows (k: a bitmask of the goals still possible) and the goal
     is g."""
 
@@ -197,16 +207,26 @@ def scene_of(
     return Scene(goals, tuple(float(p) for p in prior), 0, value)
 
 
-def _heard(move: Move, goal: int, top: int) -> str:
-    """What the assistant hears when the user answers ``move`` with goal index ``goal``."""
+def _heard(move: Move, goal: int, top: int, mood: str, goals: tuple[int, ...]) -> str:
+    """What the assistant hears when the user in ``mood`` answers ``move`` with goal index
+    ``goal`` (into ``goals``): the goal, or its target place from a busy user, or yes/no."""
     if move.kind == "open":
-        return f"g{goal}"
+        return f"g{goal}" if mood == "patient" else f"t{TASKS[goals[goal]].target}"
     return "yes" if goal == top else "no"
 
 
-def _possible(mask: int, heard: str, top: int) -> int:
+def top_of(mask: int) -> int:
+    """The likeliest goal still possible (goals are in order of probability): what a
+    confirmation asks about once earlier answers have ruled goals out."""
+    return (mask & -mask).bit_length() - 1
+
+
+def _possible(mask: int, heard: str, top: int, goals: tuple[int, ...]) -> int:
     if heard.startswith("g"):
         return mask & (1 << int(heard[1:]))
+    if heard.startswith("t"):
+        same = sum(1 << i for i, g in enumerate(goals) if TASKS[g].target == heard[1:])
+        return mask & same
     if heard == "yes":
         return mask & (1 << top)
     if heard == "no":
@@ -245,8 +265,10 @@ def solve_trembling(game: pyspiel.Game, iterations: int, tremble: float = TREMBL
 class _EfgWriter:
     """Writes the game tree depth-first, numbering outcomes and infosets per player."""
 
-    def __init__(self, scene: Scene, turns: list[list[Move]], ask_cost: float) -> None:
+    def __init__(self, scene: Scene, turns: list[list[Move]], ask_cost: float,
+                 annoyance: Mapping[str, float]) -> None:  # fmt: skip
         self.scene, self.turns, self.ask_cost = scene, turns, ask_cost
+        self.annoyance = annoyance
         self.lines: list[str] = []
         self.infosets: dict[tuple[int, str], int] = {}
         self.outcomes = 0
@@ -257,7 +279,7 @@ class _EfgWriter:
 
     def terminal(self, goal: int, mood: str, mask: int, asked: int, answered: int, bonus: float):
         saved = self.scene.value(mask, goal)
-        annoyance = ANNOYANCE[mood] * asked * (asked + 1) / 2
+        annoyance = self.annoyance[mood] * asked * (asked + 1) / 2
         shared = saved - self.ask_cost * asked - annoyance
         brushed = asked - answered
         user = shared - ANSWER_EFFORT * answered - BRUSH_OFF_AWKWARDNESS * brushed
@@ -281,8 +303,9 @@ class _EfgWriter:
             said = f"{history}/{turn}:{i}"
             name = f"u{goal}{mood}{said}"
             self.lines.append(f'p "" 2 {self.infoset(2, name)} "{name}" {{ "answer" "brush" }} 0')
-            heard = _heard(move, goal, self.scene.top)
-            after = _possible(mask, heard, self.scene.top)
+            top = top_of(mask)
+            heard = _heard(move, goal, top, mood, self.scene.goals)
+            after = _possible(mask, heard, top, self.scene.goals)
             self.assistant(goal, mood, turn + 1, f"{said}={heard}", after, asked + 1,
                            answered + 1, extra)  # fmt: skip
             self.assistant(goal, mood, turn + 1, f"{said}=-", mask, asked + 1, answered, extra)
@@ -299,12 +322,17 @@ class _EfgWriter:
         return "\n".join(self.lines) + "\n"
 
 
-def multi_turn_efg(scene: Scene, turns: list[list[Move]], ask_cost: float) -> str:
+def multi_turn_efg(scene: Scene, turns: list[list[Move]], ask_cost: float,
+                   annoyance: Mapping[str, float] | None = None) -> str:  # fmt: skip
     """The multi-turn dialogue game in open_spiel's EFG format (``turns``: the assistant's
-    candidate moves per turn; a ``stop`` move ends the dialogue)."""
+    candidate moves per turn; a ``stop`` move ends the dialogue; ``annoyance``: seconds per
+    mood that each further question costs, times its index; default :data:`ANNOYANCE`)."""
     if ask_cost < 0:
         raise ValueError(f"ask_cost={ask_cost} must be >= 0")
-    return _EfgWriter(scene, turns, ask_cost).write()
+    annoyance = dict(ANNOYANCE if annoyance is None else annoyance)
+    if set(annoyance) != set(MOOD_PRIOR) or min(annoyance.values()) < 0:
+        raise ValueError(f"annoyance={annoyance} must give seconds >= 0 for {sorted(MOOD_PRIOR)}")
+    return _EfgWriter(scene, turns, ask_cost, annoyance).write()
 
 
 @dataclass
@@ -344,15 +372,37 @@ class Solved:
         return None
 
 
+def _heard_in_game(reply: Reply, move: Move, scene: Scene, top: int) -> str | None:
+    """The game's name of what ``reply`` to ``move`` told (None: an answer it has no branch
+    for, such as a goal it left out)."""
+    if reply.kind == "none":
+        return "-"
+    if reply.kind in ("yes", "no"):
+        return reply.kind if move.kind == "confirm" else None
+    if reply.kind == "place":
+        target = TASKS[TASK_NAMES.index(next(iter(reply.tasks)))].target
+        goals_there = [g for g in scene.goals if TASKS[g].target == target]
+        return f"t{target}" if move.kind == "open" and goals_there else None
+    goal = TASK_NAMES.index(reply.task)  # type: ignore[arg-type]
+    if goal not in scene.goals:
+        return None
+    index = scene.goals.index(goal)
+    if move.kind == "open":
+        return f"g{index}"
+    return "yes" if index == top else "no"
+
+
 class MultiTurnDialogue:
     """Solves the multi-turn dialogue game and plays the assistant's side against a user."""
 
     def __init__(self, proposer: TurnProposer | None = None, turns: int = 2,
-                 iterations: int = 100) -> None:  # fmt: skip
+                 iterations: int = 100, annoyance: Mapping[str, float] | None = None,
+                 ) -> None:  # fmt: skip
         if turns < 1:
             raise ValueError(f"turns={turns} must be >= 1")
         self.proposer = proposer or TurnProposer()
         self.turns, self.iterations = turns, iterations
+        self.annoyance = dict(ANNOYANCE if annoyance is None else annoyance)
         self.last: Solved | None = None
 
     def solve(self, world: World, goal_probs: np.ndarray, ask_cost: float,
@@ -360,20 +410,31 @@ class MultiTurnDialogue:
         scene = scene_of(world, goal_probs, avoid)
         top = TASKS[scene.goals[scene.top]].description
         turns = [self.proposer.moves(t, top) for t in range(self.turns)]
-        game = pyspiel.load_efg_game(multi_turn_efg(scene, turns, ask_cost))
+        game = pyspiel.load_efg_game(multi_turn_efg(scene, turns, ask_cost, self.annoyance))
         average = solve_trembling(game, self.iterations)
         conv = float(exploitability.nash_conv(game, average))
         self.last = Solved(game, average, turns, scene, conv)
         return self.last
 
+    def _words(self, move: Move, turn: int, top: str) -> str:
+        """The words of ``move`` about ``top`` (a confirmation names the likeliest goal still
+        possible, which earlier answers may have changed)."""
+        if move.kind != "confirm":
+            return move.text
+        same = [m for m in self.proposer.moves(turn, top) if (m.kind, m.style) == (move.kind,
+                move.style)]  # fmt: skip
+        return same[0].text if same else move.text
+
     def play(self, world: World, goal_probs: np.ndarray, ask_cost: float,
-             say: Callable[[str], str | None], avoid: Mapping[str, float] | None = None,
-             ) -> list[tuple[str, str | None]]:  # fmt: skip
+             say: Callable[[str, str | None], Reply], avoid: Mapping[str, float] | None = None,
+             ) -> list[tuple[str, Reply]]:  # fmt: skip
         """Solve, then say the moves the assistant's average strategy favours, one per turn,
-        until it stops; ``say`` asks the user and returns the task name it heard (or None).
-        Returns (question, task heard) per question asked."""
+        until it stops; ``say(question, confirms)`` asks the user (``confirms``: the task a
+        confirmation asks about, None for an open question) and returns the :class:`Reply`
+        it read. Returns (question, reply) per question asked."""
         solved = self.solve(world, goal_probs, ask_cost, avoid)
         scene, history, said = solved.scene, "", []
+        mask = (1 << len(scene.goals)) - 1
         for turn, moves in enumerate(solved.turns):
             probs = solved.assistant_probs(history)
             if not probs:
@@ -384,13 +445,13 @@ class MultiTurnDialogue:
                      probs[move_index])  # fmt: skip
             if move.kind == STOP:
                 break
-            heard_task = say(move.text)
-            said.append((move.text, heard_task))
-            heard = "-"
-            if heard_task is not None:
-                goal = TASK_NAMES.index(heard_task)
-                if goal not in scene.goals:
-                    break  # an answer the game did not foresee: act on the updated posterior
-                heard = _heard(move, scene.goals.index(goal), scene.top)
+            top = top_of(mask)
+            text = self._words(move, turn, TASKS[scene.goals[top]].description)
+            reply = say(text, TASK_NAMES[scene.goals[top]] if move.kind == "confirm" else None)
+            said.append((text, reply))
+            heard = _heard_in_game(reply, move, scene, top)
+            mask = 0 if heard is None else _possible(mask, heard, top, scene.goals)
+            if not mask:
+                break  # an answer the game did not foresee: act on the updated posterior
             history += f"/{turn}:{move_index}={heard}"
         return said

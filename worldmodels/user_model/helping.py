@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from worldmodels.user_model.household import (
+    CONTAINERS,
     OBJECTS,
     PLACES,
     TASK_NAMES,
@@ -131,3 +132,44 @@ def read_answer(text: str) -> str | None:
     best = int(np.argmax(scores))
     tied = sum(s == scores[best] for s in scores) > 1
     return None if scores[best] == 0 or tied else TASK_NAMES[best]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What an answer tells: ``kind`` ("task": it names one, "yes"/"no" to a confirmation,
+    "place": only where things go, "none": nothing) and the tasks it leaves possible."""
+
+    kind: str
+    tasks: frozenset[str]
+
+    @property
+    def task(self) -> str | None:
+        """The one task left (None: several or none)."""
+        return next(iter(self.tasks)) if len(self.tasks) == 1 else None
+
+
+def read_reply(text: str, confirms: str | None = None) -> Reply:
+    """Read an answer to a question; ``confirms``: the task the question asked about (a
+    confirmation), None for an open question. A named task wins; then a bare yes or no (to a
+    confirmation); then a place named alone (the tasks with that target)."""
+    named = read_answer(text)
+    if named is not None:
+        return Reply("task", frozenset({named}))
+    words = text.lower().replace(".", " ").replace(",", " ").replace("!", " ").split()
+    if confirms is not None and words and words[0] in ("yes", "no"):
+        if confirms not in TASK_NAMES:
+            raise ValueError(f"confirms={confirms!r}; valid: None, {', '.join(TASK_NAMES)}")
+        if words[0] == "yes":
+            return Reply("yes", frozenset({confirms}))
+        return Reply("no", frozenset(TASK_NAMES) - {confirms})
+    spoken = " ".join(words)
+    places = [p for p in PLACES if p.replace("_", " ") in spoken]
+    if len(places) == 1:
+        return Reply("place", frozenset(t.name for t in TASKS if t.target == places[0]))
+    return Reply("none", frozenset(TASK_NAMES))
+
+
+def place_answer(target: str) -> str:
+    """A terse answer that names only where things go ("It all goes in the bin.")."""
+    where = "in" if target in CONTAINERS else "on"
+    return f"It all goes {where} the {target.replace('_', ' ')}."

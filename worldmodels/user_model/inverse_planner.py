@@ -168,6 +168,22 @@ class UserModel:
         self._resample_if_degenerate()
         self.history.append(self.goal_probabilities())
 
+    def observe_tasks(self, task_names: Iterable[str], error_rate: float) -> None:
+        """The user's answer says its task is one of ``task_names`` (a yes, a no, a place); it
+        errs with probability ``error_rate`` (as :meth:`observe_answer` for one task)."""
+        names = set(task_names)
+        unknown = names - set(TASK_NAMES)
+        if unknown or not names:
+            raise ValueError(
+                f"unknown or no tasks {sorted(unknown)}; valid: {', '.join(TASK_NAMES)}"
+            )
+        err = min(max(error_rate, 0.01), 0.99)
+        inside = np.isin(self.tasks, [TASK_NAMES.index(n) for n in names])
+        outside = max(len(TASKS) - len(names), 1)  # a wrong answer is one of the others
+        self._reweight(np.where(inside, 1.0 - err, err / outside))
+        self._resample_if_degenerate()
+        self.history.append(self.goal_probabilities())
+
     def _reweight(self, likelihood: np.ndarray) -> None:
         weights = self.weights * likelihood
         total = weights.sum()

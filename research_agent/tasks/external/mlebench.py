@@ -31,8 +31,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from research_agent.solutions.program import render
-from research_agent.solutions.space import default_config
 from research_agent.tasks.external.grading import (
     SubmissionGrader,
     grader_python,
@@ -43,8 +41,6 @@ from research_agent.tasks.external.layout import ExternalLayout
 from research_agent.tasks.external.submission_files import SUBMISSION
 from research_agent.tasks.external.tabular import (
     TabularAdapter,
-    adapter_note,
-    write_tabular_arrays,
 )
 from research_agent.tasks.external.task_config import (
     ExternalTaskError,
@@ -54,10 +50,8 @@ from research_agent.tasks.external.task_config import (
 )
 from research_agent.tasks.external.validation_split import (
     VALIDATION_FRACTION,
-    split_note,
-    write_validation_split,
 )
-from research_agent.tasks.external.view import SAMPLE_STARTER, link_or_copy, write_starter
+from research_agent.tasks.external.view import link_or_copy, write_view_files
 from research_agent.tasks.sources import register_task_source
 from research_agent.tasks.spec import TaskSpec
 
@@ -333,22 +327,13 @@ class MLEBenchLayout(ExternalLayout):
         sample = public / comp.sample_submission.name
         if not sample.is_file():
             link_or_copy(comp.sample_submission, sample)
-        split = write_validation_split(
-            public, sample, staged / "private", fraction=comp.validation_fraction
-        )
-        tabular = write_tabular_arrays(public, sample, staged)
         description = f"{comp.name}\n\n{comp.description.strip()}"
         description += CONTRACT.format(submission=SUBMISSION, metric=comp.metric)
-        description += split_note(split)
-        if tabular is None:
-            write_starter(staged, SAMPLE_STARTER.format(sample=sample.name))
-        else:
-            write_starter(staged, render(default_config("linear"), tabular.kind))
-            description += adapter_note(tabular)
+        description, kind = write_view_files(staged, sample, description, comp.validation_fraction)
         return LeaderboardSpec(
             id=comp.id,
             description=description,
-            kind="submission" if tabular is None else tabular.kind,
+            kind=kind,
             metric=comp.metric,
             direction=task.direction,
             time_limit_s=TIME_LIMIT_S,

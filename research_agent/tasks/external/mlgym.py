@@ -36,8 +36,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from research_agent.solutions.program import render
-from research_agent.solutions.space import default_config
 from research_agent.tasks.external.grading import (
     GRADER_TIMEOUT_S,
     SubmissionGrader,
@@ -49,8 +47,6 @@ from research_agent.tasks.external.layout import ExternalLayout
 from research_agent.tasks.external.submission_files import SUBMISSION
 from research_agent.tasks.external.tabular import (
     TabularAdapter,
-    adapter_note,
-    write_tabular_arrays,
 )
 from research_agent.tasks.external.task_config import (
     ExternalTaskError,
@@ -60,10 +56,8 @@ from research_agent.tasks.external.task_config import (
 )
 from research_agent.tasks.external.validation_split import (
     VALIDATION_FRACTION,
-    split_note,
-    write_validation_split,
 )
-from research_agent.tasks.external.view import SAMPLE_STARTER, link_or_copy, write_starter
+from research_agent.tasks.external.view import link_or_copy, write_view_files
 from research_agent.tasks.sources import register_task_source
 from research_agent.tasks.spec import TaskSpec
 
@@ -396,28 +390,21 @@ class MLGymLayout(ExternalLayout):
         if not (public / sample.name).exists():
             link_or_copy(sample, public / sample.name)
         own = None if task.validation is None else task.data_files[task.validation]
-        split = write_validation_split(
-            public, public / sample.name, staged / "private", own, task.validation_fraction
-        )
-        tabular = write_tabular_arrays(public, public / sample.name, staged)
         better = "higher" if task.direction == "maximize" else "lower"
         description = task.description.strip() + CONTRACT.format(
             submission=SUBMISSION, metric=task.metric, better=better
         )
-        description += split_note(split)
-        if tabular is not None:
-            description += adapter_note(tabular)
+        starter = None
         if task.baseline is not None:
             code = task.baseline.read_text()
-            write_starter(staged, BASELINE_STARTER.format(name=task.baseline.name, code=code))
-        elif tabular is not None:
-            write_starter(staged, render(default_config("linear"), tabular.kind))
-        else:
-            write_starter(staged, SAMPLE_STARTER.format(sample=sample.name))
+            starter = BASELINE_STARTER.format(name=task.baseline.name, code=code)
+        description, kind = write_view_files(
+            staged, public / sample.name, description, task.validation_fraction, own, starter
+        )
         return TaskSpec(
             id=task.id,
             description=description,
-            kind="submission" if tabular is None else tabular.kind,
+            kind=kind,
             metric=task.metric,
             direction=task.direction,
             time_limit_s=task.timeout_s,

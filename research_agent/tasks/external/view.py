@@ -13,6 +13,10 @@ from typing import Any
 
 import yaml
 
+from research_agent.solutions.program import render
+from research_agent.solutions.space import default_config
+from research_agent.tasks.external.tabular import adapter_note, write_tabular_arrays
+from research_agent.tasks.external.validation_split import split_note, write_validation_split
 from research_agent.tasks.spec import TaskSpec, publish, staging_folder
 
 SAMPLE_STARTER = '''"""Baseline: the sample submission's first answer for every row of test.csv
@@ -92,3 +96,29 @@ def write_starter(staged: Path, code: str) -> None:
     """The starter solution of a view folder."""
     (staged / "starter").mkdir(exist_ok=True)
     (staged / "starter" / "solution.py").write_text(code)
+
+
+def write_view_files(
+    staged: Path,
+    sample: Path,
+    description: str,
+    fraction: float,
+    own_validation: Path | None = None,
+    starter: str | None = None,
+) -> tuple[str, str]:
+    """What every external layout writes once ``staged/public`` holds the task's public files
+    and its sample submission ``sample``: the validation split (its answers under
+    ``staged/private``), the tabular arrays when the task is tabular, and the starter
+    (``starter`` when the task has its own, else the linear config on tabular arrays, else the
+    sample's answers). Returns ``description`` with the notes on them, and the task's kind."""
+    public = staged / "public"
+    split = write_validation_split(public, sample, staged / "private", own_validation, fraction)
+    tabular = write_tabular_arrays(public, sample, staged)
+    description += split_note(split)
+    if tabular is not None:
+        description += adapter_note(tabular)
+    if starter is None:
+        linear = None if tabular is None else render(default_config("linear"), tabular.kind)
+        starter = linear or SAMPLE_STARTER.format(sample=sample.name)
+    write_starter(staged, starter)
+    return description, "submission" if tabular is None else tabular.kind

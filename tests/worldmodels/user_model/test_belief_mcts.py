@@ -3,11 +3,14 @@ planning.MCTS with its control variate and resample chains, and acts sensibly wh
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from worldmodels.user_model.belief_mcts import (
     ASK,
+    ASK_WHEN_BUSY,
     BeliefSpaceDomain,
     HelpingSimulator,
     PlannerSettings,
@@ -68,6 +71,21 @@ def test_a_question_pauses_the_user_and_sharpens_the_robots_knowledge():
     assert after[particle] == pytest.approx(0.95) and after.sum() == pytest.approx(1.0)
 
 
+def test_a_deferred_question_overlaps_the_users_walk_instead_of_stopping_it():
+    flat = np.full(len(TASKS), 1 / len(TASKS))
+    sim, sit = simulator(), situation(flat)
+    particle = TASK_NAMES.index(GOAL)
+
+    def mean_ticks(prefix):
+        return np.mean([sim.simulate(sit, particle, prefix, np.random.default_rng(s)).ticks
+                        for s in range(16)])  # fmt: skip
+
+    now, deferred, never = mean_ticks((ASK,)), mean_ticks((ASK_WHEN_BUSY,)), mean_ticks(())
+    # asked at once the idle user stops for the whole 3 s; deferred, the pause overlaps its
+    # first walk, and the answer still comes early enough to beat never asking
+    assert deferred < now and deferred < never
+
+
 def test_knowledge_follows_the_users_picks_and_puts():
     flat = np.full(len(TASKS), 1 / len(TASKS))
     world = World(WORLD.where, ("coffee_table", "hub"))
@@ -100,9 +118,15 @@ def test_rollout_robot_waits_when_unsure_and_fetches_what_the_user_will_not_take
 def test_candidates_start_with_the_rollout_action_then_asking():
     flat = np.full(len(TASKS), 1 / len(TASKS))
     candidates = candidate_actions(situation(flat), ())
-    assert candidates[:3] == [("wait",), ASK, *candidates[2:3]]
+    assert candidates[:4] == [("wait",), ASK, ASK_WHEN_BUSY, *candidates[3:4]]
     assert ASK not in candidate_actions(situation(flat, questions=0), ())
-    assert ASK not in candidate_actions(situation(flat), (ASK,))  # one question left, asked
+    assert ASK_WHEN_BUSY not in candidate_actions(situation(flat, questions=0), ())
+    for asked in (ASK, ASK_WHEN_BUSY):  # one question left, asked
+        assert not {ASK, ASK_WHEN_BUSY} & set(candidate_actions(situation(flat), (asked,)))
+    pending = replace(situation(flat), ask_pending=True)  # asking now stays, deferring is done
+    assert ASK in candidate_actions(pending, ()) and ASK_WHEN_BUSY not in candidate_actions(
+        pending, ()
+    )
 
 
 def test_domain_children_resample_chains_and_control_variate():

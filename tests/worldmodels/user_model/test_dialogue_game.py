@@ -17,6 +17,7 @@ from worldmodels.user_model.dialogue_game import (
     TurnProposer,
     scene_of,
 )
+from worldmodels.user_model.helping import Reply, place_answer, read_reply
 from worldmodels.user_model.household import TASK_NAMES, TASKS, World
 
 WORLD = World(("shelf", "kitchen_table", "kitchen_table", "bin", "shelf"), ("hub", "hub"))
@@ -65,7 +66,7 @@ def test_plain_cfr_settles_on_the_babbling_equilibrium_the_tremble_avoids(flat_s
 def test_sure_of_the_goal_it_asks_nothing():
     sharp = np.eye(len(TASKS))[0]
     asked = MultiTurnDialogue(turns=2, iterations=40).play(
-        WORLD, sharp, 3.0, lambda text: pytest.fail(f"asked {text!r}")
+        WORLD, sharp, 3.0, lambda text, confirms: pytest.fail(f"asked {text!r}")
     )
     assert asked == []
 
@@ -73,13 +74,56 @@ def test_sure_of_the_goal_it_asks_nothing():
 def test_play_says_the_solved_question_and_reads_the_answer():
     heard = []
 
-    def say(text: str) -> str:
-        heard.append(text)
-        return TASK_NAMES[1]
+    def say(text: str, confirms: str | None) -> Reply:
+        heard.append((text, confirms))
+        return read_reply(f"I want to {TASKS[1].description}.", confirms)
 
     asked = MultiTurnDialogue(turns=2, iterations=60).play(WORLD, FLAT, 3.0, say)
-    assert asked == [("Which task are you working on?", TASK_NAMES[1])]
-    assert heard == ["Which task are you working on?"]
+    assert [(q, r.task) for q, r in asked] == [("Which task are you working on?", TASK_NAMES[1])]
+    assert heard == [("Which task are you working on?", None)]
+
+
+def test_a_busy_users_place_answer_leaves_two_goals_a_confirmation_separates(flat_solved):
+    """An open question answered with the target place only (a busy user) leaves the two
+    goals that share it. A confirmation of the likeliest goal still possible separates them
+    (before, a second confirmation asked about the first top goal, which the place had often
+    ruled out); the game asks it when the busy user minds only the time, and stops when its
+    annoyance (4 s a question, times the index) outweighs the seconds the answer saves."""
+    calm = MultiTurnDialogue(turns=2, iterations=60, annoyance={"patient": 0.5, "busy": 0.0})
+    for solved, follows_up in ((calm.solve(WORLD, FLAT, 3.0), True), (flat_solved, False)):
+        probs = solved.assistant_probs("")
+        first = max(probs, key=probs.get)
+        assert solved.turns[0][first].kind == "open"
+        after = solved.assistant_probs(f"/0:{first}=tbin")
+        follow = solved.turns[1][max(after, key=after.get)]
+        assert (follow.kind == "confirm") == follows_up
+
+    asked = []
+
+    def busy_user(text: str, confirms: str | None) -> Reply:  # wants to clear_clutter
+        asked.append((text, confirms))
+        if confirms is None:
+            return read_reply(place_answer("bin"))
+        return read_reply("Yes." if confirms == "clear_clutter" else "No.", confirms)
+
+    said = calm.play(WORLD, FLAT, 3.0, busy_user)
+    assert [r.kind for _, r in said] == ["place", "yes" if asked[1][1] == "clear_clutter" else "no"]
+    assert asked[1][1] in {"recycle", "clear_clutter"}  # the likeliest goal still possible
+    assert TASKS[TASK_NAMES.index(asked[1][1])].description in asked[1][0]
+
+
+def test_reading_replies_tasks_yes_no_and_places():
+    t = TASKS[2]  # tidy_toys: book and block to the shelf
+    assert read_reply(f"I want to {t.description}.").task == t.name
+    assert read_reply("Yes.", confirms=t.name) == Reply("yes", frozenset({t.name}))
+    assert read_reply("No.", confirms=t.name).tasks == frozenset(TASK_NAMES) - {t.name}
+    shelf = read_reply(place_answer("shelf"))
+    assert shelf.kind == "place" and shelf.tasks == {"stock_shelf", "tidy_toys"}
+    assert read_reply(place_answer("bin")).tasks == {"recycle", "clear_clutter"}
+    assert read_reply("Not now.").kind == "none"
+    assert read_reply("Yes.").kind == "none"  # a bare yes to an open question tells nothing
+    with pytest.raises(ValueError, match="confirms='tea'"):
+        read_reply("Yes.", confirms="tea")
 
 
 def test_a_question_that_costs_more_than_it_can_save_is_not_asked():

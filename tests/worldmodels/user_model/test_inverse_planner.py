@@ -9,7 +9,7 @@ import pytest
 
 from embodied.envs.help_household import random_episode
 from embodied.envs.user_goals import SimulatedUser
-from worldmodels.user_model.household import TASKS, UNKNOWN, World, task
+from worldmodels.user_model.household import TASK_NAMES, TASKS, UNKNOWN, World, task
 from worldmodels.user_model.inverse_planner import UserModel
 from worldmodels.user_model.memory import EpisodicMemory
 
@@ -111,3 +111,17 @@ def test_what_the_wearable_shows_becomes_the_users_belief():
     model.observe_user_view(["mug"], world)
     assert model.belief_estimate()["mug"] == {"bin": pytest.approx(1.0)}
     assert model.belief_estimate()["block"] == {UNKNOWN: pytest.approx(1.0)}
+
+
+def test_an_answer_that_leaves_several_tasks_moves_the_posterior_onto_them():
+    """A busy user's "it all goes on the shelf" or a "no" leaves a set of tasks."""
+    world = World(("kitchen_table", "coffee_table", "kitchen_table", "bin", "shelf"),
+                  ("hub", "hub"))  # fmt: skip
+    model = UserModel(num_particles=256, seed=0)
+    model.reset(world, EpisodicMemory())
+    model.observe_tasks({"stock_shelf", "tidy_toys"}, 0.05)
+    probs = dict(zip(TASK_NAMES, model.goal_probabilities(), strict=True))
+    assert probs["stock_shelf"] + probs["tidy_toys"] > 0.9
+    assert abs(probs["stock_shelf"] - probs["tidy_toys"]) < 0.15
+    with pytest.raises(ValueError, match="valid: serve_breakfast"):
+        model.observe_tasks({"make_tea"}, 0.05)
