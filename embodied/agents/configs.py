@@ -70,12 +70,21 @@ class WorldModelMPCConfig:
     and replay sampling."""
     compile: bool | None = None
     """``torch.compile`` the planner's scoring and (unless ``trainer.compile`` says otherwise)
-    the losses; None compiles on CUDA only. On a CPU it costs a few minutes of compilation and
-    then halves the time per step, which pays off over runs of thousands of steps."""
+    the losses; None compiles on CUDA only. On the shared 2-core CPU (load 6, the
+    ``agent=wm_mpc`` sizes) compiled steps ran 0.65-0.90x of eager, after 468 s of compilation
+    at load 7-12 (about 10 s with a warm inductor cache), so it does not pay off there."""
     cpu_threads: int | None = None
     """torch's intra-op threads on a CPU (process-wide; None keeps torch's default). On an idle
     2-core CPU torch's two threads are 1.12x faster than one; on a CPU shared with other jobs
-    two threads wait on each other (measured 27x slower at load 15), so set 1 there."""
+    two threads wait on each other (measured 27x slower at load 15), so set 1 there. With
+    ``overlap_update`` the planner and the update each run ops on this many threads at once."""
+    overlap_update: bool = False
+    """Run each env step's updates in a background thread while the planner plans the next
+    action (as asynchronous actor-learner setups do): the planner then uses the weights from
+    before the update in flight, at most one env step's updates old; the update ratio is
+    unchanged, and the seed pre-training still runs before the first plan. Off by default: on
+    the shared 2-core CPU (load 6-20) the two threads contended for the GIL and the cores and
+    ran 0.53-0.71x the in-turn speed (see docs/BENCHMARKS.md); idle it is unmeasured."""
 
 
 @dataclass

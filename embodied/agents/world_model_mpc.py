@@ -6,15 +6,17 @@ the model's policy prior; it plans in [-1, 1] units of the env's action box, as 
 With ``learn=true`` the agent collects its own experience into a replay buffer (each step
 trainable at once): random actions for ``seed_steps`` steps, then ``seed_steps`` pre-training
 updates, then ``updates_per_step`` world-model updates per env step (collect → update → plan),
-exploring with the planner's own final std. Observations enter the model raw (as in TD-MPC2):
-the encoder's normalisers stay as a checkpoint left them, since statistics fitted on the random
-seed data would misscale the states that a better policy reaches later.
+exploring with the planner's own final std (``overlap_update`` runs each update in a background
+thread while the planner plans the next action). Observations enter the model raw (as in
+TD-MPC2): the encoder's normalisers stay as a checkpoint left them, since statistics fitted on
+the random seed data would misscale the states that a better policy reaches later.
 """
 
 from __future__ import annotations
 
 import copy
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -29,7 +31,7 @@ from embodied.agents.planners import build_planner
 from runkit.device import resolve_device
 from worldmodels.checkpoint import checkpoint_env, load_world_model, save_checkpoint
 from worldmodels.config import WorldModelConfig
-from worldmodels.data import ReplayBuffer
+from worldmodels.data import Batch, ReplayBuffer
 from worldmodels.model import WorldModel
 from worldmodels.trainer import WorldModelTrainer, on_with_cuda
 
@@ -88,8 +90,8 @@ class WorldModelMPCAgent:
         with torch.random.fork_rng(devices=[]):  # a new model's weights follow ``seed``
             torch.manual_seed(seed)
             model = self._build_model(env, cfg.checkpoint, cfg.worldmodel, cfg.env_id)
-            self.model = model.to(self.device)
-        self.modalities = list(self.model.obs_shapes)
+            self._model = model.to(self.device)
+        self.modalities = list(self._model.obs_shapes)
         low, high = (self._to_unit(b) for b in (self.action_space.low, self.action_space.high))
         self.planner = build_planner(
             cfg.planner_kind,
@@ -108,16 +110,25 @@ class WorldModelMPCAgent:
         compiled = on_with_cuda(cfg.compile, self.device)
         if trainer_cfg.compile is None:
             trainer_cfg = replace(trainer_cfg, compile=compiled)
-        self._score = (
-            torch.compile(self.model.score, dynamic=False) if compiled else self.model.score
-        )
         self.trainer = (
-            WorldModelTrainer(self.model, trainer_cfg, self.device, seed) if cfg.learn else None
+            WorldModelTrainer(self._model, trainer_cfg, self.device, seed) if cfg.learn else None
+        )
+        overlap = cfg.learn and cfg.overlap_update
+        # the planner's copy of the model: the learner changes ``model`` while it plans
+        self.planning_model = (
+            copy.deepcopy(self._model).requires_grad_(False) if overlap else self._model
+        )
+        self._learner = ThreadPoolExecutor(1, "wm_mpc_update") if overlap else None
+        self._in_flight: Future | None = None  # the background update, if one runs
+        self._score = (
+            torch.compile(self.planning_model.score, dynamic=False)
+            if compiled
+            else self.planning_model.score
         )
         self.replay = ReplayBuffer(self.modalities, trainer_cfg.horizon, seed)
         self.recording = False  # whether the current episode's first observation is recorded
         self.total_steps = 0
-        self.updates = 0
+        self._updates = 0
 
     # ----- construction ------------------------------------------------------------------------
     @staticmethod
@@ -146,7 +157,8 @@ class WorldModelMPCAgent:
 
     def _to_unit(self, action: np.ndarray) -> np.ndarray:
         """An env action in the model's action units."""
-        unit = self.model.action_to_unit(torch.as_tensor(action, device=self.device).float())
+        # (the action bounds are constant buffers: read safely while the learner runs)
+        unit = self._model.action_to_unit(torch.as_tensor(action, device=self.device).float())
         return unit.cpu().numpy()
 
     # ----- acting ------------------------------------------------------------------------------
@@ -166,27 +178,28 @@ class WorldModelMPCAgent:
             self.recording = True
         if self.learn and self.total_steps < self.seed_steps:
             return self.seed_action_space.sample()
+        if not self.learn:  # planning without learning: with the newest weights
+            self.wait_for_update()
         with torch.inference_mode():  # no autograd bookkeeping at all while planning
             return self._plan_action(observation)
 
     def _plan_action(self, observation: dict[str, Any]) -> np.ndarray:
-        self.model.eval()
-        z = self.model.encode(self._tensors(observation))
+        model = self.planning_model
+        model.eval()
+        z = model.encode(self._tensors(observation))
         num, horizon = self.planner.config.num_policy_samples, self.planner.config.horizon
         plan = self.planner.plan(
             # the terminal value is the mean of two random Q members, drawn per score, as in
             # TD-MPC2
-            lambda actions: self._score(
-                z, actions, self.discount, self.model.q_pair(self.generator)
-            ),
-            lambda: self.model.policy_rollout(z, num, horizon, self.generator),
+            lambda actions: self._score(z, actions, self.discount, model.q_pair(self.generator)),
+            lambda: model.policy_rollout(z, num, horizon, self.generator),
         )
         action = plan[0, 0]
         if self.learn:
             std = self.planner.std[0, 0] if self.explore_std is None else self.explore_std
             noise = torch.randn(action.shape, generator=self.generator, device=self.device)
             action = action + std * noise
-        action = self.model.action_from_unit(action).cpu().numpy()
+        action = model.action_from_unit(action).cpu().numpy()
         return np.clip(action, self.action_space.low, self.action_space.high).astype(np.float32)
 
     # ----- learning ----------------------------------------------------------------------------
@@ -199,23 +212,64 @@ class WorldModelMPCAgent:
         self.replay.add(self._to_unit(action), reward, terminated, observation)
         self.total_steps += 1
         if self.total_steps == self.seed_steps:
-            self._update(self.seed_steps)
+            self._update(self.seed_steps, background=False)
         elif self.total_steps > self.seed_steps:
-            self._update(self.updates_per_step)
+            self._update(self.updates_per_step, background=True)
 
-    def _update(self, count: int) -> None:
+    def _update(self, count: int, background: bool) -> None:
+        """``count`` updates; in the background thread (see ``overlap_update``) if it runs and
+        ``background``. The batches are drawn here: the buffer is not shared across threads."""
         if self.replay.num_windows == 0:
             return
-        self.model.train()
-        for _ in range(count):
-            batch = self.replay.sample(self.trainer.cfg.batch_size).to(self.device)
-            self.trainer.update(batch)
-            self.updates += 1
+        batches = [self.replay.sample(self.trainer.cfg.batch_size) for _ in range(count)]
+        self.wait_for_update()
+        if background and self._learner is not None:
+            self._in_flight = self._learner.submit(self._train, batches)
+        else:
+            self._train(batches)
+            self._sync_planning_model()
+
+    def _train(self, batches: list[Batch]) -> None:
+        self._model.train()
+        for batch in batches:
+            self.trainer.update(batch.to(self.device))
+            self._updates += 1
+
+    def _sync_planning_model(self) -> None:
+        if self.planning_model is not self._model:
+            planning, learned = self.planning_model.state_dict(), self._model.state_dict()
+            with torch.no_grad():
+                for name, value in learned.items():
+                    planning[name].copy_(value)
+
+    def wait_for_update(self) -> None:
+        """Finish the update running in the background (re-raising its error), if any, and
+        give the planner its weights."""
+        if self._in_flight is not None:
+            in_flight, self._in_flight = self._in_flight, None
+            in_flight.result()
+            self._sync_planning_model()
+
+    @property
+    def model(self) -> WorldModel:
+        """The learned world model (waits for the update in flight, so it is read whole)."""
+        self.wait_for_update()
+        return self._model
+
+    @property
+    def updates(self) -> int:
+        """World-model updates made (waits for the one in flight)."""
+        self.wait_for_update()
+        return self._updates
 
     def close(self) -> None:
-        """Save the learned world model to ``save_to`` (a checkpoint folder), if set."""
+        """Finish the update in flight; save the learned world model to ``save_to`` (a
+        checkpoint folder), if set."""
+        self.wait_for_update()
+        if self._learner is not None:
+            self._learner.shutdown()
         if self.learn and self.save_to is not None and self.updates > 0:
             path = save_checkpoint(
-                Path(self.save_to), self.updates, self.model, {}, env=self.env_id
+                Path(self.save_to), self.updates, self._model, {}, env=self.env_id
             )
             log.info("world model saved to %s", path)
