@@ -29,7 +29,8 @@ class EmbeddedLLMConfig:
     """SmolLM2-135M-Instruct in this process (offline); ``gguf_path`` null = the packaged file.
 
     ``dtype`` auto: the faster one measured (:func:`fastest_dtype`): bfloat16 on CUDA and on
-    CPUs with native bfloat16 arithmetic, float32 on the others.
+    CPUs with native bfloat16 arithmetic, float32 on the others. ``quantize`` fast: float16
+    layers and an int8 output head on CPU in float32 (:mod:`worldmodels.language.quantize`).
     ``capability`` config: the research operators have it choose solution configs, not write
     programs (see :data:`CAPABILITIES`)."""
 
@@ -38,6 +39,7 @@ class EmbeddedLLMConfig:
     gguf_path: str | None = None
     device: str = "auto"
     dtype: str = "auto"
+    quantize: str = "none"
     cache_path: str | None = None
     capability: str = "config"
 

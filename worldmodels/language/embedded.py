@@ -19,6 +19,7 @@ from runkit.device import resolve_device
 from worldmodels.language.accounting import Pricing
 from worldmodels.language.base import LanguageModel
 from worldmodels.language.guided import allowed_tokens_fn, tokenizer_data
+from worldmodels.language.quantize import quantize_for_serving, resolve_quantize
 from worldmodels.language.types import ChatRequest, Completion
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -40,7 +41,11 @@ def smollm2_gguf() -> Path:
 
 
 class EmbeddedModel(LanguageModel):
-    """A GGUF chat model run in this process; calls are serialized, so threads may share it."""
+    """A GGUF chat model run in this process; calls are serialized, so threads may share it.
+
+    ``quantize``: ``fast`` (CPU, float32 only) serves the faster weights of
+    :func:`~worldmodels.language.quantize.quantize_for_serving`; ``none`` keeps float32;
+    ``auto`` is ``fast`` on CPU in float32, else ``none``."""
 
     def __init__(
         self,
@@ -48,10 +53,12 @@ class EmbeddedModel(LanguageModel):
         gguf_path: str | None = None,
         device: str = "auto",
         dtype: str = "float32",
+        quantize: str = "none",
         pricing: Pricing | None = None,
         cache_path: str | None = None,
     ) -> None:
         super().__init__(model_name, pricing, cache_path)
+        resolve_quantize(quantize, torch.device("cpu"), dtype)  # a bad name fails before loading
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
         path = Path(gguf_path) if gguf_path else smollm2_gguf()
@@ -62,6 +69,8 @@ class EmbeddedModel(LanguageModel):
             path.parent, dtype=getattr(torch, dtype), **local
         ).to(self.device)
         self.model.eval()
+        self.quantize = resolve_quantize(quantize, self.device, dtype)
+        quantize_for_serving(self.model, self.quantize)
         self._lock = threading.Lock()
         self._guide_data: TokenEnforcerTokenizerData | None = None  # built on first JSON request
         self._guide_lock = threading.Lock()

@@ -35,6 +35,7 @@ from typing import Any
 from worldmodels.language.batching import BatchEngine, GenerationCancelledError, QueueFullError
 from worldmodels.language.embedded import EmbeddedModel
 from worldmodels.language.openai_request import RequestError, ServedRequest, parse_chat_request
+from worldmodels.language.quantize import QUANTIZATIONS
 from worldmodels.language.types import Completion
 
 log = logging.getLogger(__name__)
@@ -451,6 +452,13 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Serve
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     parser.add_argument("--dtype", default="float32")
     parser.add_argument(
+        "--quantize",
+        default="auto",
+        choices=["auto", *QUANTIZATIONS],
+        help="fast: float16 layers and an int8 output head (CPU, float32); none: float32 as "
+        "the GGUF de-quantised; auto: fast on CPU in float32",
+    )
+    parser.add_argument(
         "--api-key",
         default=os.environ.get(API_KEY_ENV),
         help=f"require this bearer token (default ${API_KEY_ENV}; the variable keeps it out of ps)",
@@ -476,10 +484,11 @@ def parse_args(argv: list[str] | None = None) -> tuple[argparse.Namespace, Serve
 
 def main(argv: list[str] | None = None) -> None:
     args, limits = parse_args(argv)
-    model = EmbeddedModel(device=args.device, dtype=args.dtype)
+    model = EmbeddedModel(device=args.device, dtype=args.dtype, quantize=args.quantize)
     server = ChatServer(model, args.host, args.port, api_key=args.api_key, limits=limits)
     print(
-        f"serving {model.model_name} at {server.base_url} (batch {limits.max_batch}, "
+        f"serving {model.model_name} at {server.base_url} (weights {model.quantize}, "
+        f"batch {limits.max_batch}, "
         f"queue {limits.max_queue}, context {server.context} tokens)",
         flush=True,
     )
