@@ -12,8 +12,8 @@ from worldmodels.user_model.dialogue import TONES
 
 
 @pytest.fixture(scope="module")
-def embedded() -> EmbeddedModel:
-    return EmbeddedModel(device="cpu")
+def embedded(embedded_model: EmbeddedModel) -> EmbeddedModel:
+    return embedded_model
 
 
 @pytest.mark.slow  # loads the embedded model and makes five calls: minutes on a busy 2-core CPU

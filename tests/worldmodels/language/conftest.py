@@ -14,8 +14,9 @@ from .helpers import serve_in_thread
 
 
 @pytest.fixture(scope="session")
-def embedded() -> EmbeddedModel:
-    return EmbeddedModel(device="cpu")
+def embedded(embedded_model: EmbeddedModel) -> EmbeddedModel:
+    """The session's one embedded model (tests/conftest.py), shared with the other test folders."""
+    return embedded_model
 
 
 @pytest.fixture(scope="session")
