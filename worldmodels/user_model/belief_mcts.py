@@ -38,7 +38,6 @@ from planning.mcts import MCTS, MCTSConfig
 from planning.tree import SearchTree
 from worldmodels.user_model.household import (
     ACTION_SECONDS,
-    CONTAINERS,
     OBJECTS,
     PLACES,
     STAND,
@@ -52,6 +51,7 @@ from worldmodels.user_model.household import (
     distance,
     duration,
     look,
+    open_seconds,
     robot_step_towards,
 )
 
@@ -124,14 +124,14 @@ class SimulationSettings:
 
 
 def _fetch_seconds(here: str, obj: str, world: World, target: str, opened: set[str]) -> float:
-    """Seconds for an agent at ``here`` with empty hands to bring ``obj`` to ``target``."""
+    """Seconds for an agent at ``here`` with empty hands to bring ``obj`` to ``target``
+    (:func:`~worldmodels.user_model.household.fetch_seconds`'s sum, added in another order: the
+    helper's values stay as measured to the last bit)."""
     source = world.place_of(obj)
     seconds = (distance(here, source) + distance(source, target)) / WALK_SPEED
     seconds += ACTION_SECONDS["pick"] + ACTION_SECONDS["put"]
     for place in (source, target):
-        if place in CONTAINERS and place not in opened:
-            seconds += ACTION_SECONDS["open"]
-            opened.add(place)
+        seconds += open_seconds(place, opened)
     return seconds
 
 
@@ -142,9 +142,7 @@ def _agent_seconds(world: World, agent: str, objects: Sequence[str], goal: UserT
     if held is not None:
         dest = goal.target if held in goal.objects else here
         start = distance(here, dest) / WALK_SPEED + ACTION_SECONDS["put"]
-        if dest in CONTAINERS and dest not in opened:
-            start += ACTION_SECONDS["open"]
-            opened.add(dest)
+        start += open_seconds(dest, opened)
         here = dest
     if not objects:
         return start

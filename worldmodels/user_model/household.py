@@ -213,13 +213,20 @@ def look(belief: Belief, world: World, agent: str) -> Belief:
     return tuple(updated)
 
 
-def _fetch_cost(here: str, source: str, target: str, opened: set[str]) -> float:
+def open_seconds(place: str, opened: set[str]) -> float:
+    """Seconds to open ``place`` on arrival: a closed container's opening (it is then added to
+    ``opened``), else none."""
+    if place in CONTAINERS and place not in opened:
+        opened.add(place)
+        return ACTION_SECONDS["open"]
+    return 0.0
+
+
+def fetch_seconds(here: str, source: str, target: str, opened: set[str]) -> float:
     """Walk to ``source``, open it if needed, pick, walk to ``target``, open it if needed, put."""
     cost = distance(here, source) / WALK_SPEED + ACTION_SECONDS["pick"]
     for place in (source, target):
-        if place in CONTAINERS and place not in opened:
-            cost += ACTION_SECONDS["open"]
-            opened.add(place)
+        cost += open_seconds(place, opened)
     return cost + distance(source, target) / WALK_SPEED + ACTION_SECONDS["put"]
 
 
@@ -242,7 +249,7 @@ def _fetch_step(
     if source == UNKNOWN:
         source = search_place(here, opened)
     now_open = set(opened)
-    cost = _fetch_cost(here, source, goal.target, now_open)
+    cost = fetch_seconds(here, source, goal.target, now_open)
     return cost, goal.target, frozenset(now_open)
 
 
@@ -260,9 +267,7 @@ def plan_cost(world: World, agent: str, belief: Belief, goal: UserTask) -> float
             goal.target if held in goal.objects else (here if here in PLACES else "kitchen_table")
         )
         cost += distance(here, dest) / WALK_SPEED + ACTION_SECONDS["put"]
-        if dest in CONTAINERS and dest not in opened:
-            cost += ACTION_SECONDS["open"]
-            opened.add(dest)
+        cost += open_seconds(dest, opened)
         here = dest
     if not todo:
         return cost
