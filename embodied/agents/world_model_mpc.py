@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import copy
 import logging
+from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -218,18 +219,20 @@ class WorldModelMPCAgent:
 
     def _update(self, count: int, background: bool) -> None:
         """``count`` updates; in the background thread (see ``overlap_update``) if it runs and
-        ``background``. The batches are drawn here: the buffer is not shared across threads."""
+        ``background``, else here, each batch drawn as it is needed (the ``seed_steps``
+        pre-training updates would otherwise hold every batch at once)."""
         if self.replay.num_windows == 0:
             return
-        batches = [self.replay.sample(self.trainer.cfg.batch_size) for _ in range(count)]
         self.wait_for_update()
+        draws = (self.replay.sample(self.trainer.cfg.batch_size) for _ in range(count))
         if background and self._learner is not None:
-            self._in_flight = self._learner.submit(self._train, batches)
+            # drawn here: the buffer is not shared across threads
+            self._in_flight = self._learner.submit(self._train, list(draws))
         else:
-            self._train(batches)
+            self._train(draws)
             self._sync_planning_model()
 
-    def _train(self, batches: list[Batch]) -> None:
+    def _train(self, batches: Iterable[Batch]) -> None:
         self._model.train()
         for batch in batches:
             self.trainer.update(batch.to(self.device))
