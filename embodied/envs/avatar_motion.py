@@ -42,7 +42,7 @@ NECK_LIMITS = (-0.3, 0.6)
 LEG = THIGH + SHIN
 
 
-def rotation(axis: Sequence[float], angle: float) -> np.ndarray:
+def rotation_matrix(axis: Sequence[float], angle: float) -> np.ndarray:
     """The 3×3 rotation by ``angle`` about unit ``axis`` (right-handed)."""
     x, y, z = axis
     k = np.array([[0.0, -z, y], [z, 0.0, -x], [-y, x, 0.0]])
@@ -53,9 +53,9 @@ def arm_points(side: str, pitch: float, roll: float, elbow: float) -> np.ndarray
     """Shoulder, elbow and hand (rows) in the avatar's frame for the arm angles of ``side``."""
     sign = SIDES[side]
     shoulder = np.array([0.0, sign * SHOULDER_HALF_WIDTH, SHOULDER_Z])
-    upper = rotation(PITCH, pitch) @ rotation((sign, 0.0, 0.0), roll)
+    upper = rotation_matrix(PITCH, pitch) @ rotation_matrix((sign, 0.0, 0.0), roll)
     elbow_point = shoulder + upper @ np.array([0.0, 0.0, -UPPER_ARM])
-    hand = elbow_point + upper @ rotation(PITCH, elbow) @ np.array([0.0, 0.0, -FOREARM])
+    hand = elbow_point + upper @ rotation_matrix(PITCH, elbow) @ np.array([0.0, 0.0, -FOREARM])
     return np.stack([shoulder, elbow_point, hand])
 
 
@@ -72,7 +72,7 @@ def reach_angles(side: str, target: Sequence[float]) -> tuple[float, float, floa
     cos_elbow = (reach**2 - UPPER_ARM**2 - FOREARM**2) / (2.0 * UPPER_ARM * FOREARM)
     elbow = float(np.arccos(np.clip(cos_elbow, -1.0, 1.0)))
     # the hand in the upper arm's frame, then the shoulder rotation turning it onto the target
-    hand = np.array([0.0, 0.0, -UPPER_ARM]) + rotation(PITCH, elbow) @ [0.0, 0.0, -FOREARM]
+    hand = np.array([0.0, 0.0, -UPPER_ARM]) + rotation_matrix(PITCH, elbow) @ [0.0, 0.0, -FOREARM]
     a, c = hand[0] / np.linalg.norm(hand), hand[2] / np.linalg.norm(hand)  # c < 0: downwards
     u = offset / span
     theta = float(np.arcsin(np.clip(u[1] / -c, -1.0, 1.0)))  # about x: y of the hand
@@ -147,7 +147,8 @@ class AvatarMotion:
         dip = LEG * (1.0 - np.cos(angles["left_hip"]))
         local = None
         if reach is not None:  # the hand on the target's side reaches (and then carries)
-            local = rotation((0.0, 0.0, 1.0), -yaw) @ (np.asarray(reach, float) - [*xy, -dip])
+            offset = np.asarray(reach, float) - [*xy, -dip]
+            local = rotation_matrix((0.0, 0.0, 1.0), -yaw) @ offset
             if not carrying:
                 self.side = "left" if local[1] > 0.0 else "right"
         arm = [f"{self.side}_{s}" for s in ("shoulder_pitch", "shoulder_roll", "elbow")]
