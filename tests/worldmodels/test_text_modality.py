@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+import embodied
 from embodied.data import EpisodeWriter, load_episode
 from embodied.data.episodes import observation_array
 from embodied.envs.household import instruction
@@ -190,3 +191,42 @@ def test_smollm2_token_ids_reach_the_model():
     cfg = WorldModelConfig(modalities=["text"], latent_dim=16, hidden_dim=16, encoder_dim=16)
     model = WorldModel(cfg, {"text": ids.shape[1:]}, 2)
     assert model.encode({"text": torch.from_numpy(ids)}).shape == (3, 16)
+
+
+# the online agent
+
+
+def test_wm_mpc_plans_from_a_latent_that_reads_the_instruction():
+    """On the household with the text modality, wm_mpc learns online from the instruction's
+    token ids, and naming another place changes the latent it plans from."""
+    from embodied.agents.world_model_mpc import WorldModelMPCAgent, WorldModelMPCConfig
+    from embodied.runner import run_episode
+    from planning import MPPIConfig
+
+    env = embodied.make("household", modalities=MODALITIES, max_episode_steps=8)
+    worldmodel = WorldModelConfig(
+        modalities=MODALITIES, latent_dim=16, hidden_dim=16, encoder_dim=16, decoder=False,
+        text_tokenizer="bytes",
+    )  # fmt: skip
+    cfg = WorldModelMPCConfig(
+        worldmodel=worldmodel,
+        trainer=TrainerConfig(batch_size=4),
+        planner=MPPIConfig(num_samples=16, num_elites=4, iterations=1, num_policy_samples=2),
+        seed_steps=4,
+        device="cpu",
+    )
+    agent = WorldModelMPCAgent(env, cfg)
+    run_episode(env, agent, seed=0)
+    assert agent.updates > 4
+    stored = agent.replay.sample(4).obs["text"]
+    assert stored.dtype == torch.int32 and (text_lengths(stored) > 0).all()
+    observation, _ = env.reset(seed=0)
+    target = env.unwrapped.task.target
+    with torch.no_grad():
+        latents = [
+            agent.latent({**observation, "text": instruction(target, place)})
+            for place in bench.places_for(target)
+        ]
+    assert not torch.allclose(latents[0], latents[1])
+    assert env.action_space.contains(agent.act(observation))
+    env.close()
