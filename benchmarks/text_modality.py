@@ -18,7 +18,7 @@ in training, each place still seen with other objects. Measured on them:
   predicts the same direction whatever the instruction.
 
 Prints one JSON object. Usage: python benchmarks/text_modality.py [--seeds 0 1 2]
-[--episodes 60] [--steps 40] [--updates 1200]
+[--episodes 60] [--steps 40] [--updates 1200] [--tokenizer bytes|smollm2]
 """
 
 from __future__ import annotations
@@ -128,14 +128,17 @@ def model_config(modalities: list[str], tokenizer: str = "bytes") -> WorldModelC
 
 
 def train_model(
-    data: EpisodeDataset, modalities: list[str], updates: int, seed: int = 0
+    data: EpisodeDataset,
+    modalities: list[str],
+    updates: int,
+    seed: int = 0,
+    tokenizer: str = "bytes",
 ) -> WorldModel:
     """A model of ``modalities`` trained ``updates`` steps of batch 32 (same seed, data and
-    updates for every model compared)."""
+    updates for every model compared); ``tokenizer`` is the one the episodes' text used."""
     torch.manual_seed(seed)
-    model = WorldModel(
-        model_config(modalities), {m: data.obs_shapes[m] for m in modalities}, data.action_dim
-    )
+    cfg = model_config(modalities, tokenizer)
+    model = WorldModel(cfg, {m: data.obs_shapes[m] for m in modalities}, data.action_dim)
     model.fit_normalizers(data.obs)
     cfg = TrainerConfig(batch_size=32, reward_coef=1.0, learning_rate=3e-3, encoder_lr_scale=1.0)
     trainer = WorldModelTrainer(model, cfg, torch.device("cpu"))
@@ -207,16 +210,16 @@ def direction_accuracy(model: WorldModel, episodes: list[dict], every: int = 10)
     return float(torch.cat(hits).mean())
 
 
-def run_seed(seed: int, episodes: int, steps: int, updates: int) -> dict:
+def run_seed(seed: int, episodes: int, steps: int, updates: int, tokenizer: str = "bytes") -> dict:
     """Both models on one seed's episodes (collection and initialisation seeded by ``seed``)."""
     start = time.perf_counter()
-    train, heldout = split_by_instruction(carry_episodes(episodes, steps, seed))
+    train, heldout = split_by_instruction(carry_episodes(episodes, steps, seed, tokenizer))
     collect_s = time.perf_counter() - start
     train_data = EpisodeDataset(train, MODALITIES)
     heldout_data = EpisodeDataset(heldout, MODALITIES)
     result: dict = {"train_episodes": len(train), "heldout_episodes": len(heldout)}
     for name, modalities in (("proprio + text", MODALITIES), ("proprio", ["proprio"])):
-        model = train_model(train_data, modalities, updates, seed)
+        model = train_model(train_data, modalities, updates, seed, tokenizer)
         result[name] = {
             "reward_mae": reward_error(model, heldout_data),
             "direction": direction_accuracy(model, heldout),
@@ -231,11 +234,14 @@ def main() -> None:
     parser.add_argument("--episodes", type=int, default=60)
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--updates", type=int, default=1200)
+    parser.add_argument("--tokenizer", choices=["bytes", "smollm2"], default="bytes")
     args = parser.parse_args()
     torch.set_num_threads(1)  # small models train fastest on one thread
     from machine import machine_info
 
-    seeds = {s: run_seed(s, args.episodes, args.steps, args.updates) for s in args.seeds}
+    seeds = {
+        s: run_seed(s, args.episodes, args.steps, args.updates, args.tokenizer) for s in args.seeds
+    }
     summary = {}
     for name in ("proprio + text", "proprio"):
         for key in ("reward_mae", "direction"):
