@@ -18,7 +18,7 @@ from embodied.envs.household import instruction
 from worldmodels.config import TrainerConfig, WorldModelConfig
 from worldmodels.data import EpisodeDataset, WindowSampler
 from worldmodels.model import WorldModel
-from worldmodels.text_encoder import PAD, TextEncoder, text_lengths, tokenize
+from worldmodels.text_encoder import PAD, TextEncoder, text_lengths, tokenize, with_token_ids
 from worldmodels.trainer import WorldModelTrainer
 
 MODALITIES = ["proprio", "text"]
@@ -55,6 +55,16 @@ def test_tokenize_rejects_bad_input_with_clear_errors():
         tokenize([3], "bytes")  # type: ignore[list-item]
     with pytest.raises(ValueError, match="valid: smollm2, bytes"):
         tokenize(["hi"], "words")
+
+
+def test_a_step_observation_gets_its_instruction_as_token_ids():
+    proprio = np.zeros(3, dtype=np.float32)
+    observation = with_token_ids({"proprio": proprio, "text": "Go to the mug."}, "bytes", 16)
+    assert observation["proprio"] is proprio
+    np.testing.assert_array_equal(observation["text"], tokenize(["Go to the mug."], "bytes", 16)[0])
+    assert with_token_ids(observation, "bytes", 16) is observation  # ids already
+    with pytest.raises(ValueError, match="max_tokens=4"):
+        with_token_ids({"text": "Go to the mug."}, "bytes", 4)
 
 
 def test_episodes_store_text_as_token_ids(tmp_path):
