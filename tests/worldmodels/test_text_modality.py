@@ -1,5 +1,6 @@
 """The text modality: instructions as padded token ids in episodes, a learned pooled encoder,
-masking, and on the household scene a model that reads the instruction."""
+masking, and on the pick-and-place household a model, and wm_mpc's planner, that read the
+instruction (the episodes and measures are those of ``benchmarks/text_modality.py``)."""
 
 from __future__ import annotations
 
