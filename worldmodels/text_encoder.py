@@ -19,9 +19,9 @@ import functools
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import torch
@@ -124,6 +124,18 @@ def tokenize(
         ids = _token_ids(text, tokenizer, max_tokens)
         out[i, : len(ids)] = ids
     return out
+
+
+def with_token_ids(
+    observation: Mapping[str, Any], tokenizer: str, max_tokens: int = DEFAULT_MAX_TOKENS
+) -> Mapping[str, Any]:
+    """``observation`` with its ``text`` string as ``[max_tokens]`` padded token ids, as
+    episodes store it (an agent's step observation); one without a text string is returned
+    as it is."""
+    text = observation.get(TEXT_MODALITY)
+    if not isinstance(text, str):
+        return observation
+    return {**observation, TEXT_MODALITY: tokenize([text], tokenizer, max_tokens)[0]}
 
 
 def text_lengths(ids: np.ndarray | Tensor) -> np.ndarray | Tensor:

@@ -34,6 +34,7 @@ from worldmodels.checkpoint import checkpoint_env, load_world_model, save_checkp
 from worldmodels.config import WorldModelConfig
 from worldmodels.data import Batch, ReplayBuffer
 from worldmodels.model import WorldModel
+from worldmodels.text_encoder import DEFAULT_MAX_TOKENS, TEXT_MODALITY, with_token_ids
 from worldmodels.trainer import WorldModelTrainer, on_with_cuda
 
 log = logging.getLogger(__name__)
@@ -44,13 +45,20 @@ def _describe(shapes: dict[str, tuple[int, ...]], action_dim: int) -> str:
     return f"observes {observed}; acts in {action_dim} dims"
 
 
+def observation_shapes(space: gym.Space) -> dict[str, tuple[int, ...]]:
+    """The per-step shape of each modality of a Dict observation space as the model sees it:
+    a text observation as its padded token ids."""
+    spaces = getattr(space, "spaces", {})
+    shapes = {k: tuple(v.shape) for k, v in spaces.items() if v.shape is not None}
+    return shapes | ({TEXT_MODALITY: (DEFAULT_MAX_TOKENS,)} if TEXT_MODALITY in spaces else {})
+
+
 def check_checkpoint_fits(
     model: WorldModel, checkpoint: str, env: gym.Env, env_id: str | None
 ) -> None:
     """Raise a one-line error naming both envs when ``model`` cannot act in ``env``."""
     trained = checkpoint_env(checkpoint)
-    spaces = getattr(env.observation_space, "spaces", {})
-    given = {k: tuple(v.shape) for k, v in spaces.items() if v.shape is not None}
+    given = observation_shapes(env.observation_space)
     action_dim = env.action_space.shape[0]
     fits = model.action_dim == action_dim and all(
         given.get(k) == tuple(v) for k, v in model.obs_shapes.items()
@@ -146,7 +154,7 @@ class WorldModelMPCAgent:
             missing = [m for m in cfg.modalities if m not in spaces.spaces]
             if missing:
                 raise ValueError(f"the env observes no {missing}; it has {sorted(spaces.spaces)}")
-            shapes = {m: spaces[m].shape for m in cfg.modalities}
+            shapes = {m: observation_shapes(spaces)[m] for m in cfg.modalities}
             bounds = (env.action_space.low.tolist(), env.action_space.high.tolist())
             model = WorldModel(cfg, shapes, env.action_space.shape[0], bounds)
         if model.action_dim != env.action_space.shape[0]:
@@ -173,7 +181,15 @@ class WorldModelMPCAgent:
             for m in self.modalities
         }
 
+    def _with_token_ids(self, observation: dict[str, Any]) -> dict[str, Any]:
+        """The observation with its instruction as the model's token ids (if it reads text)."""
+        if TEXT_MODALITY not in self.modalities:
+            return observation
+        length = self._model.obs_shapes[TEXT_MODALITY][0]
+        return dict(with_token_ids(observation, self._model.cfg.text_tokenizer, length))
+
     def act(self, observation: dict[str, Any]) -> np.ndarray:
+        observation = self._with_token_ids(observation)
         if self.learn and not self.recording:  # the first observation of a recorded episode
             self.replay.start_episode(observation)
             self.recording = True
@@ -184,10 +200,15 @@ class WorldModelMPCAgent:
         with torch.inference_mode():  # no autograd bookkeeping at all while planning
             return self._plan_action(observation)
 
+    def latent(self, observation: dict[str, Any]) -> torch.Tensor:
+        """The latent state ``[1, Z]`` the planner plans from for ``observation`` (token ids or
+        the instruction's string for text)."""
+        self.planning_model.eval()
+        return self.planning_model.encode(self._tensors(self._with_token_ids(observation)))
+
     def _plan_action(self, observation: dict[str, Any]) -> np.ndarray:
         model = self.planning_model
-        model.eval()
-        z = model.encode(self._tensors(observation))
+        z = self.latent(observation)
         num, horizon = self.planner.config.num_policy_samples, self.planner.config.horizon
         plan = self.planner.plan(
             # the terminal value is the mean of two random Q members, drawn per score, as in
@@ -210,6 +231,7 @@ class WorldModelMPCAgent:
         """Record a transition (trainable at once); update the world model as the schedule says."""
         if not self.learn:
             return
+        observation = self._with_token_ids(observation)
         self.replay.add(self._to_unit(action), reward, terminated, observation)
         self.total_steps += 1
         if self.total_steps == self.seed_steps:

@@ -77,6 +77,7 @@ FLOOR = FloorGrid(
 
 MAX_REACH = sum(ARM_LENGTHS) + JAW_REACH  # of the jaws' centre in front of the mast
 GEOMS = {name: geom for name, _, _, geom in GRASPABLES}
+DESCRIPTIONS = {name: description for name, description, _, _ in GRASPABLES}
 
 
 class Placed(Success):
@@ -89,6 +90,13 @@ class Placed(Success):
             and np.linalg.norm(offset[:2]) <= PLACE_TOLERANCE[0]
             and abs(offset[2]) <= PLACE_TOLERANCE[1]
         )
+
+
+def instruction(target: str, place: str) -> str:
+    """The user's instruction to put the object ``target`` at ``place`` (names as in
+    ``GRASPABLES`` and ``PLACES``)."""
+    where = "in the bin" if place == "bin" else f"on {PLACE_NAMES[place]}"
+    return f"Take {DESCRIPTIONS[target]} and put it {where}."
 
 
 def arm_pose(hand_height: float) -> tuple[float, float]:
@@ -144,7 +152,7 @@ class HouseholdTask(SceneTask):
             jitter = rng.uniform(-0.02, 0.02, 2)
             self.sim.set_body_pose(name, np.array([pos[0] + jitter[0], pos[1] + jitter[1], pos[2]]))
         target = rng.integers(len(GRASPABLES))
-        self.target, description = GRASPABLES[target][:2]
+        self.target = GRASPABLES[target][0]
         places = [p for p in PLACES if p != ORIGIN[self.target]]
         self.place = places[rng.integers(len(places))]
         surface = np.array(HOUSEHOLD_SURFACES[self.place])
@@ -162,8 +170,7 @@ class HouseholdTask(SceneTask):
         self.user.reset(rng)
         self.user_motion.reset()
         self._move_user(self.user.position, self.user.yaw)
-        where = "in the bin" if self.place == "bin" else f"on {PLACE_NAMES[self.place]}"
-        self.instruction = f"Take {description} and put it {where}."
+        self.instruction = instruction(self.target, self.place)
 
     def _move_user(self, position: np.ndarray, yaw: float) -> None:
         self.user_motion.pose(position, yaw)  # walking with a gait, facing where it goes

@@ -1,119 +1,42 @@
 """The text modality: instructions as padded token ids in episodes, a learned pooled encoder,
-masking, and on the household scene a model that reads the instruction."""
+masking, and on the pick-and-place household a model, and wm_mpc's planner, that read the
+instruction (the episodes and measures are those of ``benchmarks/text_modality.py``)."""
 
 from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
 
 import embodied
-from embodied.agents.scripted import ScriptedAgent
 from embodied.data import EpisodeWriter, load_episode
 from embodied.data.episodes import observation_array
-from scenes.library import GRASPABLES
+from embodied.envs.household import instruction
 from worldmodels.config import TrainerConfig, WorldModelConfig
 from worldmodels.data import EpisodeDataset, WindowSampler
 from worldmodels.model import WorldModel
-from worldmodels.text_encoder import PAD, TextEncoder, text_lengths, tokenize
+from worldmodels.text_encoder import PAD, TextEncoder, text_lengths, tokenize, with_token_ids
 from worldmodels.trainer import WorldModelTrainer
 
 MODALITIES = ["proprio", "text"]
+BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "text_modality.py"
 
 
-def household_episodes(num: int, steps: int, noise: float, seed: int) -> list[dict]:
-    """Episodes of the scripted expert on the household scene with Gaussian action noise; the
-    instruction stored as byte-token ids (the SmolLM2 path is the slow test's)."""
-    env = embodied.make("household", modalities=MODALITIES, max_episode_steps=steps)
-    agent, rng = ScriptedAgent(env), np.random.default_rng(seed)
-    low, high = env.action_space.low, env.action_space.high
-    episodes = []
-    for i in range(num):
-        observation, _ = env.reset(seed=seed + i)
-        observations, actions, rewards, ends = [observation], [], [], []
-        done = False
-        while not done:
-            action = agent.act(observation) + rng.normal(0.0, noise, low.shape)
-            action = np.clip(action, low, high).astype(np.float32)
-            observation, reward, terminated, truncated, _ = env.step(action)
-            observations.append(observation)
-            actions.append(action)
-            rewards.append(reward)
-            ends.append(terminated)
-            done = terminated or truncated
-        episode = {
-            "action": np.stack(actions),
-            "reward": np.asarray(rewards, dtype=np.float32),
-            "terminated": np.asarray(ends),
-        }
-        for key in MODALITIES:
-            episode[key] = observation_array([o[key] for o in observations], None, "bytes")
-        episodes.append(episode)
-    env.close()
-    return episodes
+def load_benchmark():
+    """``benchmarks/text_modality.py``: the carry episodes, models and measures of the claim."""
+    spec = importlib.util.spec_from_file_location("text_modality", BENCHMARK)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["text_modality"] = module
+    spec.loader.exec_module(module)
+    return module
 
 
-def small_config(modalities: list[str]) -> WorldModelConfig:
-    """A model small enough to train in seconds; rewards here are a few hundredths, so the
-    two-hot bins span [-1, 1]."""
-    return WorldModelConfig(
-        modalities=modalities,
-        latent_dim=32,
-        hidden_dim=64,
-        encoder_dim=32,
-        num_q=2,
-        vmin=-1.0,
-        vmax=1.0,
-        num_bins=41,
-        text_tokenizer="bytes",
-    )
-
-
-def train(data: EpisodeDataset, modalities: list[str], steps: int) -> WorldModel:
-    """A model of ``modalities`` trained ``steps`` updates (same seed, data and steps)."""
-    torch.manual_seed(0)
-    model = WorldModel(
-        small_config(modalities), {m: data.obs_shapes[m] for m in modalities}, data.action_dim
-    )
-    model.fit_normalizers(data.obs)
-    cfg = TrainerConfig(batch_size=32, reward_coef=1.0, learning_rate=3e-3, encoder_lr_scale=1.0)
-    trainer = WorldModelTrainer(model, cfg, torch.device("cpu"))
-    sampler = WindowSampler(data, horizon=3, seed=1)
-    for _ in range(steps):
-        trainer.update(sampler.sample(32))
-    return model
-
-
-def reward_error(model: WorldModel, heldout: EpisodeDataset) -> float:
-    """Mean absolute error of the one-step reward prediction on every held-out step."""
-    steps, obs = heldout.starts(1)
-    batch = heldout.window(torch.from_numpy(steps), torch.from_numpy(obs), 1)
-    first = {k: v[0] for k, v in batch.obs.items() if k in model.encoder.modalities}
-    with torch.no_grad():
-        predicted = model.predict_rewards(first, batch.action)
-    return float((predicted - batch.reward).abs().mean())
-
-
-def goal_direction_accuracy(model: WorldModel, heldout: EpisodeDataset) -> float:
-    """How often the drive direction (of 16) with the highest predicted reward points at the
-    instructed object (within about 45°), over held-out start states × every instruction."""
-    starts = heldout.obs["proprio"][heldout.step_offsets + np.arange(heldout.num_episodes)]
-    angles = torch.linspace(0, 2 * np.pi, 17)[:-1]
-    directions = torch.stack([angles.cos(), angles.sin()], -1)
-    actions = torch.zeros(16, model.action_dim)
-    actions[:, :2] = directions
-    n, hits = len(starts), []
-    for _, description, position, _ in GRASPABLES:
-        obs = {"proprio": starts.repeat_interleave(16, 0)}
-        if "text" in model.encoder.modalities:
-            ids = tokenize([f"Go to {description}."], "bytes")
-            obs["text"] = torch.from_numpy(ids).expand(n * 16, -1)
-        with torch.no_grad():
-            reward = model.reward(model.encode(obs), actions.repeat(n, 1)).view(n, 16)
-        best = directions[reward.argmax(1)]
-        towards = torch.tensor(position[:2]) - starts[:, :2]
-        hits.append(((best * towards).sum(-1) / towards.norm(dim=-1) > 0.7).float().mean())
-    return float(torch.stack(hits).mean())
+bench = load_benchmark()
 
 
 # token ids and the data path
@@ -135,8 +58,19 @@ def test_tokenize_rejects_bad_input_with_clear_errors():
         tokenize(["hi"], "words")
 
 
+def test_a_step_observation_gets_its_instruction_as_token_ids():
+    proprio = np.zeros(3, dtype=np.float32)
+    observation = with_token_ids({"proprio": proprio, "text": "Go to the mug."}, "bytes", 16)
+    assert observation["proprio"] is proprio
+    np.testing.assert_array_equal(observation["text"], tokenize(["Go to the mug."], "bytes", 16)[0])
+    assert with_token_ids(observation, "bytes", 16) is observation  # ids already
+    with pytest.raises(ValueError, match="max_tokens=4"):
+        with_token_ids({"text": "Go to the mug."}, "bytes", 4)
+
+
 def test_episodes_store_text_as_token_ids(tmp_path):
-    (episode,) = household_episodes(1, 5, 0.0, seed=0)
+    (carried,) = bench.carry_episodes(1, 5, seed=0)
+    episode = {k: v for k, v in carried.items() if k not in ("object", "target", "place")}
     assert episode["text"].dtype == np.int32 and episode["text"].shape[0] == 6
     EpisodeWriter(tmp_path, "household").add(episode)
     loaded = load_episode(tmp_path / "episode_000000.npz")
@@ -178,14 +112,40 @@ def test_unknown_text_tokenizer_in_config_names_the_valid_ones():
 
 
 @pytest.fixture(scope="module")
-def household() -> tuple[EpisodeDataset, EpisodeDataset]:
-    data = EpisodeDataset(household_episodes(12, 20, 1.0, seed=0), MODALITIES)
-    return data.split(0.25)
+def carried() -> tuple[list[dict], list[dict]]:
+    """Episodes that start with the named object in the gripper: training ones and ones of
+    instructions held out of training."""
+    return bench.split_by_instruction(bench.carry_episodes(16, 20, seed=0))
+
+
+@pytest.fixture(scope="module")
+def household(carried) -> tuple[EpisodeDataset, EpisodeDataset]:
+    train, heldout = carried
+    return EpisodeDataset(train, MODALITIES), EpisodeDataset(heldout, MODALITIES)
+
+
+def test_carry_episodes_hold_the_named_object_and_reward_its_progress(carried):
+    """Where the text matters: the object moves with the robot, and the reward is its progress
+    towards the named place (less 0.01 a step), so it depends on the place named."""
+    for episode in carried[0] + carried[1]:
+        text = bytes(episode["text"][0][episode["text"][0] != PAD].astype(np.uint8)).decode()
+        assert text == instruction(episode["target"], episode["place"])
+        moved = np.linalg.norm(episode["object"][:, :2] - episode["object"][0, :2], axis=-1)
+        assert moved.max() > 0.05  # the held object moves with the robot
+        error = {}  # of the reward as progress towards each place (its middle)
+        for place in bench.places_for(episode["target"]):
+            goal = np.array(bench.HOUSEHOLD_SURFACES[place])
+            distance = np.linalg.norm(episode["object"] - goal, axis=-1)
+            error[place] = np.abs(distance[:-1] - distance[1:] - 0.01 - episode["reward"]).max()
+        assert min(error, key=error.get) == episode["place"], error
+        assert error[episode["place"]] < 0.002, error
+    assert {(e["target"], e["place"]) for e in carried[1]} <= bench.HELDOUT_PAIRS
+    assert not {(e["target"], e["place"]) for e in carried[0]} & bench.HELDOUT_PAIRS
 
 
 def test_model_runs_with_text_masked(household):
     train_data, heldout = household
-    model = train(train_data, MODALITIES, 20)
+    model = bench.train_model(train_data, MODALITIES, 20)
     obs = {k: v[:8] for k, v in heldout.obs.items()}
     hidden = {"text": torch.zeros(8, dtype=torch.bool)}
     with torch.no_grad():
@@ -203,49 +163,34 @@ def test_model_runs_with_text_masked(household):
     assert np.isfinite(float(losses["total"]))
 
 
-def test_swapping_the_instruction_changes_the_prediction(household):
-    train_data, heldout = household
-    model = train(train_data, MODALITIES, 60)
-    proprio = heldout.obs["proprio"][:1]
-    action = torch.zeros(1, model.action_dim)
-    action[0, 0] = 1.0  # drive along x, the arm and gripper still
-    rewards = []
-    for _, description, _, _ in GRASPABLES[:3]:
-        ids = torch.from_numpy(tokenize([f"Go to {description}."], "bytes"))
-        with torch.no_grad():
-            rewards.append(
-                float(model.reward(model.encode({"proprio": proprio, "text": ids}), action))
-            )
-    assert len(set(rewards)) == 3, rewards
+def test_swapping_the_instruction_changes_the_predicted_motion_returns(carried, household):
+    """The mechanism of the slow claim: the instruction enters the latent, so naming another
+    place changes the returns predicted for the drive directions (whose best the slow test finds
+    pointing at the named place); a model without text predicts the same whatever is named."""
+    train_data, _ = household
+    episode = carried[1][0]
+    proprio = torch.from_numpy(episode["proprio"][:-1:4])
+    action = torch.from_numpy(episode["action"][::4])
+    texts = [instruction(episode["target"], p) for p in bench.places_for(episode["target"])]
+    for modalities, differ in ((MODALITIES, True), (["proprio"], False)):
+        model = bench.train_model(train_data, modalities, 20)
+        returns = [bench.direction_returns(model, proprio, action, text)[1] for text in texts]
+        changed = [not torch.allclose(returns[0], other) for other in returns[1:]]
+        assert changed == [differ] * len(changed), modalities
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="since the household became pick-and-place its reward in the first 40 steps is near 0 "
-    "and the expert follows floor paths, so neither model separates the instructions "
-    "(held-out MAE 7.3e-5 with text, 6.4e-5 without; direction 20% both); the setup needs "
-    "rework for the new task",
-)
-def test_text_steers_goal_directed_motion_and_predicts_better():
-    """Trained briefly on scripted-expert episodes with action noise of std 2 (clipped to the
-    box: with less, the robot's velocity in proprio already gives the goal's direction away,
-    and a model without text does as well), the model with text beats the one without on
-    held-out episodes: a lower reward error, and its best predicted drive direction points at
-    the instructed object more often (the model without text points the same way whatever the
-    instruction)."""
-    data = EpisodeDataset(household_episodes(60, 40, 2.0, seed=0), MODALITIES)
-    train_data, heldout = data.split(0.25)
-    with_text = train(train_data, MODALITIES, 1200)
-    without = train(train_data, ["proprio"], 1200)
-    errors = {"text": reward_error(with_text, heldout), "none": reward_error(without, heldout)}
-    hits = {
-        "text": goal_direction_accuracy(with_text, heldout),
-        "none": goal_direction_accuracy(without, heldout),
-    }
-    print(f"held-out reward MAE {errors}; goal-direction accuracy {hits}")
-    assert errors["text"] < errors["none"], errors
-    assert hits["text"] > hits["none"], hits
+def test_text_steers_goal_directed_motion_and_predicts_better(one_torch_thread):
+    """The claim of docs/BENCHMARKS.md on one seed (``benchmarks/text_modality.py`` runs three):
+    trained on episodes that carry the named object with an instruction-blind behaviour, the
+    model with text predicts the held-out instructions' rewards better than the same model
+    without, and its best predicted drive direction points at the named place more often."""
+    result = bench.run_seed(0, episodes=60, steps=40, updates=1200)
+    print(result)
+    text, none = result["proprio + text"], result["proprio"]
+    # seed 0 on a 2-core CPU: 0.0086 against 0.0138, and 74% against 54%
+    assert text["reward_mae"] < 0.9 * none["reward_mae"], result
+    assert text["direction"] > none["direction"] + 0.05, result
 
 
 @pytest.mark.slow
@@ -258,3 +203,42 @@ def test_smollm2_token_ids_reach_the_model():
     cfg = WorldModelConfig(modalities=["text"], latent_dim=16, hidden_dim=16, encoder_dim=16)
     model = WorldModel(cfg, {"text": ids.shape[1:]}, 2)
     assert model.encode({"text": torch.from_numpy(ids)}).shape == (3, 16)
+
+
+# the online agent
+
+
+def test_wm_mpc_plans_from_a_latent_that_reads_the_instruction():
+    """On the household with the text modality, wm_mpc learns online from the instruction's
+    token ids, and naming another place changes the latent it plans from."""
+    from embodied.agents.world_model_mpc import WorldModelMPCAgent, WorldModelMPCConfig
+    from embodied.runner import run_episode
+    from planning import MPPIConfig
+
+    env = embodied.make("household", modalities=MODALITIES, max_episode_steps=8)
+    worldmodel = WorldModelConfig(
+        modalities=MODALITIES, latent_dim=16, hidden_dim=16, encoder_dim=16, decoder=False,
+        text_tokenizer="bytes",
+    )  # fmt: skip
+    cfg = WorldModelMPCConfig(
+        worldmodel=worldmodel,
+        trainer=TrainerConfig(batch_size=4),
+        planner=MPPIConfig(num_samples=16, num_elites=4, iterations=1, num_policy_samples=2),
+        seed_steps=4,
+        device="cpu",
+    )
+    agent = WorldModelMPCAgent(env, cfg)
+    run_episode(env, agent, seed=0)
+    assert agent.updates > 4
+    stored = agent.replay.sample(4).obs["text"]
+    assert stored.dtype == torch.int32 and (text_lengths(stored) > 0).all()
+    observation, _ = env.reset(seed=0)
+    target = env.unwrapped.task.target
+    with torch.no_grad():
+        latents = [
+            agent.latent({**observation, "text": instruction(target, place)})
+            for place in bench.places_for(target)
+        ]
+    assert not torch.allclose(latents[0], latents[1])
+    assert env.action_space.contains(agent.act(observation))
+    env.close()
