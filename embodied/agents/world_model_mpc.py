@@ -142,6 +142,7 @@ class WorldModelMPCAgent:
             ThreadPoolExecutor(1, "wm_mpc_update") if overlap and not in_process else None
         )
         self._in_flight: Future | None = None  # the background update, if one runs
+        self._weight_pairs: list[tuple[torch.Tensor, torch.Tensor]] | None = None
         self._score = (
             torch.compile(self.planning_model.score, dynamic=False)
             if compiled
@@ -268,10 +269,13 @@ class WorldModelMPCAgent:
 
     def _sync_planning_model(self) -> None:
         if self.planning_model is not self._model:
-            planning, learned = self.planning_model.state_dict(), self._model.state_dict()
+            if self._weight_pairs is None:  # (planner's, learner's) tensor, looked up once
+                planning = self.planning_model.state_dict()
+                learned = self._model.state_dict()
+                self._weight_pairs = [(planning[k], v) for k, v in learned.items()]
             with torch.no_grad():
-                for name, value in learned.items():
-                    planning[name].copy_(value)
+                for planning_value, learned_value in self._weight_pairs:
+                    planning_value.copy_(learned_value)
 
     def wait_for_update(self) -> None:
         """Finish the update running in the background (re-raising its error), if any, and
