@@ -127,7 +127,7 @@ class UpdateProcess:
             self._raise_failure()
 
     def _raise_failure(self, traceback_text: str | None = None) -> None:
-        if traceback_text is None and self._conn.poll():
+        if traceback_text is None and not self._conn.closed and self._conn.poll():
             answer = self._conn.recv()
             traceback_text = answer[1] if answer[0] == "error" else None
         self.close()
