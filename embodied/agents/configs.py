@@ -89,7 +89,8 @@ class WorldModelMPCConfig:
     """Overlap as ``overlap_update`` does, but with the learner in its own process
     (:mod:`embodied.agents.update_process`): it owns the trainer and a copy of the replay
     buffer, the weights travel through shared memory, and planning and learning no longer
-    share the GIL. The weights, actions and update ratio are those of ``overlap_update``. CPU
+    share the GIL. The weights, actions and update ratio are those of ``overlap_update``. The
+    learner runs as many torch threads as the actor (``cpu_threads``: set 1 on two cores). CPU
     only: on CUDA it falls back to ``overlap_update`` (with a log line)."""
 
 

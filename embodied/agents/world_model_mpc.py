@@ -242,8 +242,9 @@ class WorldModelMPCAgent:
             self._update(self.updates_per_step, background=True)
 
     def _update(self, count: int, background: bool) -> None:
-        """``count`` updates; in the background thread (see ``overlap_update``) if it runs and
-        ``background``, else here, each batch drawn as it is needed (the ``seed_steps``
+        """``count`` updates; in the learner process (``update_process``) or the background
+        thread (``overlap_update``) if one runs and ``background`` (the process is waited for
+        otherwise), else here; each batch drawn as it is needed (the ``seed_steps``
         pre-training updates would otherwise hold every batch at once)."""
         self.wait_for_update()
         if self._process is not None:  # the learner skips them while it has no full window
