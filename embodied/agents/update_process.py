@@ -128,8 +128,9 @@ class UpdateProcess:
 
     def _raise_failure(self, traceback_text: str | None = None) -> None:
         if traceback_text is None and not self._conn.closed and self._conn.poll():
-            answer = self._conn.recv()
-            traceback_text = answer[1] if answer[0] == "error" else None
+            with contextlib.suppress(EOFError, OSError):  # poll is true at the pipe's end too
+                answer = self._conn.recv()
+                traceback_text = answer[1] if answer[0] == "error" else None
         self.close()
         if traceback_text is None:
             raise LearnerError(f"the learner process exited with code {self.process.exitcode}")

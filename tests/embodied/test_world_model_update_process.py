@@ -3,6 +3,7 @@ weights back through shared memory; the same weights and actions as the backgrou
 
 import gc
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -101,6 +102,19 @@ def test_a_learner_error_is_raised_in_the_actor_with_its_traceback_and_the_learn
     with pytest.raises(LearnerError, match=r"(?s)learner process failed.*Traceback.*in _learn"):
         agent.observe(obs, action, 0.0, False)
     assert wait_gone(pid)
+
+
+def test_a_learner_killed_from_outside_is_reported_with_its_exit_code():
+    env = make("inverted-pendulum")
+    agent = tiny_agent(env, update_process=True)
+    run(agent, env, SEED_STEPS + 1)
+    os.kill(agent._process.process.pid, signal.SIGKILL)
+    agent._process.process.join(15)
+    obs, _ = env.reset(seed=1)
+    action = agent.act(obs)
+    with pytest.raises(LearnerError, match="learner process exited with code -9"):
+        agent.observe(obs, action, 0.0, False)
+        agent.observe(obs, action, 0.0, False)
 
 
 def test_close_and_dropping_the_agent_leave_no_learner_process():
