@@ -13,6 +13,8 @@ so load changes on a shared machine hit all of them alike. Variants:
 - ``current_overlap_1thread``: this tree's code with ``agent.overlap_update``: each step's
   update runs in a background thread while the planner plans the next action, one torch
   thread each (two threads in all, as ``baseline``);
+- ``current_process_1thread``: this tree's code with ``agent.update_process``: the same overlap
+  with the learner in its own process (no shared GIL), one torch thread each;
 - ``current_overlap_compiled_1thread`` (with ``--compiled``): the same with ``agent.compile``;
   its compilation is timed apart (``warmup_s``) and left out of the steps per second.
 
@@ -22,9 +24,9 @@ step) after ``--seed-steps`` random steps and as many pre-training updates (not 
 ``--steps`` env steps of collect → update → plan. Prints one JSON object.
 
 With ``--learn-steps N`` it instead measures the learning: the old code (serial) and this
-tree's code overlapped each learn for N env steps on seeds 0 and 1, then act greedily for
-one episode of ``--eval-steps`` steps (seed 100); it prints the returns, so that speed is not
-bought with learning.
+tree's code overlapped (thread) and with the learner process each learn for N env steps on
+seeds 0 and 1, then act greedily for one episode of ``--eval-steps`` steps (seed 100); it
+prints the returns, so that speed is not bought with learning.
 
     python benchmarks/wm_mpc_online_speed.py [--steps 40] [--rounds 2] [--compiled]
     python benchmarks/wm_mpc_online_speed.py --learn-steps 1000 [--seed-steps 200]
@@ -134,6 +136,7 @@ def learn_child(steps: int, seed_steps: int, seed: int, eval_steps: int, options
     learn_s = time.perf_counter() - start
     agent.learn = False  # greedy: no exploration noise, no updates
     result = run_episode(embodied.make(ENV, max_episode_steps=eval_steps), agent, seed=100)
+    agent.close()
     return {"return": result.episode_return, "length": result.length, "learn_s": learn_s}
 
 
@@ -154,6 +157,7 @@ def speed(args: argparse.Namespace, snapshot: Path) -> dict:
         "baseline_1thread": (snapshot, 1, {}),
         "current_serial_1thread": (ROOT, 1, {"overlap_update": False}),
         "current_overlap_1thread": (ROOT, 1, {"overlap_update": True}),
+        "current_process_1thread": (ROOT, 1, {"update_process": True}),
     }
     if args.compiled:
         variants["current_overlap_compiled_1thread"] = (
@@ -178,6 +182,7 @@ def speed(args: argparse.Namespace, snapshot: Path) -> dict:
         "results": results,
         # the goal's comparison: two threads in all against the old code's two threads
         "speedup_overlap_vs_baseline": results["current_overlap_1thread"]["speedup_vs_baseline"],
+        "speedup_process_vs_baseline": results["current_process_1thread"]["speedup_vs_baseline"],
         "speedup_serial_1thread_vs_baseline_1thread": round(
             results["current_serial_1thread"]["steps_per_s"] / base_1, 2
         ),
@@ -186,14 +191,17 @@ def speed(args: argparse.Namespace, snapshot: Path) -> dict:
 
 def learning(args: argparse.Namespace, snapshot: Path) -> dict:
     """Greedy returns after ``--learn-steps`` env steps: the old code against this tree's,
-    overlapped."""
-    variants = {"baseline_serial": snapshot, "current_overlap": ROOT}
+    overlapped in a thread and with the learner process."""
+    variants = {  # name: (code, agent options)
+        "baseline_serial": (snapshot, {}),
+        "current_overlap": (ROOT, {"overlap_update": True}),
+        "current_process": (ROOT, {"update_process": True}),
+    }
     out: dict[str, dict] = {name: {} for name in variants}
     for seed in (0, 1):
-        for name, code in variants.items():
+        for name, (code, options) in variants.items():
             cmd = [f"--learn-steps={args.learn_steps}", f"--seed-steps={args.seed_steps}"]
             cmd += [f"--eval-steps={args.eval_steps}", f"--seed={seed}"]
-            options = {"overlap_update": True} if code == ROOT else {}
             out[name][f"seed_{seed}"] = run_child(code, cmd, options)
     for runs in out.values():
         runs["mean_return"] = round(statistics.mean(r["return"] for r in runs.values()), 1)

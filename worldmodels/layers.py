@@ -29,9 +29,15 @@ class ExpMish(nn.Module):
     """
 
     def forward(self, x: Tensor) -> Tensor:
-        e = torch.exp(x.clamp(max=20.0))
-        n = e * (e + 2.0)
-        return x * n / (n + 2.0)
+        if x.requires_grad and torch.is_grad_enabled():
+            e = torch.exp(x.clamp(max=20.0))
+            n = e * (e + 2.0)
+            return x * n / (n + 2.0)
+        # without autograd (planning): the same ops in the same order, bit for bit, with
+        # three temporaries instead of six
+        e = x.clamp(max=20.0).exp_()
+        n = (e + 2.0).mul_(e)
+        return (x * n).div_(n.add_(2.0))
 
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {"exp_mish": ExpMish, "mish": nn.Mish}

@@ -171,17 +171,26 @@ class WorldModel(nn.Module):
         """The value of each Q member (see :meth:`q_logits`), ``[M, ...]``."""
         return twohot.decode(self.q_logits(z, a, heads, members), self.bins)
 
-    def policy(self, z: Tensor, noise: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        """Squashed-Gaussian action and its log-probability (the mean action without ``noise``)."""
+    def _policy_gaussian(self, z: Tensor) -> tuple[Tensor, Tensor]:
+        """Mean and log-std of the policy's Gaussian before the tanh squashing."""
         mu, log_std = self.pi(z).float().chunk(2, -1)
         lo, hi = self.cfg.log_std_min, self.cfg.log_std_max
-        log_std = lo + 0.5 * (hi - lo) * (torch.tanh(log_std) + 1)
+        return mu, lo + 0.5 * (hi - lo) * (torch.tanh(log_std) + 1)
+
+    def policy(self, z: Tensor, noise: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        """Squashed-Gaussian action and its log-probability (the mean action without ``noise``)."""
+        mu, log_std = self._policy_gaussian(z)
         eps = torch.zeros_like(mu) if noise is None else noise
         pre = mu + eps * log_std.exp()
         log_prob = (-0.5 * eps.pow(2) - log_std - 0.5 * math.log(2 * math.pi)).sum(-1)
         action = torch.tanh(pre)
         log_prob = log_prob - torch.log(torch.relu(1 - action.pow(2)) + 1e-6).sum(-1)
         return action, log_prob
+
+    def policy_action(self, z: Tensor, noise: Tensor | None = None) -> Tensor:
+        """The action of :meth:`policy`, bit for bit, without its log-probability (planning)."""
+        mu, log_std = self._policy_gaussian(z)
+        return torch.tanh(mu if noise is None else mu + noise * log_std.exp())
 
     # decoders
 
@@ -238,7 +247,7 @@ class WorldModel(nn.Module):
         alive = discount * (1 - torch.sigmoid(self.termination_logit(z_all[1:]).float()))
         # weight of step t: the discounted chance that steps 0..t-1 did not end the episode
         weights = torch.cat([torch.ones_like(alive[:1]), alive.cumprod(0)])  # [H+1, M]
-        terminal = self.q_values(z_all[-1], self.policy(z_all[-1])[0], members=members).mean(0)
+        terminal = self.q_values(z_all[-1], self.policy_action(z_all[-1]), members=members).mean(0)
         return (weights[:-1] * rewards).sum(0) + weights[-1] * terminal
 
     def score(
@@ -265,7 +274,7 @@ class WorldModel(nn.Module):
             if generator is not None:
                 shape = (b * num, self.action_dim)
                 noise = torch.randn(shape, generator=generator, device=z.device)
-            a, _ = self.policy(z, noise)
+            a = self.policy_action(z, noise)
             steps.append(a)
             if t < horizon - 1:
                 z = self.next(z, a)

@@ -100,7 +100,7 @@ class WorldModelTrainer:
         self, next_z: Tensor, reward: Tensor, terminated: Tensor, noise: Tensor
     ) -> Tensor:
         """``r + discount·(1 − done)·min`` of two random target Q members at ``π(z')``."""
-        action, _ = self.model.policy(next_z, noise)
+        action = self.model.policy_action(next_z, noise)
         q = (
             self.model.q_values(next_z, action, self.target_q, self.model.q_pair(self.generator))
             .min(0)

@@ -85,6 +85,13 @@ class WorldModelMPCConfig:
     unchanged, and the seed pre-training still runs before the first plan. Off by default: on
     the shared 2-core CPU (load 6-20) the two threads contended for the GIL and the cores and
     ran 0.53-0.71x the in-turn speed (see docs/BENCHMARKS.md); idle it is unmeasured."""
+    update_process: bool = False
+    """Overlap as ``overlap_update`` does, but with the learner in its own process
+    (:mod:`embodied.agents.update_process`): it owns the trainer and a copy of the replay
+    buffer, the weights travel through shared memory, and planning and learning no longer
+    share the GIL. The weights, actions and update ratio are those of ``overlap_update``. The
+    learner runs as many torch threads as the actor (``cpu_threads``: set 1 on two cores). CPU
+    only: on CUDA it falls back to ``overlap_update`` (with a log line)."""
 
 
 @dataclass

@@ -7,7 +7,8 @@ With ``learn=true`` the agent collects its own experience into a replay buffer (
 trainable at once): random actions for ``seed_steps`` steps, then ``seed_steps`` pre-training
 updates, then ``updates_per_step`` world-model updates per env step (collect → update → plan),
 exploring with the planner's own final std (``overlap_update`` runs each update in a background
-thread while the planner plans the next action). Observations enter the model raw (as in
+thread while the planner plans the next action, ``update_process`` in a learner process:
+:mod:`embodied.agents.update_process`). Observations enter the model raw (as in
 TD-MPC2): the encoder's normalisers stay as a checkpoint left them, since statistics fitted on
 the random seed data would misscale the states that a better policy reaches later.
 """
@@ -29,6 +30,7 @@ import torch
 from embodied.agents.agent_config import agent_config
 from embodied.agents.configs import WorldModelMPCConfig
 from embodied.agents.planners import build_planner
+from embodied.agents.update_process import UpdateProcess
 from runkit.device import resolve_device
 from worldmodels.checkpoint import checkpoint_env, load_world_model, save_checkpoint
 from worldmodels.config import WorldModelConfig
@@ -119,22 +121,44 @@ class WorldModelMPCAgent:
         compiled = on_with_cuda(cfg.compile, self.device)
         if trainer_cfg.compile is None:
             trainer_cfg = replace(trainer_cfg, compile=compiled)
-        self.trainer = (
-            WorldModelTrainer(self._model, trainer_cfg, self.device, seed) if cfg.learn else None
-        )
-        overlap = cfg.learn and cfg.overlap_update
+        self.trainer_cfg = trainer_cfg
+        in_process = cfg.learn and cfg.update_process
+        if in_process and self.device.type != "cpu":
+            log.warning(
+                "agent.update_process runs on the CPU only; on %s the update overlaps "
+                "in a thread (agent.overlap_update)",
+                self.device,
+            )
+            in_process = False
+        overlap = cfg.learn and (cfg.overlap_update or cfg.update_process)
         # the planner's copy of the model: the learner changes ``model`` while it plans
         self.planning_model = (
             copy.deepcopy(self._model).requires_grad_(False) if overlap else self._model
         )
-        self._learner = ThreadPoolExecutor(1, "wm_mpc_update") if overlap else None
+        # the learner process owns the trainer and the replay buffer; else they live here
+        self._process = (
+            UpdateProcess(self._model, trainer_cfg, seed, torch.get_num_threads())
+            if in_process
+            else None
+        )
+        self.trainer = (
+            WorldModelTrainer(self._model, trainer_cfg, self.device, seed)
+            if cfg.learn and not in_process
+            else None
+        )
+        self._learner = (
+            ThreadPoolExecutor(1, "wm_mpc_update") if overlap and not in_process else None
+        )
         self._in_flight: Future | None = None  # the background update, if one runs
+        self._weight_pairs: list[tuple[torch.Tensor, torch.Tensor]] | None = None
         self._score = (
             torch.compile(self.planning_model.score, dynamic=False)
             if compiled
             else self.planning_model.score
         )
-        self.replay = ReplayBuffer(self.modalities, trainer_cfg.horizon, seed)
+        self.replay: ReplayBuffer | UpdateProcess = self._process or ReplayBuffer(
+            self.modalities, trainer_cfg.horizon, seed
+        )  # where transitions go
         self.recording = False  # whether the current episode's first observation is recorded
         self.total_steps = 0
         self._updates = 0
@@ -240,13 +264,19 @@ class WorldModelMPCAgent:
             self._update(self.updates_per_step, background=True)
 
     def _update(self, count: int, background: bool) -> None:
-        """``count`` updates; in the background thread (see ``overlap_update``) if it runs and
-        ``background``, else here, each batch drawn as it is needed (the ``seed_steps``
+        """``count`` updates; in the learner process (``update_process``) or the background
+        thread (``overlap_update``) if one runs and ``background`` (the process is waited for
+        otherwise), else here; each batch drawn as it is needed (the ``seed_steps``
         pre-training updates would otherwise hold every batch at once)."""
+        self.wait_for_update()
+        if self._process is not None:  # the learner skips them while it has no full window
+            self._process.submit(count)
+            if not background:
+                self.wait_for_update()
+            return
         if self.replay.num_windows == 0:
             return
-        self.wait_for_update()
-        draws = (self.replay.sample(self.trainer.cfg.batch_size) for _ in range(count))
+        draws = (self.replay.sample(self.trainer_cfg.batch_size) for _ in range(count))
         if background and self._learner is not None:
             # drawn here: the buffer is not shared across threads
             self._in_flight = self._learner.submit(self._train, list(draws))
@@ -262,10 +292,13 @@ class WorldModelMPCAgent:
 
     def _sync_planning_model(self) -> None:
         if self.planning_model is not self._model:
-            planning, learned = self.planning_model.state_dict(), self._model.state_dict()
+            if self._weight_pairs is None:  # (planner's, learner's) tensor, looked up once
+                planning = self.planning_model.state_dict()
+                learned = self._model.state_dict()
+                self._weight_pairs = [(planning[k], v) for k, v in learned.items()]
             with torch.no_grad():
-                for name, value in learned.items():
-                    planning[name].copy_(value)
+                for planning_value, learned_value in self._weight_pairs:
+                    planning_value.copy_(learned_value)
 
     def wait_for_update(self) -> None:
         """Finish the update running in the background (re-raising its error), if any, and
@@ -273,6 +306,10 @@ class WorldModelMPCAgent:
         if self._in_flight is not None:
             in_flight, self._in_flight = self._in_flight, None
             in_flight.result()
+            self._sync_planning_model()
+        elif self._process is not None and self._process.busy:
+            self._process.wait()
+            self._updates = self._process.updates
             self._sync_planning_model()
 
     @property
@@ -290,9 +327,13 @@ class WorldModelMPCAgent:
     def close(self) -> None:
         """Finish the update in flight; save the learned world model to ``save_to`` (a
         checkpoint folder), if set."""
-        self.wait_for_update()
-        if self._learner is not None:
-            self._learner.shutdown()
+        try:
+            self.wait_for_update()
+        finally:
+            if self._learner is not None:
+                self._learner.shutdown()
+            if self._process is not None:
+                self._process.close()
         if self.learn and self.save_to is not None and self.updates > 0:
             path = save_checkpoint(
                 Path(self.save_to), self.updates, self._model, {}, env=self.env_id

@@ -146,3 +146,14 @@ def test_planning_value_is_the_step_by_step_discounted_return():
             weight = weight * 0.9 * (1 - torch.sigmoid(model.termination_logit(last)))
         expected = ret + weight * model.q_values(last, model.policy(last)[0]).mean(0)
         torch.testing.assert_close(model.value(z, actions, discount=0.9), expected)
+
+
+def test_the_planners_policy_action_is_the_policys_action_bit_for_bit():
+    """``policy_action`` (planning: no log-probability) equals ``policy``'s action, with and
+    without noise, so that the scores and rollouts of the planner are unchanged."""
+    model = make_model().eval()
+    z = model.encode({"proprio": torch.randn(64, 5)})
+    noise = torch.randn(64, 2)
+    with torch.inference_mode():
+        assert torch.equal(model.policy_action(z), model.policy(z)[0])
+        assert torch.equal(model.policy_action(z, noise), model.policy(z, noise)[0])
