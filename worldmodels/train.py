@@ -72,7 +72,7 @@ def evaluate_agent(
     history = json.loads(path.read_text()) if path.exists() else []
     history = [h for h in history if h["step"] < step]
     result["best"] = all(result["return"] > h["return"] for h in history)
-    ctx.write_json("agent_eval.json", history + [result])
+    ctx.write_json("agent_eval.json", [*history, result])
     log.info("step %d: agent return %.1f (video %s)", step, result["return"], video.name)
     return result
 
