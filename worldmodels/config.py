@@ -94,7 +94,10 @@ class AgentEvalConfig:
     world-model MPC agent plans in the newest checkpoint for ``episodes`` episodes of the env;
     the return goes to TensorBoard (``eval/return``) and ``agent_eval.json``, a video of the
     first ``video_steps`` steps to ``videos/``. ``agent``: wm_mpc options (the planner's under
-    ``agent.planner``)."""
+    ``agent.planner``). Episode seeds start at ``seed`` (20,000): apart from the data's (from
+    ``run.seed``) and from the seeds a final test uses (10,000 on), since the best evaluation's
+    checkpoint is kept (``checkpoints/best``) and a test on the seeds it was chosen on would
+    flatter it."""
 
     _target_: str = "embodied.data.AgentEvaluation"
     env: str = II("env.id")
@@ -103,7 +106,7 @@ class AgentEvalConfig:
     video_steps: int = 100
     width: int = 160
     height: int = 120
-    seed: int = 10_000
+    seed: int = 20_000
     agent: dict[str, Any] = field(default_factory=dict)
 
 
@@ -124,10 +127,11 @@ class SimulatorCollectionConfig:
 
 
 def _simulator_mpc() -> dict[str, Any]:
-    """Simulator MPC sized to collect quickly on a CPU (it still balances the cart-pole)."""
+    """Simulator MPC sized to collect quickly on a CPU. Its horizon of 50 steps (1 s) sees the
+    pole fall: at 25 it scored 150/156 on cart-pole balance (seeds 20000/20001), at 50 234/236."""
     return {
         "_target_": "embodied.agents.SimulatorMPCAgent",
-        "planner": {"horizon": 25, "num_samples": 32, "num_elites": 8, "iterations": 1},
+        "planner": {"horizon": 50, "num_samples": 32, "num_elites": 8, "iterations": 1},
         "seed": "${run.seed}",
     }
 

@@ -3,8 +3,8 @@
 Gets episodes from the ``data`` source (instantiated from config), holds out the last episodes,
 trains with TD-MPC2's losses (progress bar, TensorBoard under ``tensorboard/``), checkpoints
 into ``checkpoints/`` every ``checkpoint_every`` steps and resumes from the newest one found
-there, then writes ``metrics.json`` (open-loop errors against copy-last and linear baselines)
-and ``plots/``.
+there, keeps the checkpoint of the best closed-loop evaluation in ``checkpoints/best``, then
+writes ``metrics.json`` (open-loop errors against copy-last and linear baselines) and ``plots/``.
 """
 
 from __future__ import annotations
@@ -62,17 +62,26 @@ def evaluate_agent(
     cfg: DictConfig, ctx: RunContext, checkpoint: Any, step: int, writer: MetricWriter
 ) -> dict[str, Any]:
     """Run the ``agent_eval`` evaluator on ``checkpoint``: return to TensorBoard, a video to
-    ``videos/``, and the whole history so far to ``agent_eval.json``."""
+    ``videos/``, and the whole history so far to ``agent_eval.json``; the result's ``best``
+    says whether its return beats every earlier evaluation's."""
     evaluator = instantiate(cfg.agent_eval)
     video = ctx.artefact(f"videos/eval_step_{step:07d}.mp4")
     result = {"step": step, **evaluator.evaluate(checkpoint, video)}
     writer.scalars("eval", {"return": result["return"]}, step)
     path = ctx.output_dir / "agent_eval.json"
     history = json.loads(path.read_text()) if path.exists() else []
-    history = [h for h in history if h["step"] < step] + [result]
-    ctx.write_json("agent_eval.json", history)
+    history = [h for h in history if h["step"] < step]
+    result["best"] = all(result["return"] > h["return"] for h in history)
+    ctx.write_json("agent_eval.json", [*history, result])
     log.info("step %d: agent return %.1f (video %s)", step, result["return"], video.name)
     return result
+
+
+def best_evaluation(ctx: RunContext) -> dict[str, Any] | None:
+    """The evaluation with the highest return so far (``agent_eval.json``), if any."""
+    path = ctx.output_dir / "agent_eval.json"
+    history = json.loads(path.read_text()) if path.exists() else []
+    return max(history, key=lambda h: h["return"], default=None)
 
 
 def train(
@@ -81,7 +90,9 @@ def train(
     """Train to ``cfg.steps``, resuming from the newest checkpoint; return the last losses.
 
     Every ``eval.agent_every`` steps (and at the end) the agent planning in the newest
-    checkpoint is evaluated in the env (:func:`evaluate_agent`)."""
+    checkpoint is evaluated in the env (:func:`evaluate_agent`); the model of the best
+    evaluation so far is kept in ``checkpoints/best`` (the newest checkpoints are pruned, it is
+    not)."""
     from worldmodels.checkpoint import latest_checkpoint, load_checkpoint, save_checkpoint
 
     folder = ctx.output_dir / "checkpoints"
@@ -113,9 +124,9 @@ def train(
                 saved = save_checkpoint(
                     folder, step, trainer.model, state, cfg.keep_checkpoints, env=cfg.env.id
                 )
-                if evaluate:
-                    evaluate_agent(cfg, ctx, saved, step, writer)
-                    trainer.model.train()
+                if evaluate and evaluate_agent(cfg, ctx, saved, step, writer)["best"]:
+                    save_checkpoint(folder / "best", step, trainer.model, {}, 1, env=cfg.env.id)
+                trainer.model.train()
     writer.close()
     elapsed = time.perf_counter() - start
     losses["steps_per_s"] = (step - start_step) / elapsed if elapsed > 0 else 0.0
@@ -168,6 +179,12 @@ def run(cfg: DictConfig, output_dir: str | None = None) -> dict[str, Any]:
     evaluations = ctx.output_dir / "agent_eval.json"
     if evaluations.exists():
         metrics["agent_eval"] = json.loads(evaluations.read_text())
+        best = best_evaluation(ctx)
+        metrics["best_checkpoint"] = {
+            "step": best["step"],
+            "return": best["return"],
+            "path": str(latest_checkpoint(ctx.output_dir / "checkpoints" / "best")),
+        }
     if model.decoders:
         errors = open_loop_errors(
             model, train_data, heldout, list(cfg.eval.horizons), cfg.eval.max_starts

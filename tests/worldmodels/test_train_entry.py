@@ -19,6 +19,7 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 import embodied
 from embodied.agents.world_model_mpc import WorldModelMPCAgent
+from embodied.data import AgentEvaluation
 from tests.hydra_compose import compose_config
 from worldmodels.checkpoint import checkpoint_env
 from worldmodels.train import run
@@ -162,6 +163,28 @@ def test_training_evaluates_the_agent_as_it_goes_with_return_and_video(tmp_path)
     events = EventAccumulator(str(out / "tensorboard")).Reload()
     assert [e.step for e in events.Scalars("eval/return")] == [10, 20]
     assert "step 20: agent return" in (out / "run.log").read_text()
+
+
+def test_training_keeps_the_checkpoint_of_the_best_evaluation(tmp_path):
+    out = tmp_path / "run"
+    cmd = _command(out, 30, "eval.agent_every=10", "env.max_episode_steps=15",
+                   "keep_checkpoints=5", "checkpoint_every=1000", *SMALL_AGENT)  # fmt: skip
+    subprocess.run(cmd, cwd=REPO, check=True, capture_output=True, timeout=300)
+    history = json.loads((out / "agent_eval.json").read_text())
+    best = max(history, key=lambda h: h["return"])
+    assert history[0]["best"] and [h["step"] for h in history if h is best] == [best["step"]]
+    assert best["best"] and all(h["return"] < best["return"] for h in history if h is not best)
+    name = f"step_{best['step']:08d}"
+    assert [p.name for p in (out / "checkpoints" / "best").iterdir()] == [name]
+    kept = load_file(out / "checkpoints" / "best" / name / "model.safetensors")
+    trained = load_file(out / "checkpoints" / name / "model.safetensors")
+    assert kept.keys() == trained.keys() and all(torch.equal(kept[k], trained[k]) for k in kept)
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["best_checkpoint"]["step"] == best["step"]
+    assert metrics["best_checkpoint"]["path"] == str(out / "checkpoints" / "best" / name)
+    # the agent plans in it as in any checkpoint, given the folder
+    evaluation = AgentEvaluation("cartpole-balance", steps=5, agent={"planner": {"iterations": 1}})
+    assert np.isfinite(evaluation.evaluate(out / "checkpoints" / "best")["return"])
 
 
 def test_agent_data_source_mixes_noisy_agent_and_random_episodes(tmp_path):
