@@ -28,7 +28,7 @@ tree's code overlapped (thread) and with the learner process each learn for N en
 seeds 0 and 1, then act greedily for one episode of ``--eval-steps`` steps (seed 100); it
 prints the returns, so that speed is not bought with learning.
 
-    python benchmarks/wm_mpc_online_speed.py [--steps 40] [--rounds 2] [--compiled]
+    python benchmarks/wm_mpc_online_speed.py [--steps 60] [--rounds 2] [--compiled]
     python benchmarks/wm_mpc_online_speed.py --learn-steps 1000 [--seed-steps 200]
 """
 
@@ -211,7 +211,7 @@ def learning(args: argparse.Namespace, snapshot: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--steps", type=int, default=60)
     parser.add_argument("--seed-steps", type=int, default=None, help="default 50; 200 learning")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--compiled", action="store_true", help="add the compiled variant")
