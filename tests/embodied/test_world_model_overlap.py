@@ -6,24 +6,15 @@ import pytest
 import torch
 
 from embodied import make
-from embodied.agents.world_model_mpc import WorldModelMPCAgent, WorldModelMPCConfig
-from planning import MPPIConfig
-from worldmodels.config import TrainerConfig, WorldModelConfig
+from embodied.agents.world_model_mpc import WorldModelMPCAgent
+from tests.embodied.helpers import tiny_wm_agent
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 SEED_STEPS = 8
 
 
 def tiny_agent(env, **options) -> WorldModelMPCAgent:
-    cfg = WorldModelMPCConfig(
-        worldmodel=WorldModelConfig(latent_dim=16, hidden_dim=16, encoder_dim=16, decoder=False),
-        trainer=TrainerConfig(batch_size=8),
-        planner=MPPIConfig(num_samples=16, num_elites=4, iterations=2, num_policy_samples=4),
-        seed_steps=SEED_STEPS,
-        device="cpu",
-        **options,
-    )
-    return WorldModelMPCAgent(env, cfg)
+    return tiny_wm_agent(env, SEED_STEPS, **options)
 
 
 def weights(model: torch.nn.Module) -> dict[str, torch.Tensor]:
