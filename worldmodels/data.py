@@ -126,7 +126,8 @@ class EpisodeDataset:
             partial.append(p)
             tail.append(d)
             last.append(np.full(length, offset + e + length))
-        return tuple(torch.from_numpy(np.concatenate(x)) for x in (partial, tail, last))
+        joined = [torch.from_numpy(np.concatenate(x)) for x in (partial, tail, last)]
+        return joined[0], joined[1], joined[2]
 
     def window(self, step_idx: Tensor, obs_idx: Tensor, horizon: int) -> Batch:
         """The windows starting at ``step_idx``/``obs_idx`` (``[B]`` each)."""
