@@ -49,12 +49,24 @@ class WorldModelConfig:
     text_embed_dim: int = 32
 
 
+VALUE_TARGETS = ("td", "return", "mixed")  # TrainerConfig.value_target
+
+
 @dataclass
 class TrainerConfig:
     """TD-MPC2's losses and optimiser; ``amp``/``compile`` = None means on with CUDA only.
 
     image_shift: the encoder trains on image observations shifted at random by up to this many
     pixels (TD-MPC2's random-shift augmentation, 3 at 64×64); 0 turns it off.
+
+    value_target: what the Q ensemble learns (in the same two-hot loss). ``td`` (TD-MPC2's):
+    ``r + discount·Q_target(s', π(s'))``. ``return``: the logged episode's discounted return
+    from the step on (the behaviour policy's Monte-Carlo return, computed once when the data
+    is loaded); an episode cut by the time limit, not terminated, gets its tail bootstrapped
+    with the target Q at its last observation. ``mixed``: the larger of the two (the
+    learned policy may do better than the logged one). ``return`` and ``mixed`` need complete
+    logged episodes: offline training (``python -m worldmodels.train``) only; the online
+    agent (``agent=wm_mpc`` learning) refuses them.
     """
 
     horizon: int = 3
@@ -73,6 +85,7 @@ class TrainerConfig:
     tau: float = 0.01
     modality_dropout: float = 0.0
     image_shift: int = 3
+    value_target: str = "td"
     amp: bool | None = None
     compile: bool | None = None
 

@@ -1,5 +1,6 @@
-"""Episodes in memory, split into training and held-out sets, sampled as sub-trajectories;
-the online replay buffer of agents that learn as they act."""
+"""Episodes in memory, split into training and held-out sets, sampled as sub-trajectories
+(with each step's discounted return-to-go when asked); the online replay buffer of agents
+that learn as they act."""
 
 from __future__ import annotations
 
@@ -14,13 +15,34 @@ STEP_FIELDS = ("action", "reward", "terminated")
 
 
 @dataclass
+class ReturnToGo:
+    """The logged episode's discounted return from each step of a window on: ``partial[H, B]``
+    sums the rewards to the episode's end; where the episode was cut (not terminated) its tail
+    is worth ``tail_discount[H, B]`` (the discount to the end, 0 after a termination) times
+    the value of its last observation ``tail_obs[name][B, ...]``."""
+
+    partial: Tensor
+    tail_discount: Tensor
+    tail_obs: dict[str, Tensor]
+
+    def to(self, device: torch.device) -> ReturnToGo:
+        return ReturnToGo(
+            self.partial.to(device),
+            self.tail_discount.to(device),
+            {k: v.to(device, non_blocking=True) for k, v in self.tail_obs.items()},
+        )
+
+
+@dataclass
 class Batch:
-    """Sub-trajectories, time-major: ``obs[name][H+1, B, ...]``, ``action[H, B, A]``, ..."""
+    """Sub-trajectories, time-major: ``obs[name][H+1, B, ...]``, ``action[H, B, A]``, ...;
+    ``returns`` only from a sampler asked for them (complete logged episodes)."""
 
     obs: dict[str, Tensor]
     action: Tensor
     reward: Tensor
     terminated: Tensor
+    returns: ReturnToGo | None = None
 
     def to(self, device: torch.device) -> Batch:
         return Batch(
@@ -28,7 +50,23 @@ class Batch:
             self.action.to(device),
             self.reward.to(device),
             self.terminated.to(device),
+            None if self.returns is None else self.returns.to(device),
         )
+
+
+def returns_to_go(
+    reward: np.ndarray, terminated: np.ndarray, discount: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """One episode's discounted return from each step to its end, ``G_t = r_t + discount·(1 −
+    done_t)·G_{t+1}``, and the discount ``D_t`` its tail (the value after the last step) gets:
+    ``discount**(n − t)``, 0 from a terminated step back. Both ``[n]``, float32."""
+    n = len(reward)
+    partial, tail = np.zeros(n + 1), np.ones(n + 1)
+    for t in range(n - 1, -1, -1):
+        go_on = discount * (1.0 - float(terminated[t]))
+        partial[t] = float(reward[t]) + go_on * partial[t + 1]
+        tail[t] = go_on * tail[t + 1]
+    return partial[:n].astype(np.float32), tail[:n].astype(np.float32)
 
 
 class EpisodeDataset:
@@ -76,6 +114,21 @@ class EpisodeDataset:
             obs.append(offset + e + local)
         return np.concatenate(steps), np.concatenate(obs)
 
+    def returns_to_go(self, discount: float) -> tuple[Tensor, Tensor, Tensor]:
+        """Per step: the discounted return to its episode's end, the discount of the tail
+        after it (:func:`returns_to_go`) and the index of its episode's last observation."""
+        partial, tail, last = [], [], []
+        for e, (offset, length) in enumerate(zip(self.step_offsets, self.lengths, strict=True)):
+            steps = slice(offset, offset + length)
+            p, d = returns_to_go(
+                self.reward[steps].numpy(), self.terminated[steps].numpy(), discount
+            )
+            partial.append(p)
+            tail.append(d)
+            last.append(np.full(length, offset + e + length))
+        joined = [torch.from_numpy(np.concatenate(x)) for x in (partial, tail, last)]
+        return joined[0], joined[1], joined[2]
+
     def window(self, step_idx: Tensor, obs_idx: Tensor, horizon: int) -> Batch:
         """The windows starting at ``step_idx``/``obs_idx`` (``[B]`` each)."""
         t = torch.arange(horizon)
@@ -114,9 +167,15 @@ class EpisodeDataset:
 
 
 class WindowSampler:
-    """Uniform random windows of ``horizon`` actions, from a generator whose state is saved."""
+    """Uniform random windows of ``horizon`` actions, from a generator whose state is saved.
 
-    def __init__(self, data: EpisodeDataset, horizon: int, seed: int) -> None:
+    With a ``discount`` each batch also carries the logged episodes' discounted returns to go
+    (:class:`ReturnToGo`), computed once here; the windows drawn are the same either way.
+    """
+
+    def __init__(
+        self, data: EpisodeDataset, horizon: int, seed: int, discount: float | None = None
+    ) -> None:
         self.data = data
         self.horizon = horizon
         steps, obs = data.starts(horizon)
@@ -125,10 +184,18 @@ class WindowSampler:
         self.step_starts = torch.from_numpy(steps)
         self.obs_starts = torch.from_numpy(obs)
         self.generator = torch.Generator().manual_seed(seed)
+        self.returns = None if discount is None else data.returns_to_go(discount)
 
     def sample(self, batch_size: int) -> Batch:
         pick = torch.randint(len(self.step_starts), (batch_size,), generator=self.generator)
-        return self.data.window(self.step_starts[pick], self.obs_starts[pick], self.horizon)
+        step_idx = self.step_starts[pick]
+        batch = self.data.window(step_idx, self.obs_starts[pick], self.horizon)
+        if self.returns is not None:
+            partial, tail, last = self.returns
+            steps = step_idx[None] + torch.arange(self.horizon)[:, None]
+            tail_obs = {k: v[last[step_idx]] for k, v in self.data.obs.items()}
+            batch.returns = ReturnToGo(partial[steps], tail[steps], tail_obs)
+        return batch
 
 
 class ReplayBuffer:

@@ -142,7 +142,7 @@ def run(cfg: DictConfig, output_dir: str | None = None) -> dict[str, Any]:
     from worldmodels.evaluation import baselines, open_loop_errors
     from worldmodels.model import WorldModel
     from worldmodels.plots import plot_predictions
-    from worldmodels.trainer import WorldModelTrainer
+    from worldmodels.trainer import WorldModelTrainer, check_value_target
 
     if cfg.env.pixels is not None or cfg.env.frame_stack != 1:
         raise ValueError(
@@ -155,6 +155,7 @@ def run(cfg: DictConfig, output_dir: str | None = None) -> dict[str, Any]:
         torch.set_num_threads(cfg.cpu_threads)
     wm_cfg: WorldModelConfig = OmegaConf.to_object(cfg.worldmodel)  # type: ignore[assignment]
     trainer_cfg: TrainerConfig = OmegaConf.to_object(cfg.trainer)  # type: ignore[assignment]
+    check_value_target(trainer_cfg)  # before the data is collected
     data = load_data(cfg, ctx.seed, wm_cfg.modalities)
     train_data, heldout = data.split(cfg.eval.heldout_fraction)
     model = WorldModel(wm_cfg, data.obs_shapes, data.action_dim)
@@ -166,7 +167,13 @@ def run(cfg: DictConfig, output_dir: str | None = None) -> dict[str, Any]:
         sum(p.numel() for p in model.parameters()),
     )
     trainer = WorldModelTrainer(model, trainer_cfg, ctx.device, seed=ctx.seed)
-    sampler = WindowSampler(train_data, trainer_cfg.horizon, seed=ctx.seed + 1)
+    returns = trainer_cfg.value_target != "td"  # then batches carry the episodes' returns
+    sampler = WindowSampler(
+        train_data,
+        trainer_cfg.horizon,
+        seed=ctx.seed + 1,
+        discount=trainer_cfg.discount if returns else None,
+    )
     losses = train(cfg, ctx, trainer, sampler)
     metrics: dict[str, Any] = {
         "env": cfg.env.id,

@@ -2,7 +2,9 @@
 (weighted ``rho**t``), optional decoder losses, and a SAC-style policy prior.
 
 ``WorldModelTrainer.update(batch)`` is the online-learning API: give it a :class:`Batch` of
-sub-trajectories, it takes one gradient step and returns the losses as 0-d tensors.
+sub-trajectories, it takes one gradient step and returns the losses as 0-d tensors. The Q
+ensemble learns TD targets (TD-MPC2's) or, offline, the logged episodes' discounted returns
+(``TrainerConfig.value_target``).
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from runkit.preflight import UsageError
 from worldmodels import twohot
-from worldmodels.config import TrainerConfig
-from worldmodels.data import Batch
+from worldmodels.config import VALUE_TARGETS, TrainerConfig
+from worldmodels.data import Batch, ReturnToGo
 from worldmodels.encoders import is_image, random_shift
 from worldmodels.model import WorldModel
 
@@ -43,12 +46,29 @@ def on_with_cuda(flag: bool | None, device: torch.device) -> bool:
     return device.type == "cuda" if flag is None else flag
 
 
+def check_value_target(cfg: TrainerConfig, online: bool = False) -> None:
+    """Raise :class:`UsageError` for an unknown ``value_target``, or one that needs complete
+    logged episodes when the trainer learns ``online`` (from a replay buffer)."""
+    if cfg.value_target not in VALUE_TARGETS:
+        raise UsageError(
+            f"trainer.value_target={cfg.value_target!r}: no such target; "
+            f"valid: {', '.join(VALUE_TARGETS)}"
+        )
+    if online and cfg.value_target != "td":
+        raise UsageError(
+            f"trainer.value_target={cfg.value_target}: online learning (agent=wm_mpc) has no "
+            "complete episodes to take returns from; use trainer.value_target=td, or train "
+            "offline with python -m worldmodels.train"
+        )
+
+
 class WorldModelTrainer:
     """Optimisers, target Q ensemble and the losses of one :class:`WorldModel`."""
 
     def __init__(
         self, model: WorldModel, cfg: TrainerConfig, device: torch.device, seed: int = 0
     ) -> None:
+        check_value_target(cfg)
         self.model = model.to(device)
         self.cfg = cfg
         self.device = device
@@ -108,6 +128,30 @@ class WorldModelTrainer:
         )
         return reward + self.cfg.discount * (1 - terminated.float()) * q
 
+    def return_target(self, returns: ReturnToGo) -> Tensor:
+        """The logged discounted returns ``[H, B]``, each episode's cut tail worth the min of
+        two random target Q members at its last observation and the policy's mean action."""
+        z = self.model.encode(returns.tail_obs)
+        action = self.model.policy_action(z)
+        members = self.model.q_pair(self.generator)
+        q = self.model.q_values(z, action, self.target_q, members).min(0).values
+        return returns.partial + returns.tail_discount * q
+
+    def value_target(self, batch: Batch, next_z: Tensor, noise: Tensor) -> Tensor:
+        """The Q ensemble's targets ``[H, B]`` as ``value_target`` says (see TrainerConfig)."""
+        kind = self.cfg.value_target
+        if kind == "td":
+            return self.td_target(next_z, batch.reward, batch.terminated, noise)
+        if batch.returns is None:
+            raise UsageError(
+                f"trainer.value_target={kind} needs batches with the episodes' returns "
+                "(WindowSampler(..., discount=...)); this one has none"
+            )
+        mc = self.return_target(batch.returns)
+        if kind == "return":
+            return mc
+        return torch.maximum(mc, self.td_target(next_z, batch.reward, batch.terminated, noise))
+
     def model_loss(
         self,
         batch: Batch,
@@ -126,7 +170,7 @@ class WorldModelTrainer:
         with torch.no_grad():
             next_z = model.encode({k: v[1:] for k, v in views.items()})
             if td is None:
-                td = self.td_target(next_z, batch.reward, batch.terminated, noise)
+                td = self.value_target(batch, next_z, noise)
         z = model.encode({k: v[0] for k, v in views.items()}, mask)
         zs, consistency = [z], []
         for t in range(h):

@@ -37,7 +37,7 @@ from worldmodels.config import WorldModelConfig
 from worldmodels.data import Batch, ReplayBuffer
 from worldmodels.model import WorldModel
 from worldmodels.text_encoder import DEFAULT_MAX_TOKENS, TEXT_MODALITY, with_token_ids
-from worldmodels.trainer import WorldModelTrainer, on_with_cuda
+from worldmodels.trainer import WorldModelTrainer, check_value_target, on_with_cuda
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,7 @@ class WorldModelMPCAgent:
         cfg = agent_config(WorldModelMPCConfig, cfg, options)
         if cfg.checkpoint is None and not cfg.learn:
             raise ValueError("agent.checkpoint is required when agent.learn=false")
+        check_value_target(cfg.trainer, online=cfg.learn)  # the replay has no whole returns
         self.cfg = cfg
         seed = cfg.seed
         self.device = resolve_device(cfg.device)

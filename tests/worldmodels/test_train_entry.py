@@ -210,3 +210,17 @@ def test_checkpoint_for_another_env_is_refused_naming_both_envs(tmp_path):
     message = str(info.value)
     assert "trained on env cartpole-balance" in message
     assert "given env dmc/reacher-easy" in message and "\n" not in message
+
+
+def test_training_on_the_logged_returns_runs_and_a_bad_value_target_is_named(tmp_path):
+    cfg = compose_config("train_worldmodel", [*SMALL, "steps=10", "trainer.value_target=return"])
+    with open_dict(cfg):
+        del cfg["hydra"]
+    metrics = run(cfg, str(tmp_path / "run"))
+    assert np.isfinite(metrics["final_losses"]["value"])
+    out = tmp_path / "bad"
+    done = subprocess.run(_command(out, 10, "trainer.value_target=mc"), cwd=REPO,
+                          capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "trainer.value_target='mc': no such target; valid: td, return, mixed" in done.stderr
+    assert not out.exists()
