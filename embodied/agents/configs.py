@@ -84,7 +84,8 @@ class WorldModelMPCConfig:
     before the update in flight, at most one env step's updates old; the update ratio is
     unchanged, and the seed pre-training still runs before the first plan. Off by default: on
     the shared 2-core CPU (load 6-20) the two threads contended for the GIL and the cores and
-    ran 0.53-0.71x the in-turn speed (see docs/BENCHMARKS.md); idle it is unmeasured."""
+    ran 0.53-0.71x the in-turn speed; idle it ran 1.56x the old code on two threads
+    (``update_process`` 1.70x; see docs/BENCHMARKS.md)."""
     update_process: bool = False
     """Overlap as ``overlap_update`` does, but with the learner in its own process
     (:mod:`embodied.agents.update_process`): it owns the trainer and a copy of the replay
