@@ -116,26 +116,25 @@ class WorldModelTrainer:
         keep[torch.arange(batch_size, device=self.device), u.argmax(1)] = True
         return {name: keep[:, i] for i, name in enumerate(names)}
 
+    def target_value(self, z: Tensor, noise: Tensor | None = None) -> Tensor:
+        """The min of two random target Q members at ``z`` and the policy's action there (with
+        ``noise``; its mean action without)."""
+        action = self.model.policy_action(z, noise)
+        members = self.model.q_pair(self.generator)
+        return self.model.q_values(z, action, self.target_q, members).min(0).values
+
     def td_target(
         self, next_z: Tensor, reward: Tensor, terminated: Tensor, noise: Tensor
     ) -> Tensor:
-        """``r + discount·(1 − done)·min`` of two random target Q members at ``π(z')``."""
-        action = self.model.policy_action(next_z, noise)
-        q = (
-            self.model.q_values(next_z, action, self.target_q, self.model.q_pair(self.generator))
-            .min(0)
-            .values
-        )
+        """``r + discount·(1 − done)·``:meth:`target_value` at ``z'``."""
+        q = self.target_value(next_z, noise)
         return reward + self.cfg.discount * (1 - terminated.float()) * q
 
     def return_target(self, returns: ReturnToGo) -> Tensor:
-        """The logged discounted returns ``[H, B]``, each episode's cut tail worth the min of
-        two random target Q members at its last observation and the policy's mean action."""
+        """The logged discounted returns ``[H, B]``, each episode's cut tail worth
+        :meth:`target_value` (the policy's mean action) at its last observation."""
         z = self.model.encode(returns.tail_obs)
-        action = self.model.policy_action(z)
-        members = self.model.q_pair(self.generator)
-        q = self.model.q_values(z, action, self.target_q, members).min(0).values
-        return returns.partial + returns.tail_discount * q
+        return returns.partial + returns.tail_discount * self.target_value(z)
 
     def value_target(self, batch: Batch, next_z: Tensor, noise: Tensor) -> Tensor:
         """The Q ensemble's targets ``[H, B]`` as ``value_target`` says (see TrainerConfig)."""

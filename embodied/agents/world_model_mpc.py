@@ -179,7 +179,8 @@ class WorldModelMPCAgent:
             missing = [m for m in cfg.modalities if m not in spaces.spaces]
             if missing:
                 raise ValueError(f"the env observes no {missing}; it has {sorted(spaces.spaces)}")
-            shapes = {m: observation_shapes(spaces)[m] for m in cfg.modalities}
+            observed = observation_shapes(spaces)
+            shapes = {m: observed[m] for m in cfg.modalities}
             bounds = (env.action_space.low.tolist(), env.action_space.high.tolist())
             model = WorldModel(cfg, shapes, env.action_space.shape[0], bounds)
         if model.action_dim != env.action_space.shape[0]:
