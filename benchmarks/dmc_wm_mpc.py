@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import torch
 from machine import machine_info
 
 from embodied import make
@@ -54,9 +57,16 @@ def published(method: str, task: str) -> dict[str, Any] | None:
     return {"per_seed": per_seed, "mean": float(np.mean(list(per_seed.values())))}
 
 
-def run_seed(args: argparse.Namespace, seed: int) -> dict[str, Any]:
-    """Learn online for ``args.env_steps`` env steps, then evaluate; return the numbers."""
-    env = make(f"dmc/{args.task}", action_repeat=args.action_repeat)
+def run_seed(
+    args: argparse.Namespace, seed: int, on_progress: Callable[[dict[str, Any]], None]
+) -> dict[str, Any]:
+    """Learn online for ``args.env_steps`` env steps (evaluating every ``args.eval_every``, each
+    curve point handed to ``on_progress``), then evaluate; return the numbers."""
+    env = make(
+        f"dmc/{args.task}",
+        action_repeat=args.action_repeat,
+        max_episode_steps=args.episode_steps,
+    )
     if args.pixels:
         env = with_pixels(env, frames=3, size=args.pixels)
     cfg = WorldModelMPCConfig(
@@ -69,25 +79,38 @@ def run_seed(args: argparse.Namespace, seed: int) -> dict[str, Any]:
         seed=seed,
         env_id=f"dmc/{args.task}",
         compile=args.compile or None,
+        cpu_threads=args.cpu_threads,
+        update_process=args.update_process,
     )  # fmt: skip
     agent = WorldModelMPCAgent(env, cfg)
-    start, agent_steps, episode = time.perf_counter(), 0, 0
+    progress: dict[str, Any] = {"seed": seed, "train_returns": [], "curve": []}
+    start, agent_steps, episode, eval_seconds = time.perf_counter(), 0, 0, 0.0
     budget = args.env_steps // args.action_repeat
-    while agent_steps < budget:
-        result = run_episode(env, agent, seed=seed * 100_000 + episode)
-        agent_steps += result.length
-        episode += 1
-        print(f"seed {seed}: {agent_steps * args.action_repeat} env steps, "
-              f"train return {result.episode_return:.1f}", file=sys.stderr, flush=True)  # fmt: skip
-    train_seconds = time.perf_counter() - start
-    agent.learn = False
-    returns = [
-        run_episode(env, agent, seed=10**7 + seed * 100 + i).episode_return
-        for i in range(args.eval_episodes)
-    ]
-    env.close()
-    return {
-        "seed": seed,
+    next_eval = args.eval_every // args.action_repeat if args.eval_every else budget + 1
+    try:
+        while agent_steps < budget:
+            result = run_episode(env, agent, seed=seed * 100_000 + episode)
+            agent_steps += result.length
+            episode += 1
+            progress["train_returns"].append(round(result.episode_return, 1))
+            log(f"seed {seed}: {agent_steps * args.action_repeat} env steps, train return "
+                f"{result.episode_return:.1f} ({time.perf_counter() - start:.0f} s)")  # fmt: skip
+            if agent_steps >= next_eval and agent_steps < budget:
+                tic = time.perf_counter()
+                returns = evaluate(env, agent, seed, args.curve_episodes)
+                eval_seconds += time.perf_counter() - tic
+                point = [agent_steps * args.action_repeat, float(np.mean(returns))]
+                progress["curve"].append(point)
+                log(f"seed {seed}: {point[0]} env steps, eval return {point[1]:.1f}")
+                next_eval += args.eval_every // args.action_repeat
+                on_progress(progress)
+        train_seconds = time.perf_counter() - start - eval_seconds
+        returns = evaluate(env, agent, seed, args.eval_episodes)
+    finally:
+        agent.close()
+        env.close()
+    progress["curve"].append([agent_steps * args.action_repeat, float(np.mean(returns))])
+    return progress | {
         "env_steps": agent_steps * args.action_repeat,
         "agent_steps": agent_steps,
         "eval_return": float(np.mean(returns)),
@@ -97,14 +120,53 @@ def run_seed(args: argparse.Namespace, seed: int) -> dict[str, Any]:
     }
 
 
+def evaluate(env: Any, agent: WorldModelMPCAgent, seed: int, episodes: int) -> list[float]:
+    """The returns of ``episodes`` episodes without learning or exploration noise, on
+    seeds no training episode uses; learning resumes afterwards."""
+    agent.learn = False
+    try:
+        return [
+            run_episode(env, agent, seed=10**7 + seed * 100 + i).episode_return
+            for i in range(episodes)
+        ]
+    finally:
+        agent.learn = True
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--task", default="cartpole-swingup")
     parser.add_argument("--env-steps", type=int, default=100_000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--action-repeat", type=int, default=2)
+    parser.add_argument(
+        "--episode-steps",
+        type=int,
+        default=None,
+        help="agent steps per episode (default: the suite's, 500 at repeat 2)",
+    )
     parser.add_argument("--pixels", type=int, default=None, help="e.g. 64: learn from 64×64 rgb")
     parser.add_argument("--eval-episodes", type=int, default=3)
+    parser.add_argument(
+        "--eval-every",
+        type=int,
+        default=0,
+        help="env steps between learning-curve evaluations (0: only at the end)",
+    )
+    parser.add_argument(
+        "--curve-episodes", type=int, default=1, help="episodes per learning-curve evaluation"
+    )
+    parser.add_argument(
+        "--update-process",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="learn in a second process while the actor plans (CPU)",
+    )
+    parser.add_argument("--cpu-threads", type=int, default=1, help="torch threads per process")
     parser.add_argument("--seed-steps", type=int, default=1000, help="agent steps")
     parser.add_argument("--latent-dim", type=int, default=64)
     parser.add_argument("--hidden-dim", type=int, default=128)
@@ -114,25 +176,40 @@ def main() -> None:
     parser.add_argument("--compile", action="store_true")
     parser.add_argument("--out", default="dmc_wm_mpc.json")
     args = parser.parse_args()
-    seeds = [run_seed(args, seed) for seed in args.seeds]
-    ours = float(np.mean([s["eval_return"] for s in seeds]))
+    seeds: list[dict[str, Any]] = []
+    for seed in args.seeds:
+        seeds.append(run_seed(args, seed, lambda p: write(args, report(args, [*seeds, p]))))
+        write(args, report(args, seeds))
+    final = report(args, seeds)
+    print(json.dumps({k: final[k] for k in ("task", "mean_return", "goal_met")}))
+
+
+def report(args: argparse.Namespace, seeds: list[dict[str, Any]]) -> dict[str, Any]:
+    """The JSON report of the seeds run so far (a seed still learning has no ``eval_return``)."""
+    done = [s["eval_return"] for s in seeds if "eval_return" in s]
+    ours = float(np.mean(done)) if done else None
     tdmpc2 = published("tdmpc2", args.task)
-    report = {
+    return {
         "claim": "wm_mpc mean return at 100k env steps >= TD-MPC2's published mean",
         "task": args.task,
         "observations": f"rgb {args.pixels}x{args.pixels}" if args.pixels else "state",
         "args": vars(args),
-        "machine": machine_info(),
+        "machine": machine_info(torch.device("cuda" if torch.cuda.is_available() else "cpu")),
         "seeds": seeds,
         "mean_return": ours,
         "published_100k": {m: published(m, args.task) for m in PUBLISHED_100K},
         "goal_met": None
-        if tdmpc2 is None or args.env_steps != 100_000
+        if tdmpc2 is None or ours is None or args.env_steps != 100_000 or len(done) < 3
         else bool(ours >= tdmpc2["mean"]),
     }
-    with open(args.out, "w") as f:
-        json.dump(report, f, indent=2)
-    print(json.dumps({k: report[k] for k in ("task", "mean_return", "goal_met")}))
+
+
+def write(args: argparse.Namespace, data: dict[str, Any]) -> None:
+    """Write ``data`` to ``args.out`` (replacing it whole, so a reader never sees half)."""
+    tmp = f"{args.out}.tmp"
+    with open(tmp, "w") as f:
+        json.dump(data, f, indent=2)
+    os.replace(tmp, args.out)
 
 
 if __name__ == "__main__":
