@@ -7,8 +7,10 @@ Steps are counted as TD-MPC2 counts them: env steps = agent steps × action repe
 
     python benchmarks/dmc_wm_mpc.py --task cartpole-swingup --env-steps 100000 --seeds 1 2 3
 
-Each seed learns online (TD-MPC2's schedule: random seed steps, then one update per step),
-then is evaluated without learning or exploration noise on ``--eval-episodes`` episodes.
+Each seed learns online (TD-MPC2's schedule: random seed steps, then one update per step; the
+learner in its own process unless ``--no-update-process``), then is evaluated without learning
+or exploration noise on ``--eval-episodes`` episodes; ``--eval-every N`` adds a learning-curve
+point (``--curve-episodes`` episodes) every N env steps.
 Writes JSON (per-seed returns, published numbers beside them, wall time) to ``--out``.
 """
 
