@@ -169,7 +169,12 @@ def main() -> None:
         help="learn in a second process while the actor plans (CPU)",
     )
     parser.add_argument("--cpu-threads", type=int, default=1, help="torch threads per process")
-    parser.add_argument("--seed-steps", type=int, default=1000, help="agent steps")
+    parser.add_argument(
+        "--seed-steps",
+        type=int,
+        default=2500,
+        help="random agent steps first (TD-MPC2: max(1000, 5 episodes))",
+    )
     parser.add_argument("--latent-dim", type=int, default=64)
     parser.add_argument("--hidden-dim", type=int, default=128)
     parser.add_argument("--batch-size", type=int, default=256)
